@@ -1,0 +1,561 @@
+//! reqwest client for the agents-sessions API; every failure becomes a typed [`ApiError`].
+
+use super::ApiKey;
+use super::model::*;
+use reqwest::{Method, StatusCode, header};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::time::Duration;
+
+/// The largest page the contract allows for history.
+pub const HISTORY_PAGE_MAX: u32 = 200;
+/// The largest page the contract allows for the session list.
+pub const LIST_PAGE_MAX: u32 = 1000;
+/// The largest offset the contract accepts for the session list.
+pub const LIST_OFFSET_MAX: u64 = 10_000;
+
+/// Where and as whom the client talks.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    pub base_url: String,
+    pub api_key: ApiKey,
+    pub namespace: String,
+    pub connect_timeout: Duration,
+    pub request_timeout: Duration,
+    /// Allow plain `http://` to a host that is not loopback.
+    pub allow_insecure_http: bool,
+}
+
+impl ClientOptions {
+    pub fn new(base_url: impl Into<String>, api_key: ApiKey, namespace: impl Into<String>) -> Self {
+        ClientOptions {
+            base_url: base_url.into(),
+            api_key,
+            namespace: namespace.into(),
+            connect_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(20),
+            allow_insecure_http: false,
+        }
+    }
+}
+
+/// What the server said when it refused a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorInfo {
+    /// HTTP status code.
+    pub status: u16,
+    /// `ErrorResponse.error.type`, or a name made from the status when the body had none.
+    pub kind: String,
+    /// The server's human-readable message.
+    pub message: String,
+    /// `Retry-After`, when the server sent one in seconds.
+    pub retry_after: Option<Duration>,
+}
+
+/// Every way a call can fail, in the terms a reviewer can act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    /// 401 or 403: the key is missing, wrong, or lacks access.
+    #[error("{}", .0.message)]
+    Unauthorized(ErrorInfo),
+    /// 404: the namespace, session or message does not exist (for this key).
+    #[error("{}", .0.message)]
+    NotFound(ErrorInfo),
+    /// 400, 413 and other 4xx refusals of the request itself.
+    #[error("{}", .0.message)]
+    BadRequest(ErrorInfo),
+    /// 422: the body or a parameter failed validation.
+    #[error("{}", .0.message)]
+    Validation(ErrorInfo),
+    /// 429: too many requests.
+    #[error("{}", .0.message)]
+    RateLimited(ErrorInfo),
+    /// 5xx (and 408).
+    #[error("{}", .0.message)]
+    Server(ErrorInfo),
+    /// No answer within the time allowed.
+    #[error("the server did not answer in time")]
+    Timeout,
+    /// Could not reach the server at all.
+    #[error("could not reach the server: {0}")]
+    Network(String),
+    /// The server answered 2xx with a body that is not what the contract says.
+    #[error("the server sent a response verdict could not read: {0}")]
+    Decode(String),
+    /// The client was set up wrongly (bad URL, insecure HTTP, unusable key).
+    #[error("{0}")]
+    Config(String),
+}
+
+impl ApiError {
+    /// The HTTP status, when the server answered.
+    pub fn status(&self) -> Option<u16> {
+        self.info().map(|i| i.status)
+    }
+
+    pub fn info(&self) -> Option<&ErrorInfo> {
+        match self {
+            ApiError::Unauthorized(i)
+            | ApiError::NotFound(i)
+            | ApiError::BadRequest(i)
+            | ApiError::Validation(i)
+            | ApiError::RateLimited(i)
+            | ApiError::Server(i) => Some(i),
+            _ => None,
+        }
+    }
+
+    /// Worth trying again later: network faults, timeouts, 408, 429 and 5xx.
+    /// Every other 4xx is permanent: sending the same request again cannot succeed.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            ApiError::Server(_)
+                | ApiError::RateLimited(_)
+                | ApiError::Timeout
+                | ApiError::Network(_)
+        )
+    }
+
+    /// The server could not be reached at all (as opposed to answering with an error).
+    pub fn is_offline(&self) -> bool {
+        matches!(self, ApiError::Timeout | ApiError::Network(_))
+    }
+
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.info().and_then(|i| i.retry_after)
+    }
+
+    /// One sentence for the screen: what went wrong and what to do.
+    pub fn user_message(&self) -> String {
+        match self {
+            ApiError::Unauthorized(_) => {
+                "The API key was refused: set MIXPEEK_API_KEY (or api_key in config.toml) to a valid key.".to_string()
+            }
+            ApiError::NotFound(i) => {
+                let resource = i.message.trim_end_matches('.');
+                if i.message.to_ascii_lowercase().contains("namespace") {
+                    format!("{resource}: check the namespace name (MIXPEEK_NAMESPACE or --namespace).")
+                } else {
+                    format!("{resource}: it may have been deleted; press r to refresh.")
+                }
+            }
+            ApiError::BadRequest(i) | ApiError::Validation(i) => {
+                format!("The server refused the request ({}): {}", i.status, i.message)
+            }
+            ApiError::RateLimited(_) => {
+                "The server is rate limiting requests; verdict will retry shortly.".to_string()
+            }
+            ApiError::Server(i) => format!(
+                "The server failed ({} {}); verdict will retry, or press r.",
+                i.status, i.message
+            ),
+            ApiError::Timeout => {
+                "The server did not answer in time; check the connection, then press r to retry.".to_string()
+            }
+            ApiError::Network(e) => {
+                format!("Cannot reach the server ({e}); check the base URL and network, then press r.")
+            }
+            ApiError::Decode(e) => format!(
+                "The server sent a response verdict could not read ({e}); check that the base URL points at the Mixpeek API."
+            ),
+            ApiError::Config(e) => e.clone(),
+        }
+    }
+}
+
+/// Typed access to the agents-sessions API of one namespace.
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base_url: String,
+    namespace: String,
+    api_key: ApiKey,
+}
+
+/// Checks a base URL: http(s), and plain http only to loopback unless allowed.
+pub fn check_base_url(base_url: &str, allow_insecure_http: bool) -> Result<reqwest::Url, ApiError> {
+    let url = reqwest::Url::parse(base_url).map_err(|e| {
+        ApiError::Config(format!(
+            "The base URL {base_url:?} is not a valid URL ({e})."
+        ))
+    })?;
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" => {
+            let loopback = match url.host() {
+                Some(url::Host::Domain(d)) => d == "localhost",
+                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                None => false,
+            };
+            if loopback || allow_insecure_http {
+                Ok(url)
+            } else {
+                Err(ApiError::Config(format!(
+                    "Refusing to send the API key over plain http to {}: use https, or pass --allow-insecure-http.",
+                    url.host_str().unwrap_or("?")
+                )))
+            }
+        }
+        other => Err(ApiError::Config(format!(
+            "The base URL must start with https:// (or http:// for a local server), not {other}://."
+        ))),
+    }
+}
+
+impl Client {
+    pub fn new(options: ClientOptions) -> Result<Self, ApiError> {
+        check_base_url(&options.base_url, options.allow_insecure_http)?;
+        if options.namespace.trim().is_empty() {
+            return Err(ApiError::Config(
+                "No namespace is set: pass --namespace or set MIXPEEK_NAMESPACE.".to_string(),
+            ));
+        }
+        if header::HeaderValue::from_str(&format!("Bearer {}", options.api_key.expose())).is_err() {
+            return Err(ApiError::Config(
+                "The API key contains characters that cannot be sent in a header; check MIXPEEK_API_KEY.".to_string(),
+            ));
+        }
+        if header::HeaderValue::from_str(&options.namespace).is_err() {
+            return Err(ApiError::Config(
+                "The namespace contains characters that cannot be sent in a header.".to_string(),
+            ));
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(options.connect_timeout)
+            .timeout(options.request_timeout)
+            .user_agent(concat!("verdict/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ApiError::Config(format!("Could not set up the HTTP client: {e}")))?;
+        Ok(Client {
+            http,
+            base_url: options.base_url.trim_end_matches('/').to_string(),
+            namespace: options.namespace,
+            api_key: options.api_key,
+        })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base_url, path)
+    }
+
+    async fn call<T: DeserializeOwned, B: Serialize + ?Sized>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&B>,
+    ) -> Result<T, ApiError> {
+        let mut req = self
+            .http
+            .request(method, self.url(path))
+            .bearer_auth(self.api_key.expose())
+            .header("X-Namespace", &self.namespace)
+            .header(header::ACCEPT, "application/json");
+        if !query.is_empty() {
+            req = req.query(query);
+        }
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        let resp = req.send().await.map_err(transport_error)?;
+        let status = resp.status();
+        let retry_after = resp
+            .headers()
+            .get(header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let bytes = resp.bytes().await.map_err(transport_error)?;
+        if status.is_success() {
+            return serde_json::from_slice(&bytes).map_err(|e| ApiError::Decode(e.to_string()));
+        }
+        Err(error_from_body(status, &bytes, retry_after))
+    }
+
+    /// One page of `POST /v1/agents/sessions/list`.
+    pub async fn list_sessions_page(
+        &self,
+        request: &ListSessionsRequest,
+        limit: u32,
+        offset: u64,
+    ) -> Result<ListSessionsResponse, ApiError> {
+        let query = [
+            ("limit", limit.clamp(1, LIST_PAGE_MAX).to_string()),
+            ("offset", offset.min(LIST_OFFSET_MAX).to_string()),
+            ("include_total", "true".to_string()),
+        ];
+        self.call(
+            Method::POST,
+            "/v1/agents/sessions/list",
+            &query,
+            Some(request),
+        )
+        .await
+    }
+
+    /// Every session, paging with limit/offset until a short page (never reads `pagination`).
+    pub async fn list_sessions(
+        &self,
+        request: &ListSessionsRequest,
+        page_size: u32,
+    ) -> Result<Vec<GetSessionResponse>, ApiError> {
+        let limit = page_size.clamp(1, LIST_PAGE_MAX);
+        let mut all = Vec::new();
+        let mut offset = 0u64;
+        loop {
+            let page = self.list_sessions_page(request, limit, offset).await?;
+            let n = page.results.len() as u64;
+            all.extend(page.results);
+            offset += n;
+            if n < u64::from(limit) || offset > LIST_OFFSET_MAX {
+                return Ok(all);
+            }
+        }
+    }
+
+    /// `GET /v1/agents/sessions/{id}`.
+    pub async fn get_session(&self, session_id: &str) -> Result<GetSessionResponse, ApiError> {
+        let path = format!("/v1/agents/sessions/{}", path_segment(session_id));
+        self.call::<_, ()>(Method::GET, &path, &[], None).await
+    }
+
+    /// One page of `GET /v1/agents/sessions/{id}/history` (limit is clamped to 1..200).
+    pub async fn history_page(
+        &self,
+        session_id: &str,
+        limit: u32,
+        offset: u64,
+    ) -> Result<GetHistoryResponse, ApiError> {
+        let path = format!("/v1/agents/sessions/{}/history", path_segment(session_id));
+        let query = [
+            ("limit", limit.clamp(1, HISTORY_PAGE_MAX).to_string()),
+            ("offset", offset.to_string()),
+        ];
+        self.call::<_, ()>(Method::GET, &path, &query, None).await
+    }
+
+    /// The whole history, oldest first, in pages of 200.
+    pub async fn history(&self, session_id: &str) -> Result<Vec<MessageHistoryItem>, ApiError> {
+        let mut all = Vec::new();
+        loop {
+            let page = self
+                .history_page(session_id, HISTORY_PAGE_MAX, all.len() as u64)
+                .await?;
+            let n = page.messages.len();
+            all.extend(page.messages);
+            if !page.has_more || n == 0 {
+                return Ok(all);
+            }
+        }
+    }
+
+    /// `POST /v1/agents/sessions/{id}/feedback`.
+    pub async fn submit_feedback(
+        &self,
+        session_id: &str,
+        request: &SubmitFeedbackRequest,
+    ) -> Result<SubmitFeedbackResponse, ApiError> {
+        let path = format!("/v1/agents/sessions/{}/feedback", path_segment(session_id));
+        self.call(Method::POST, &path, &[], Some(request)).await
+    }
+
+    /// `POST /v1/agents/sessions`.
+    pub async fn create_session(
+        &self,
+        request: &CreateSessionRequest,
+    ) -> Result<CreateSessionResponse, ApiError> {
+        self.call(Method::POST, "/v1/agents/sessions", &[], Some(request))
+            .await
+    }
+
+    /// `DELETE /v1/agents/sessions/{id}`.
+    pub async fn terminate_session(
+        &self,
+        session_id: &str,
+    ) -> Result<TerminateSessionResponse, ApiError> {
+        let path = format!("/v1/agents/sessions/{}", path_segment(session_id));
+        self.call::<_, ()>(Method::DELETE, &path, &[], None).await
+    }
+
+    /// Local extension `GET .../sessions/{id}/feedback`. `Ok(None)` when the server
+    /// does not offer it (404/405), as the hosted API does not.
+    pub async fn feedback_listing(
+        &self,
+        session_id: &str,
+    ) -> Result<Option<ListFeedbackResponse>, ApiError> {
+        let path = format!("/v1/agents/sessions/{}/feedback", path_segment(session_id));
+        not_offered_is_none(self.call::<_, ()>(Method::GET, &path, &[], None).await)
+    }
+
+    /// Local extension `GET .../sessions/{id}/memory`; `Ok(None)` when not offered.
+    pub async fn memory_listing(
+        &self,
+        session_id: &str,
+    ) -> Result<Option<ListMemoryResponse>, ApiError> {
+        let path = format!("/v1/agents/sessions/{}/memory", path_segment(session_id));
+        not_offered_is_none(self.call::<_, ()>(Method::GET, &path, &[], None).await)
+    }
+}
+
+fn not_offered_is_none<T>(r: Result<T, ApiError>) -> Result<Option<T>, ApiError> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(ApiError::NotFound(_)) => Ok(None),
+        Err(ApiError::BadRequest(i)) if i.status == 405 => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Percent-encodes an id for use as one path segment.
+fn path_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn transport_error(e: reqwest::Error) -> ApiError {
+    if e.is_timeout() {
+        ApiError::Timeout
+    } else if e.is_decode() {
+        ApiError::Decode(e.to_string())
+    } else {
+        // The source chain holds the useful part ("Connection refused").
+        let mut msg = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            msg = s.to_string();
+            source = s.source();
+        }
+        ApiError::Network(msg)
+    }
+}
+
+/// Builds the typed error from a non-2xx answer: ErrorResponse, HTTPValidationError, or neither.
+pub fn error_from_body(status: StatusCode, body: &[u8], retry_after: Option<Duration>) -> ApiError {
+    let code = status.as_u16();
+    let (kind, message) = if let Ok(er) = serde_json::from_slice::<ErrorResponse>(body) {
+        (er.error.kind, er.error.message)
+    } else if let Ok(v) = serde_json::from_slice::<HttpValidationError>(body)
+        && !v.detail.is_empty()
+    {
+        let msg = v
+            .detail
+            .iter()
+            .map(|d| {
+                let loc: Vec<String> = d
+                    .loc
+                    .iter()
+                    .map(|l| match l {
+                        serde_json::Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    })
+                    .collect();
+                format!("{}: {}", loc.join("."), d.msg)
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        ("ValidationError".to_string(), msg)
+    } else {
+        let reason = status.canonical_reason().unwrap_or("error").to_string();
+        let text = String::from_utf8_lossy(body);
+        let text = text.trim();
+        let message = if text.is_empty() || text.len() > 200 || text.starts_with('<') {
+            reason.clone()
+        } else {
+            text.to_string()
+        };
+        (reason.replace(' ', ""), message)
+    };
+    let info = ErrorInfo {
+        status: code,
+        kind,
+        message,
+        retry_after,
+    };
+    match code {
+        401 | 403 => ApiError::Unauthorized(info),
+        404 => ApiError::NotFound(info),
+        408 => ApiError::Server(info),
+        422 => ApiError::Validation(info),
+        429 => ApiError::RateLimited(info),
+        500..=599 => ApiError::Server(info),
+        _ => ApiError::BadRequest(info),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_response_body_is_typed() {
+        let body = br#"{"success":false,"status":404,"error":{"type":"NotFoundError","message":"Session not found","details":{"resource":"session","id":"ses_x"}}}"#;
+        let e = error_from_body(StatusCode::NOT_FOUND, body, None);
+        let ApiError::NotFound(info) = &e else {
+            panic!("{e:?}")
+        };
+        assert_eq!(info.kind, "NotFoundError");
+        assert_eq!(info.message, "Session not found");
+        assert!(!e.is_retryable());
+    }
+
+    #[test]
+    fn validation_body_is_joined() {
+        let body =
+            br#"{"detail":[{"loc":["body","rating"],"msg":"bad rating","type":"value_error"}]}"#;
+        let e = error_from_body(StatusCode::UNPROCESSABLE_ENTITY, body, None);
+        assert_eq!(e.to_string(), "body.rating: bad rating");
+        assert!(matches!(e, ApiError::Validation(_)));
+    }
+
+    #[test]
+    fn garbage_body_keeps_status() {
+        let e = error_from_body(
+            StatusCode::SERVICE_UNAVAILABLE,
+            b"<html>",
+            Some(Duration::from_secs(3)),
+        );
+        assert_eq!(e.status(), Some(503));
+        assert_eq!(e.retry_after(), Some(Duration::from_secs(3)));
+        assert!(e.is_retryable());
+    }
+
+    #[test]
+    fn plain_http_only_to_loopback() {
+        assert!(check_base_url("http://127.0.0.1:8000", false).is_ok());
+        assert!(check_base_url("http://localhost:8000", false).is_ok());
+        assert!(check_base_url("http://[::1]:8000", false).is_ok());
+        assert!(check_base_url("http://example.com", false).is_err());
+        assert!(check_base_url("http://example.com", true).is_ok());
+        assert!(check_base_url("ftp://example.com", true).is_err());
+        assert!(check_base_url("not a url", false).is_err());
+    }
+
+    #[test]
+    fn ids_are_escaped_in_paths() {
+        assert_eq!(path_segment("ses_ab-1"), "ses_ab-1");
+        assert_eq!(path_segment("a/b c"), "a%2Fb%20c");
+    }
+
+    #[test]
+    fn key_never_formats() {
+        let k = ApiKey::new("sk_secret");
+        assert!(!format!("{k:?} {k}").contains("sk_secret"));
+    }
+}

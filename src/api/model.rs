@@ -1,0 +1,377 @@
+//! Serde types named after the OpenAPI schemas; the one place HTTP bodies are defined.
+//!
+//! Client and server share these. Unknown fields are ignored, optional fields are
+//! `Option`, and timestamps stay RFC 3339 strings so a format the hosted API
+//! chooses never fails a whole response.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::fmt;
+
+/// `SessionStatus`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SessionStatus {
+    Active,
+    Idle,
+    Archived,
+    Terminated,
+}
+
+impl SessionStatus {
+    pub const ALL: [SessionStatus; 4] = [
+        SessionStatus::Active,
+        SessionStatus::Idle,
+        SessionStatus::Archived,
+        SessionStatus::Terminated,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionStatus::Active => "active",
+            SessionStatus::Idle => "idle",
+            SessionStatus::Archived => "archived",
+            SessionStatus::Terminated => "terminated",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+impl fmt::Display for SessionStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A feedback rating. The contract types it as a string; only these two values are valid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Rating {
+    Positive,
+    Negative,
+}
+
+impl Rating {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rating::Positive => "positive",
+            Rating::Negative => "negative",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "positive" => Some(Rating::Positive),
+            "negative" => Some(Rating::Negative),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Rating {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+fn default_model() -> String {
+    "gemini-2.0-flash".to_string()
+}
+fn default_temperature() -> f64 {
+    0.7
+}
+fn default_max_tokens() -> u32 {
+    4096
+}
+fn default_system_prompt() -> String {
+    "You are a helpful AI assistant with access to Mixpeek's data infrastructure.".to_string()
+}
+fn default_true() -> bool {
+    true
+}
+
+/// `AgentConfig`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentConfig {
+    #[serde(default = "default_model")]
+    pub model: String,
+    #[serde(default = "default_temperature")]
+    pub temperature: f64,
+    #[serde(default = "default_max_tokens")]
+    pub max_tokens: u32,
+    #[serde(default = "default_system_prompt")]
+    pub system_prompt: String,
+    #[serde(default)]
+    pub available_tools: Vec<String>,
+}
+
+impl Default for AgentConfig {
+    fn default() -> Self {
+        AgentConfig {
+            model: default_model(),
+            temperature: default_temperature(),
+            max_tokens: default_max_tokens(),
+            system_prompt: default_system_prompt(),
+            available_tools: Vec::new(),
+        }
+    }
+}
+
+/// `SessionStats`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SessionStats {
+    #[serde(default)]
+    pub total_messages: u64,
+    #[serde(default)]
+    pub total_tokens: u64,
+    #[serde(default)]
+    pub total_tool_calls: u64,
+    #[serde(default)]
+    pub avg_latency_ms: f64,
+}
+
+/// `SessionQuotas`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SessionQuotas {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_messages: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_tokens_total: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_tool_calls: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_session_duration_minutes: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_limit_messages_per_minute: Option<u64>,
+}
+
+/// `GetSessionResponse`; also each item of `ListSessionsResponse.results`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GetSessionResponse {
+    pub session_id: String,
+    pub namespace_id: String,
+    pub internal_id: String,
+    #[serde(default)]
+    pub user_id: Option<String>,
+    #[serde(default)]
+    pub session_name: Option<String>,
+    #[serde(default)]
+    pub agent_config: AgentConfig,
+    #[serde(default)]
+    pub user_memory: Map<String, Value>,
+    pub status: SessionStatus,
+    #[serde(default)]
+    pub message_count: u64,
+    #[serde(default)]
+    pub stats: SessionStats,
+    pub created_at: String,
+    pub updated_at: String,
+    pub last_activity_at: String,
+    pub expires_at: String,
+}
+
+/// `ListSessionsRequest` (the body of `POST /v1/agents/sessions/list`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ListSessionsRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<SessionStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filters: Option<Map<String, Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort: Option<Map<String, Value>>,
+}
+
+/// `ListSessionsResponse`. `pagination` is free-form: clients never read its keys.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ListSessionsResponse {
+    pub results: Vec<GetSessionResponse>,
+    #[serde(default)]
+    pub total: u64,
+    #[serde(default)]
+    pub pagination: Map<String, Value>,
+}
+
+/// `MessageHistoryItem`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessageHistoryItem {
+    pub message_id: String,
+    pub role: String,
+    pub content: String,
+    #[serde(default = "default_content_type")]
+    pub content_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_inputs: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_outputs: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_status: Option<String>,
+    pub timestamp: String,
+}
+
+fn default_content_type() -> String {
+    "text".to_string()
+}
+
+impl MessageHistoryItem {
+    pub fn is_assistant(&self) -> bool {
+        self.role == "assistant"
+    }
+    pub fn is_user(&self) -> bool {
+        self.role == "user"
+    }
+    pub fn is_tool(&self) -> bool {
+        self.role == "tool" || self.tool_name.is_some()
+    }
+}
+
+/// `GetHistoryResponse`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GetHistoryResponse {
+    pub session_id: String,
+    pub messages: Vec<MessageHistoryItem>,
+    pub total_messages: u64,
+    pub returned_messages: u64,
+    pub has_more: bool,
+}
+
+/// `SubmitFeedbackRequest`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SubmitFeedbackRequest {
+    pub message_id: String,
+    pub rating: Rating,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feedback_text: Option<String>,
+}
+
+/// `SubmitFeedbackResponse`: the receipt.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SubmitFeedbackResponse {
+    pub session_id: String,
+    pub message_id: String,
+    pub rating: Rating,
+    pub stored: bool,
+    pub recorded_at: String,
+}
+
+/// `CreateSessionRequest`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CreateSessionRequest {
+    pub agent_config: AgentConfig,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quotas: Option<SessionQuotas>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    #[serde(default)]
+    pub user_memory: Map<String, Value>,
+    #[serde(default)]
+    pub metadata: Map<String, Value>,
+    #[serde(default = "default_true")]
+    pub enable_memory: bool,
+}
+
+/// `CreateSessionResponse`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CreateSessionResponse {
+    pub session_id: String,
+    pub namespace_id: String,
+    pub internal_id: String,
+    #[serde(default)]
+    pub session_name: Option<String>,
+    pub status: SessionStatus,
+    pub created_at: String,
+    pub expires_at: String,
+}
+
+/// `TerminateSessionResponse`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TerminateSessionResponse {
+    pub session_id: String,
+    pub status: SessionStatus,
+    pub terminated_at: String,
+}
+
+/// `ErrorDetail`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    pub message: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<Value>,
+}
+
+/// `ErrorResponse`: every error except request validation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorResponse {
+    #[serde(default)]
+    pub success: bool,
+    pub status: u16,
+    pub error: ErrorDetail,
+}
+
+/// `ValidationError`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ValidationError {
+    pub loc: Vec<Value>,
+    pub msg: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+/// `HTTPValidationError`: the 422 body.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HttpValidationError {
+    #[serde(default)]
+    pub detail: Vec<ValidationError>,
+}
+
+// ---- Local extensions (not in Mixpeek's public API) ----
+
+/// One recorded feedback submission, as `GET .../sessions/{id}/feedback` lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeedbackRecord {
+    pub feedback_id: String,
+    pub session_id: String,
+    pub message_id: String,
+    pub rating: Rating,
+    #[serde(default)]
+    pub feedback_text: Option<String>,
+    pub stored: bool,
+    pub recorded_at: String,
+}
+
+/// `GET .../sessions/{id}/feedback`: every rating recorded, latest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ListFeedbackResponse {
+    pub session_id: String,
+    pub feedback: Vec<FeedbackRecord>,
+}
+
+/// One exchange stored to memory: the rated assistant message and the user prompt before it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemoryEntry {
+    pub memory_id: String,
+    pub session_id: String,
+    pub message_id: String,
+    #[serde(default)]
+    pub user_message_id: Option<String>,
+    #[serde(default)]
+    pub user_content: Option<String>,
+    pub assistant_content: String,
+    /// Tool calls and results between the prompt and the reply, kept as context.
+    #[serde(default)]
+    pub context: Vec<MessageHistoryItem>,
+    pub stored_at: String,
+}
+
+/// `GET .../sessions/{id}/memory`: the exchanges currently stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ListMemoryResponse {
+    pub session_id: String,
+    pub memories: Vec<MemoryEntry>,
+}

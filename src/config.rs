@@ -1,0 +1,341 @@
+//! Settings: defaults < config file < environment < flags. Paths come from `directories`.
+
+use crate::api::{ApiKey, DEFAULT_BASE_URL};
+use crate::cli::ConnectArgs;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Environment variables verdict reads.
+pub const ENV_API_KEY: &str = "MIXPEEK_API_KEY";
+pub const ENV_NAMESPACE: &str = "MIXPEEK_NAMESPACE";
+pub const ENV_BASE_URL: &str = "MIXPEEK_BASE_URL";
+/// Overrides of the directories (tests, portable installs).
+pub const ENV_DATA_DIR: &str = "VERDICT_DATA_DIR";
+pub const ENV_CONFIG_DIR: &str = "VERDICT_CONFIG_DIR";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("Cannot read the config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("The config file {path} is not valid: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error(
+        "No home directory was found for the config and data directories; set {ENV_DATA_DIR} and {ENV_CONFIG_DIR}."
+    )]
+    NoHome,
+}
+
+/// A key binding value in `[keys]`: one key or several.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum KeyList {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl KeyList {
+    pub fn keys(&self) -> Vec<String> {
+        match self {
+            KeyList::One(k) => vec![k.clone()],
+            KeyList::Many(v) => v.clone(),
+        }
+    }
+}
+
+/// `[review]` in config.toml.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReviewSettings {
+    /// After a rating, move to the next unrated assistant message.
+    pub advance_after_rating: bool,
+    /// Use ASCII instead of symbols for receipts (`+`/`-` instead of `✓`/`✗`).
+    pub ascii: bool,
+}
+
+impl Default for ReviewSettings {
+    fn default() -> Self {
+        ReviewSettings {
+            advance_after_rating: true,
+            ascii: false,
+        }
+    }
+}
+
+/// The config file as written on disk.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub base_url: Option<String>,
+    pub namespace: Option<String>,
+    pub api_key: Option<String>,
+    pub reviewer: Option<String>,
+    pub allow_insecure_http: Option<bool>,
+    #[serde(default)]
+    pub review: ReviewSettings,
+    /// Action name -> key(s), e.g. `rate_positive = ["+", "="]`.
+    #[serde(default)]
+    pub keys: BTreeMap<String, KeyList>,
+}
+
+/// Where verdict keeps its files.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    pub config_file: PathBuf,
+    pub data_dir: PathBuf,
+}
+
+impl Paths {
+    /// XDG (or the platform's) directories, unless overridden by the environment or a flag.
+    pub fn resolve(config_flag: Option<&Path>) -> Result<Paths, ConfigError> {
+        let dirs = directories::ProjectDirs::from("", "", "verdict");
+        let config_dir = match std::env::var_os(ENV_CONFIG_DIR) {
+            Some(d) => PathBuf::from(d),
+            None => dirs
+                .as_ref()
+                .map(|d| d.config_dir().to_path_buf())
+                .ok_or(ConfigError::NoHome)?,
+        };
+        let data_dir = match std::env::var_os(ENV_DATA_DIR) {
+            Some(d) => PathBuf::from(d),
+            None => dirs
+                .as_ref()
+                .map(|d| d.data_dir().to_path_buf())
+                .ok_or(ConfigError::NoHome)?,
+        };
+        let config_file = config_flag
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| config_dir.join("config.toml"));
+        Ok(Paths {
+            config_file,
+            data_dir,
+        })
+    }
+
+    pub fn journal_db(&self) -> PathBuf {
+        self.data_dir.join("journal.db")
+    }
+    pub fn server_db(&self) -> PathBuf {
+        self.data_dir.join("server.db")
+    }
+    /// The in-process demo server's database.
+    pub fn demo_db(&self) -> PathBuf {
+        self.data_dir.join("demo.db")
+    }
+    pub fn log_file(&self) -> PathBuf {
+        self.data_dir.join("verdict.log")
+    }
+
+    /// Creates the data directory (private to the user) if needed.
+    pub fn ensure_data_dir(&self) -> std::io::Result<()> {
+        std::fs::create_dir_all(&self.data_dir)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ =
+                std::fs::set_permissions(&self.data_dir, std::fs::Permissions::from_mode(0o700));
+        }
+        Ok(())
+    }
+}
+
+/// Everything verdict needs to know to run, after all layers are applied.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub paths: Paths,
+    pub base_url: String,
+    pub namespace: Option<String>,
+    pub api_key: Option<ApiKey>,
+    pub reviewer: String,
+    pub allow_insecure_http: bool,
+    pub review: ReviewSettings,
+    pub keys: BTreeMap<String, KeyList>,
+    /// Things the user should hear about (a config file readable by others...).
+    pub warnings: Vec<String>,
+}
+
+impl Settings {
+    /// Loads settings for this process: defaults < config file < environment < flags.
+    pub fn load(args: &ConnectArgs) -> Result<Settings, ConfigError> {
+        let paths = Paths::resolve(args.config.as_deref())?;
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        Self::from_layers(paths, args, env)
+    }
+
+    /// The layering itself, with the environment passed in (so it can be tested).
+    pub fn from_layers(
+        paths: Paths,
+        args: &ConnectArgs,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Settings, ConfigError> {
+        let mut warnings = Vec::new();
+        let file = read_file_config(&paths.config_file, &mut warnings)?;
+
+        let base_url = args
+            .base_url
+            .clone()
+            .or_else(|| env(ENV_BASE_URL))
+            .or(file.base_url)
+            .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
+        let namespace = args
+            .namespace
+            .clone()
+            .or_else(|| env(ENV_NAMESPACE))
+            .or(file.namespace);
+        let api_key = env(ENV_API_KEY)
+            .or(file.api_key)
+            .map(|k| ApiKey::new(k.trim()));
+        let reviewer = file
+            .reviewer
+            .or_else(|| env("USER"))
+            .or_else(|| env("USERNAME"))
+            .unwrap_or_else(|| "reviewer".to_string());
+        Ok(Settings {
+            paths,
+            base_url,
+            namespace,
+            api_key,
+            reviewer,
+            allow_insecure_http: args.allow_insecure_http
+                || file.allow_insecure_http.unwrap_or(false),
+            review: file.review,
+            keys: file.keys,
+            warnings,
+        })
+    }
+}
+
+fn read_file_config(path: &Path, warnings: &mut Vec<String>) -> Result<FileConfig, ConfigError> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(FileConfig::default()),
+        Err(source) => {
+            return Err(ConfigError::Read {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    };
+    let file: FileConfig = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        path: path.to_path_buf(),
+        message: e.to_string().trim().replace('\n', " "),
+    })?;
+    #[cfg(unix)]
+    if file.api_key.is_some() {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(path)
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            warnings.push(format!(
+                "{} holds an API key and is readable by other users; run: chmod 600 {}",
+                path.display(),
+                path.display()
+            ));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = warnings;
+    Ok(file)
+}
+
+/// Writes a file that may hold a secret: created with mode 0600 from the start.
+pub fn write_private_file(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path)?;
+    f.write_all(contents.as_bytes())?;
+    f.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paths(dir: &Path) -> Paths {
+        Paths {
+            config_file: dir.join("config.toml"),
+            data_dir: dir.join("data"),
+        }
+    }
+
+    #[test]
+    fn layers_apply_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("config.toml"),
+            "base_url = \"http://127.0.0.1:1\"\nnamespace = \"file-ns\"\nreviewer = \"ann\"\n[keys]\nquit = \"x\"\n",
+        )
+        .unwrap();
+        let args = ConnectArgs {
+            namespace: Some("flag-ns".into()),
+            ..Default::default()
+        };
+        let env = |k: &str| match k {
+            ENV_BASE_URL => Some("http://127.0.0.1:2".to_string()),
+            ENV_NAMESPACE => Some("env-ns".to_string()),
+            ENV_API_KEY => Some("sk_env".to_string()),
+            _ => None,
+        };
+        let s = Settings::from_layers(paths(dir.path()), &args, env).unwrap();
+        assert_eq!(s.base_url, "http://127.0.0.1:2");
+        assert_eq!(s.namespace.as_deref(), Some("flag-ns"));
+        assert_eq!(s.api_key.as_ref().map(|k| k.expose()), Some("sk_env"));
+        assert_eq!(s.reviewer, "ann");
+        assert_eq!(s.keys["quit"].keys(), vec!["x".to_string()]);
+        assert!(s.review.advance_after_rating);
+    }
+
+    #[test]
+    fn broken_config_names_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("config.toml"), "namespace = \n").unwrap();
+        let err = Settings::from_layers(paths(dir.path()), &ConnectArgs::default(), |_| None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("config.toml"), "{err}");
+        assert!(err.contains("line 1"), "{err}");
+    }
+
+    #[test]
+    fn unknown_setting_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("config.toml"), "namespce = \"x\"\n").unwrap();
+        let err = Settings::from_layers(paths(dir.path()), &ConnectArgs::default(), |_| None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("namespce"), "{err}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn key_in_world_readable_file_warns_and_private_write_is_0600() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("config.toml");
+        std::fs::write(&p, "api_key = \"sk_x\"\n").unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let s =
+            Settings::from_layers(paths(dir.path()), &ConnectArgs::default(), |_| None).unwrap();
+        assert_eq!(s.warnings.len(), 1);
+        assert!(!s.warnings[0].contains("sk_x"));
+
+        let q = dir.path().join("private.toml");
+        write_private_file(&q, "api_key = \"sk_y\"\n").unwrap();
+        assert_eq!(
+            std::fs::metadata(&q).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+}

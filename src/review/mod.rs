@@ -1,0 +1,9 @@
+//! The terminal app: Model, Action, pure update, effects, keymap, views and the loop.
+
+use crate::cli::ConnectArgs;
+
+/// Opens the reviewer. With no API key configured, or with `demo`, starts the local
+/// server in-process on the demo transcripts.
+pub async fn run(_connect: &ConnectArgs, _demo: bool) -> anyhow::Result<()> {
+    anyhow::bail!("the reviewer is not built yet")
+}
