@@ -171,6 +171,18 @@ pub struct GetSessionResponse {
     pub updated_at: String,
     pub last_activity_at: String,
     pub expires_at: String,
+    /// Local extension, absent from the hosted API: what a reviewer needs in the list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<ReviewStats>,
+}
+
+/// Local extension carried on sessions by verdict's server: how much of a session is rated.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewStats {
+    /// Assistant messages in the session.
+    pub assistant_messages: u64,
+    /// Assistant messages with at least one recorded rating.
+    pub rated_messages: u64,
 }
 
 /// `ListSessionsRequest` (the body of `POST /v1/agents/sessions/list`).
