@@ -189,6 +189,8 @@ pub enum Action {
     PromptCancel,
     ConfirmYes,
     ConfirmNo,
+    /// Text pasted into the terminal (bracketed paste): goes to the editor or the prompt.
+    Paste(String),
     Mouse(MouseEvent),
     Resize(u16, u16),
     /// A timer beat: only used while something counts down.

@@ -183,7 +183,8 @@ pub fn wrap(
 
     for tok in tokens(pieces) {
         if tok.space {
-            if !content {
+            // Indentation of the first line is kept (code); a wrapped line starts clean.
+            if !content && !lines.is_empty() {
                 continue;
             }
             if used + tok.width <= room {
@@ -204,7 +205,7 @@ pub fn wrap(
             used = 0;
             room = room_rest;
         }
-        if tok.width <= room - used {
+        if tok.width <= room.saturating_sub(used) {
             push_span(&mut cur, tok.text, tok.style);
             used += tok.width;
             content = true;
@@ -403,6 +404,15 @@ mod tests {
         let rest = [Span::raw("  ")];
         let lines = wrap(&pieces, &first, &rest, 6);
         assert_eq!(plain(&lines), vec!["• abcd", "  efgh", "  ijkl", "  xy"]);
+    }
+
+    #[test]
+    fn first_line_indentation_is_kept() {
+        let pieces = [Piece::new("    indented code that wraps", Style::new())];
+        assert_eq!(
+            plain(&wrap(&pieces, &[], &[], 16)),
+            vec!["    indented", "code that wraps"]
+        );
     }
 
     #[test]

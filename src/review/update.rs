@@ -908,6 +908,12 @@ fn compose(m: &mut Model, action: Action, fx: &mut Vec<Effect>) {
             let text = (!text.is_empty()).then_some(text);
             rate(m, &session, &message, rating, text, fx);
         }
+        Action::Paste(pasted) => {
+            c.editor
+                .insert_str(&pasted.replace("\r\n", "\n").replace('\r', "\n"));
+            let chars = c.editor.chars();
+            c.error = (chars > MAX_FEEDBACK_CHARS).then(|| too_long(chars));
+        }
         Action::EditorKey(key) => {
             c.editor.input(key);
             let chars = c.editor.chars();
@@ -988,6 +994,7 @@ fn cross_sessions(m: &mut Model, forward: bool, fx: &mut Vec<Effect>) {
             match t.find_unrated(None, forward) {
                 Some(i) => {
                     land(m, &id, i);
+                    landed_in(m, &id);
                     return;
                 }
                 None => continue,
@@ -1035,6 +1042,21 @@ fn cross_sessions(m: &mut Model, forward: bool, fx: &mut Vec<Effect>) {
     );
 }
 
+fn landed_in(m: &mut Model, id: &str) {
+    let title = m.sessions.row(id).map_or(id, |r| r.title()).to_string();
+    let (unrated, total) = m
+        .transcripts
+        .get(id)
+        .map_or((0, 0), |t| (t.assistants - t.rated, t.assistants));
+    m.set_notice(
+        Level::Info,
+        format!(
+            "{}: {unrated} of {total} assistant messages unrated.",
+            text::truncate(&title, 50)
+        ),
+    );
+}
+
 /// Lands a pending jump once its session has loaded enough to decide.
 fn settle_jump(m: &mut Model, fx: &mut Vec<Effect>) {
     let Some(j) = m.jump.clone() else { return };
@@ -1049,17 +1071,19 @@ fn settle_jump(m: &mut Model, fx: &mut Vec<Effect>) {
     if !t.known_loaded {
         return;
     }
-    if j.forward {
-        if let Some(i) = t.find_unrated(j.after, true) {
-            m.jump = None;
-            land(m, &j.session_id, i);
-            return;
-        }
-    } else if t.complete
-        && let Some(i) = t.find_unrated(None, false)
-    {
+    let found = if j.forward {
+        t.find_unrated(j.after, true)
+    } else if t.complete {
+        t.find_unrated(None, false)
+    } else {
+        None
+    };
+    if let Some(i) = found {
         m.jump = None;
         land(m, &j.session_id, i);
+        if j.after.is_none() {
+            landed_in(m, &j.session_id);
+        }
         return;
     }
     if !t.complete {
@@ -1096,6 +1120,11 @@ fn prompt(m: &mut Model, action: Action) {
             }
             _ => {}
         },
+        Action::Paste(pasted) => {
+            let line = pasted.lines().next().unwrap_or("");
+            p.input
+                .extend(line.chars().filter(|c| !c.is_control()).take(200));
+        }
         Action::PromptCancel => m.mode = Mode::Browse,
         Action::PromptSubmit => {
             let query = p.input.trim().to_string();

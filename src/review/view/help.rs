@@ -5,7 +5,7 @@ use crate::review::model::Model;
 use crate::review::text;
 use ratatui::Frame;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph};
+use ratatui::widgets::{Block, Clear, Padding, Paragraph};
 
 /// The help text as lines (also what the snapshot tests read).
 pub fn lines(m: &Model) -> Vec<Line<'static>> {
@@ -74,6 +74,7 @@ pub fn draw(f: &mut Frame, m: &Model, scroll: usize) {
     let block = Block::bordered()
         .border_set(g.border)
         .border_style(t.border_focus)
+        .padding(Padding::horizontal(1))
         .title(Span::styled(
             format!(" Keys {} Esc closes ", g.dot),
             t.title_focus,

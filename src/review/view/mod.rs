@@ -10,6 +10,7 @@ pub mod transcript;
 use super::layout::{self, MIN_HEIGHT, MIN_WIDTH};
 use super::model::{Mode, Model};
 use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
@@ -64,14 +65,19 @@ fn confirm_quit(f: &mut Frame, m: &Model) {
     let t = &m.look.theme;
     let g = m.look.glyphs;
     let n = m.sends_pending();
-    let what = if n == 1 {
-        "1 rating is".to_string()
+    let (what, it) = if n == 1 {
+        ("1 rating is".to_string(), "It stays")
     } else {
-        format!("{n} ratings are")
+        (format!("{n} ratings are"), "They stay")
+    };
+    let fate = if m.conn.demo {
+        "The demo server stops with verdict, so it will not receive them.".to_string()
+    } else {
+        format!("{it} in the journal and will be sent the next time verdict starts.")
     };
     let text = vec![
         Line::from(Span::styled(format!("{what} not sent yet."), t.warning)),
-        Line::from("They stay in the journal and are sent the next time verdict starts."),
+        Line::from(fate),
         Line::default(),
         Line::from(vec![
             Span::raw("Quit now? "),
@@ -81,7 +87,7 @@ fn confirm_quit(f: &mut Frame, m: &Model) {
             Span::raw(" stay"),
         ]),
     ];
-    let area = compose::centered(f.area(), 60, 6);
+    let area = compose::centered(f.area(), 62, 7);
     f.render_widget(Clear, area);
     let block = Block::bordered()
         .border_set(g.border)
@@ -91,4 +97,27 @@ fn confirm_quit(f: &mut Frame, m: &Model) {
         Paragraph::new(text).wrap(Wrap { trim: true }).block(block),
         area,
     );
+}
+
+/// The screen as text, one line per row, trailing spaces removed (wide characters once).
+pub fn buffer_text(buf: &Buffer) -> String {
+    use unicode_width::UnicodeWidthStr;
+    let mut out = String::new();
+    let area = buf.area;
+    for y in area.top()..area.bottom() {
+        let mut line = String::new();
+        let mut skip = 0;
+        for x in area.left()..area.right() {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            let sym = buf[(x, y)].symbol();
+            skip = sym.width().saturating_sub(1);
+            line.push_str(sym);
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
 }

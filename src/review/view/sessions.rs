@@ -134,18 +134,25 @@ pub fn draw(f: &mut Frame, m: &Model, a: &Areas) {
         if let Some(q) = query {
             first = text::highlight(&first, q, theme.search_match);
         }
-        let detail = format!(
-            "   {} {d} {} msg{} {d} {}",
-            row.status,
+        let age = text::relative_time(row.last_activity, m.now);
+        let msgs = format!(
+            "{} msg{}",
             row.message_count,
-            if row.message_count == 1 { "" } else { "s" },
-            text::relative_time(row.last_activity, m.now),
-            d = g.dot,
+            if row.message_count == 1 { "" } else { "s" }
         );
-        let second = Line::from(Span::styled(
-            text::truncate(&detail, width).into_owned(),
-            if selected { base } else { theme.dim },
-        ));
+        let mut detail = format!(" {} {} {msgs}", row.status, g.dot);
+        if text::width(&detail) + 1 + text::width(&age) + 1 > width {
+            detail = format!(" {}", row.status);
+        }
+        let pad = width.saturating_sub(text::width(&detail) + text::width(&age) + 1);
+        let detail_style = if selected { base } else { theme.dim };
+        let second = Line::from(vec![
+            Span::styled(detail, detail_style),
+            Span::styled(" ".repeat(pad), detail_style),
+            Span::styled(age, detail_style),
+            Span::styled(" ", detail_style),
+        ]);
+        let second = Line::from(text::truncate_spans(second.spans, width));
         let row_area = Rect::new(list.x, y, list.width, 1);
         buf.set_style(row_area, base);
         buf.set_line(list.x, y, &first.patch_style(base), list.width);

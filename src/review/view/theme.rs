@@ -218,7 +218,7 @@ impl Glyphs {
                 quote: "|",
                 rule: "-",
                 code: "|",
-                dot: "-",
+                dot: "|",
                 ellipsis: "...",
                 border: ASCII_BORDER,
             }

@@ -154,6 +154,8 @@ fn header(t: &Transcript, i: usize, width: usize, m: &Model) -> Line<'static> {
     let msg = &t.messages[i];
     let time = text::short_time(&msg.timestamp, m.offset);
     let mut left: Vec<Span<'static>> = Vec::new();
+    // The time is what gives way first when the line is short of room.
+    let mut time_left = true;
     let mut right: Vec<Span<'static>> = Vec::new();
     match t.kinds[i] {
         Kind::Tool => {
@@ -178,7 +180,8 @@ fn header(t: &Transcript, i: usize, width: usize, m: &Model) -> Line<'static> {
                 left.push(Span::styled(format!(" {} ", g.dot), theme.dim));
                 left.push(Span::styled(text::sanitize(status).into_owned(), style));
             }
-            right.push(Span::styled(time, theme.dim));
+            right.push(Span::styled(time.clone(), theme.dim));
+            time_left = false;
         }
         kind => {
             let (role, style) = match kind {
@@ -194,17 +197,22 @@ fn header(t: &Transcript, i: usize, width: usize, m: &Model) -> Line<'static> {
             }
         }
     }
-    let lw: usize = left.iter().map(|s| text::width(&s.content)).sum();
-    let rw: usize = right.iter().map(|s| text::width(&s.content)).sum();
+    let span_width = |spans: &[Span]| spans.iter().map(|s| text::width(&s.content)).sum::<usize>();
+    if span_width(&left) + 2 + span_width(&right) > width {
+        if time_left {
+            left.pop();
+        } else {
+            right.clear();
+        }
+    }
+    let lw = span_width(&left);
+    let rw = span_width(&right);
+    let mut spans = left;
     if lw + 2 + rw <= width {
-        let mut spans = left;
         spans.push(Span::raw(" ".repeat(width - lw - rw)));
         spans.extend(right);
         Line::from(spans)
     } else {
-        // Not enough room: the receipt matters more than the time, so keep it whole
-        // when it fits after the role, and cut from the end otherwise.
-        let mut spans = left;
         spans.push(Span::raw("  "));
         spans.extend(right);
         Line::from(text::truncate_spans(spans, width))
@@ -278,8 +286,12 @@ fn footer(t: &Transcript, m: &Model) -> String {
         parts.push(format!("{}/{} rated", t.rated, t.assistants));
     }
     if !t.complete {
-        let total = t.total.map(|n| format!("/{n}")).unwrap_or_default();
-        parts.push(format!("loading {}{total}{}", t.messages.len(), g.ellipsis));
+        if t.messages.is_empty() {
+            parts.push(format!("loading{}", g.ellipsis));
+        } else {
+            let total = t.total.map(|n| format!("/{n}")).unwrap_or_default();
+            parts.push(format!("loading {}{total}{}", t.messages.len(), g.ellipsis));
+        }
     } else if t.error.is_some() {
         parts.push("load failed".to_string());
     }
