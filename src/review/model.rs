@@ -58,7 +58,7 @@ impl Filter {
     pub fn label(self) -> &'static str {
         match self {
             Filter::All => "all",
-            Filter::Unrated => "with unrated",
+            Filter::Unrated => "unrated",
             Filter::Status(s) => s.as_str(),
         }
     }

@@ -1268,11 +1268,15 @@ fn cycle_filter(m: &mut Model, fx: &mut Vec<Effect>) {
     m.filter = m.filter.next();
     rebuild_visible(m);
     let n = m.sessions.visible.len();
+    let which = match m.filter {
+        Filter::All => "all sessions".to_string(),
+        Filter::Unrated => "sessions with unrated messages".to_string(),
+        Filter::Status(s) => format!("{s} sessions"),
+    };
     m.set_notice(
         Level::Info,
         format!(
-            "Showing {} sessions ({n} loaded); {} changes the filter.",
-            m.filter.label(),
+            "Showing {which} ({n} loaded); {} changes the filter.",
             m.key(Command::Filter)
         ),
     );

@@ -20,12 +20,11 @@ pub fn draw(f: &mut Frame, m: &Model, a: &Areas) {
     } else {
         format!("{}+", s.visible.len())
     };
-    let filter = if m.filter == Filter::All {
-        String::new()
+    let title = if m.filter == Filter::All {
+        format!(" Sessions ({count}) ")
     } else {
-        format!(" {} {}", g.dot, m.filter.label())
+        format!(" Sessions: {} ({count}) ", m.filter.label())
     };
-    let title = format!(" Sessions{filter} ({count}) ");
     let mut block = Block::bordered()
         .border_set(g.border)
         .border_style(if focused {

@@ -84,10 +84,10 @@ fn hints(m: &Model, width: usize) -> Line<'static> {
         (Command::RateNegative, "negative"),
         (Command::RateWithText, "with text"),
         (Command::NextUnrated, "next unrated"),
-        (Command::Search, "search"),
-        (Command::Filter, "filter"),
         (Command::Help, "help"),
         (Command::Quit, "quit"),
+        (Command::Search, "search"),
+        (Command::Filter, "filter"),
     ];
     let mut spans = Vec::new();
     let mut used = 0;

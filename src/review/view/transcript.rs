@@ -47,7 +47,12 @@ pub fn body_lines(
                     bar.clone(),
                 ));
             }
-            if !msg.content.trim().is_empty() {
+            // Some servers repeat the output as the content: show it once.
+            let repeated = [&msg.tool_inputs, &msg.tool_outputs]
+                .into_iter()
+                .flatten()
+                .any(|s| s.trim() == msg.content.trim());
+            if !msg.content.trim().is_empty() && !repeated {
                 if !out.is_empty() {
                     out.push(label("content"));
                 }
