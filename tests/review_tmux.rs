@@ -71,6 +71,48 @@ fn shell_quote(p: &Path) -> String {
     format!("'{}'", p.display().to_string().replace('\'', r"'\''"))
 }
 
+/// Starts `verdict --demo` in a fresh tmux server with its own data and config dirs.
+/// The verdict process writes its pid to `pid` (the shell execs it), and the pane
+/// says how it exited.
+fn start_demo(dir: &Path) -> Tmux {
+    assert!(
+        tmux_available(),
+        "tmux is needed for this test (CI installs it)"
+    );
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let tmux = Tmux {
+        socket: format!("verdict-test-{}-{nanos}", std::process::id()),
+    };
+    let inner = format!(
+        "echo $$ > {}; exec {} --demo",
+        shell_quote(&dir.join("pid")),
+        shell_quote(Path::new(env!("CARGO_BIN_EXE_verdict"))),
+    );
+    let command = format!(
+        "env -u MIXPEEK_API_KEY -u MIXPEEK_NAMESPACE -u MIXPEEK_BASE_URL -u NO_COLOR \
+         VERDICT_DATA_DIR={} VERDICT_CONFIG_DIR={} sh -c {}; echo \"verdict exited with $?\"; sleep 600",
+        shell_quote(&dir.join("data")),
+        shell_quote(&dir.join("config")),
+        shell_quote(Path::new(&inner)),
+    );
+    let out = tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "review",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        &command,
+    ]);
+    assert!(out.status.success(), "tmux new-session: {out:?}");
+    tmux
+}
+
 #[test]
 fn demo_in_tmux_rates_a_message_and_the_server_keeps_it() {
     assert!(
@@ -174,4 +216,25 @@ fn demo_in_tmux_rates_a_message_and_the_server_keeps_it() {
         assert_eq!(r.message_id, expected.message_id);
         server.shutdown().await;
     });
+}
+
+#[test]
+fn sigterm_gives_the_terminal_back() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tmux = start_demo(dir.path());
+    tmux.wait_for("the demo", |s| {
+        s.contains("DEMO") && s.contains("○ unrated")
+    });
+    let pid = std::fs::read_to_string(dir.path().join("pid")).expect("pid file");
+    let out = Command::new("kill")
+        .args(["-TERM", pid.trim()])
+        .output()
+        .expect("kill runs");
+    assert!(out.status.success(), "{out:?}");
+    // The alternate screen is gone: the shell's own line shows on a normal screen.
+    let screen = tmux.wait_for("the exit", |s| s.contains("verdict exited with"));
+    assert!(screen.contains("verdict exited with 0"), "{screen}");
+    assert!(!screen.contains("DEMO"), "{screen}");
+    let mode = tmux.run(&["display-message", "-p", "-t", "review", "#{alternate_on}"]);
+    assert_eq!(String::from_utf8_lossy(&mode.stdout).trim(), "0");
 }

@@ -324,6 +324,9 @@ pub fn loaded(w: u16, h: u16) -> Model {
 
 /// Draws the model on a test terminal.
 pub fn draw(m: &Model) -> Buffer {
+    let mut m = m.clone();
+    super::update::prepare(&mut m);
+    let m = &m;
     let mut terminal = match Terminal::new(TestBackend::new(m.width, m.height)) {
         Ok(t) => t,
         Err(e) => match e {},

@@ -154,17 +154,17 @@ impl fmt::Display for Key {
 /// A startup error in `[keys]`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KeymapError {
-    #[error("[keys] in the config file names an unknown action {name:?}; known actions: {known}.")]
+    #[error("[keys] names an unknown action {name:?}; known actions: {known}.")]
     UnknownAction { name: String, known: String },
     #[error(
-        "[keys] in the config file binds {action:?} to {key:?}, which is not a key verdict can read ({reason}); write keys like \"j\", \"G\", \"enter\", \"pgdn\", \"ctrl-s\"."
+        "[keys] binds {action:?} to {key:?}, which is not a key verdict can read ({reason}); write keys like \"j\", \"G\", \"enter\", \"pgdn\", \"ctrl-s\"."
     )]
     BadKey {
         action: String,
         key: String,
         reason: String,
     },
-    #[error("[keys] in the config file binds {action:?} to no key; give it at least one.")]
+    #[error("[keys] binds {action:?} to no key; give it at least one.")]
     NoKeys { action: String },
 }
 

@@ -35,7 +35,8 @@ pub async fn run(connect: &ConnectArgs, demo: bool) -> anyhow::Result<()> {
     for w in &settings.warnings {
         eprintln!("verdict: warning: {w}");
     }
-    let keymap = Keymap::from_config(&settings.keys)?;
+    let keymap = Keymap::from_config(&settings.keys)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", settings.paths.config_file.display()))?;
     settings.paths.ensure_data_dir().with_context(|| {
         format!(
             "Cannot create the data directory {}; set VERDICT_DATA_DIR to a writable place",

@@ -281,6 +281,10 @@ pub struct Transcript {
     pub layout: TranscriptLayout,
     pub assistants: usize,
     pub rated: usize,
+    /// Receipts still on their way to the server, and those among them waiting to retry
+    /// (kept by `recount`, so the status bar and the loop's timer cost nothing per frame).
+    pub in_flight: usize,
+    pub retrying: usize,
 }
 
 impl Transcript {
@@ -329,6 +333,12 @@ impl Transcript {
         }
         self.assistants = assistants;
         self.rated = rated;
+        self.in_flight = self.receipts.values().filter(|r| r.in_flight()).count();
+        self.retrying = self
+            .receipts
+            .values()
+            .filter(|r| matches!(r, Receipt::Retrying { .. }))
+            .count();
     }
 
     pub fn index_of(&self, message_id: &str) -> Option<usize> {
@@ -347,10 +357,6 @@ impl Transcript {
             let end = from.unwrap_or(n).min(n);
             (0..end).rev().find(|&i| self.is_unrated(i))
         }
-    }
-
-    pub fn any_in_flight(&self) -> bool {
-        self.receipts.values().any(Receipt::in_flight)
     }
 }
 
@@ -460,6 +466,8 @@ pub struct Model {
     pub outbox: OutboxState,
     pub jump: Option<Jump>,
     pub quit: bool,
+    /// The size changed since the last frame: wrap again and keep the cursor in view.
+    pub resized: bool,
     pub(crate) generation: u64,
 }
 
@@ -491,6 +499,7 @@ impl Model {
             outbox: OutboxState::default(),
             jump: None,
             quit: false,
+            resized: false,
             generation: 0,
         }
     }
@@ -550,7 +559,7 @@ impl Model {
         let local = self
             .transcripts
             .values()
-            .map(|t| t.receipts.values().filter(|r| r.in_flight()).count())
+            .map(|t| t.in_flight)
             .sum::<usize>();
         local.max(self.outbox.pending)
     }
@@ -567,11 +576,7 @@ impl Model {
 
     /// Something is counting down, so the loop needs a timer.
     pub fn animating(&self) -> bool {
-        self.transcripts.values().any(|t| {
-            t.receipts
-                .values()
-                .any(|r| matches!(r, Receipt::Retrying { .. }))
-        })
+        self.transcripts.values().any(|t| t.retrying > 0)
     }
 
     pub fn areas(&self) -> Option<layout::Areas> {

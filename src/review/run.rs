@@ -217,6 +217,7 @@ where
 
     fn draw(&mut self) -> anyhow::Result<()> {
         self.model.now = (self.clock)();
+        update::prepare(&mut self.model);
         let model = &self.model;
         let frame = self
             .terminal

@@ -36,9 +36,11 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
     match action {
         Action::ForceQuit => m.quit = true,
         Action::Resize(w, h) => {
+            // Re-wrapping waits for `prepare`, so a burst of resizes wraps once.
             m.width = w;
             m.height = h;
-            reveal_cursor(m);
+            m.resized = true;
+            return fx;
         }
         Action::Tick => {}
         Action::Mouse(ev) => mouse(m, ev, &mut fx),
@@ -75,6 +77,16 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
     }
     settle(m);
     fx
+}
+
+/// Brings derived state up to date before a frame is drawn (the loop calls this once
+/// after applying everything pending).
+pub fn prepare(m: &mut Model) {
+    if m.resized {
+        m.resized = false;
+        reveal_cursor(m);
+    }
+    settle(m);
 }
 
 /// Keeps derived state in step: the open transcript's layout for the current width,

@@ -633,3 +633,26 @@ fn sessions_page_in_as_the_selection_nears_the_end() {
         }]
     );
 }
+
+#[test]
+fn a_resize_rewraps_once_before_the_next_frame_and_keeps_the_cursor_in_view() {
+    let mut m = loaded(120, 40);
+    update(&mut m, cmd(Command::NextUnrated));
+    let before = m.open_transcript().unwrap().layout.width;
+    for w in [100, 90, 80] {
+        update(&mut m, Action::Resize(w, 24));
+    }
+    // Nothing re-wrapped yet: a burst of resizes costs one wrap.
+    assert_eq!(m.open_transcript().unwrap().layout.width, before);
+    super::update::prepare(&mut m);
+    let a = m.areas().unwrap();
+    let t = m.open_transcript().unwrap();
+    assert_eq!(t.layout.width, a.wrap_width());
+    let c = t.cursor.unwrap();
+    let (start, end) = (t.layout.starts[c], t.layout.starts[c + 1] - 1);
+    assert!(
+        start >= t.scroll && end <= t.scroll + a.transcript_lines(),
+        "{start}..{end} vs {}",
+        t.scroll
+    );
+}

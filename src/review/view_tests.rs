@@ -291,3 +291,127 @@ fn no_color_means_no_color() {
         assert_eq!(cell.bg, Color::Reset, "{cell:?}");
     }
 }
+
+/// Frame and key times with 100,000 sessions and a 10,000-message transcript.
+/// Run: cargo test --release --lib review::view_tests::large_data_timings -- --ignored --nocapture
+#[test]
+#[ignore]
+fn large_data_timings() {
+    use std::time::Instant;
+    let mut m = model(120, 40);
+    let fx = super::update::start(&mut m);
+    let super::effect::Effect::LoadSessions { generation, .. } = fx[0] else {
+        panic!()
+    };
+    let t0 = Instant::now();
+    for p in 0..1000u64 {
+        let results = (0..100)
+            .map(|i| {
+                let n = p * 100 + i;
+                session(
+                    &format!("ses_{n:06}"),
+                    &format!("Session number {n} about things"),
+                    SessionStatus::Active,
+                    Some((n % 3, 3)),
+                )
+            })
+            .collect();
+        let mut pg = page(results);
+        pg.total = 100_000;
+        update(
+            &mut m,
+            Action::SessionsLoaded {
+                generation,
+                offset: p * 100,
+                result: Ok(pg),
+            },
+        );
+        // Paging stops at the contract's offset cap; fill the rest directly.
+        if m.sessions.rows.len() as u64 != (p + 1) * 100 {
+            break;
+        }
+    }
+    while m.sessions.rows.len() < 100_000 {
+        let n = m.sessions.rows.len();
+        let row = SessionRow::from_api(session(
+            &format!("ses_{n:06}"),
+            "Filler",
+            SessionStatus::Idle,
+            Some((0, 1)),
+        ));
+        m.sessions.index.insert(row.id.clone(), n);
+        m.sessions.rows.push(row);
+        m.sessions.visible.push(n);
+    }
+    println!("100,000 sessions ingested in {:?}", t0.elapsed());
+
+    let body = "Here is **an answer** with `code`, a list:\n\n- one item that is fairly long and wraps around the line\n- two\n\nAnd a closing paragraph of text that goes on for a while to wrap.";
+    let messages: Vec<_> = (0..10_000)
+        .map(|i| {
+            msg(
+                &format!("m{i}"),
+                if i % 2 == 0 { "user" } else { "assistant" },
+                body,
+            )
+        })
+        .collect();
+    let id = m.sessions.rows[0].id.clone();
+    let t = m.transcripts.get(&id).unwrap();
+    let g = t.generation;
+    let t0 = Instant::now();
+    for p in 0..50usize {
+        let chunk = messages[p * 200..(p + 1) * 200].to_vec();
+        let mut h = history(&id, chunk, 10_000);
+        h.has_more = p < 49;
+        update(
+            &mut m,
+            Action::HistoryLoaded {
+                session_id: id.clone(),
+                generation: g,
+                offset: (p * 200) as u64,
+                result: Ok(h),
+            },
+        );
+    }
+    println!("10,000 messages loaded and wrapped in {:?}", t0.elapsed());
+    assert_eq!(m.open_transcript().unwrap().layout.bodies.len(), 10_000);
+
+    cmd(&mut m, Command::FocusTranscript);
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+    let frames = 200;
+    let t0 = Instant::now();
+    for i in 0..frames {
+        if i % 2 == 0 {
+            cmd(&mut m, Command::PageDown);
+        }
+        terminal.draw(|f| super::view::draw(f, &m)).unwrap();
+    }
+    println!(
+        "frame (draw only, scrolling a 10,000-message transcript, 100,000 sessions): {:?}",
+        t0.elapsed() / frames
+    );
+    let t0 = Instant::now();
+    for _ in 0..frames {
+        cmd(&mut m, Command::Down);
+    }
+    println!("key j in the transcript: {:?}", t0.elapsed() / frames);
+    cmd(&mut m, Command::FocusSessions);
+    let t0 = Instant::now();
+    for _ in 0..frames {
+        cmd(&mut m, Command::PageDown);
+        terminal.draw(|f| super::view::draw(f, &m)).unwrap();
+    }
+    println!(
+        "PgDn + frame in the session list: {:?}",
+        t0.elapsed() / frames
+    );
+    let t0 = Instant::now();
+    update(&mut m, Action::Resize(100, 40));
+    println!("resize (rewrap 10,000 messages): {:?}", t0.elapsed());
+    let t0 = Instant::now();
+    cmd(&mut m, Command::RatePositive);
+    println!("rate key: {:?}", t0.elapsed());
+    let t0 = Instant::now();
+    cmd(&mut m, Command::Filter);
+    println!("filter over 100,000 sessions: {:?}", t0.elapsed());
+}
