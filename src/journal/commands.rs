@@ -47,7 +47,8 @@ pub async fn rate(connect: &ConnectArgs, args: RateArgs) -> anyhow::Result<()> {
         }
         Outcome::Refused(error) => Err(anyhow!(refusal_sentence(&error))),
         Outcome::Unreachable(error) => bail!(
-            "Could not reach the server at {base_url} ({error}); the rating is saved in the journal and will be sent on the next run (or run `verdict sync`)."
+            "Could not reach the server at {base_url} ({}); the rating is saved in the journal and will be sent on the next run (or run `verdict sync`).",
+            unreachable_reason(&error)
         ),
         Outcome::StillFailing(error) => bail!(
             "The server keeps failing ({}); the rating is saved in the journal and will be sent on the next run (or run `verdict sync`).",
@@ -73,6 +74,15 @@ pub fn receipt_line(receipt: &SubmitFeedbackResponse) -> String {
         },
         receipt.recorded_at
     )
+}
+
+/// Why the server could not be reached, without repeating "could not reach".
+fn unreachable_reason(error: &ApiError) -> String {
+    match error {
+        ApiError::Network(reason) => reason.clone(),
+        ApiError::Timeout => "no answer in time".to_string(),
+        other => describe(other),
+    }
 }
 
 fn refusal_sentence(error: &ApiError) -> String {
@@ -328,7 +338,7 @@ async fn fill_exchanges(settings: &Settings, journal: &JournalHandle, rows: &mut
         let history = match client.history(&session_id).await {
             Ok(h) => h,
             Err(e) if e.is_offline() || e.is_retryable() => {
-                unreachable = Some(describe(&e));
+                unreachable = Some(unreachable_reason(&e));
                 not_found += indexes.len();
                 continue;
             }
