@@ -328,6 +328,17 @@ async fn an_unreachable_server_keeps_the_rating_for_the_next_run() {
 
     let run = me.run(&["status"]).await;
     assert!(run.expect_ok().stdout().contains("pending      1"));
+    // Export does not fail for want of the network: empty exchange and a warning.
+    let run = me.run(&["export"]).await;
+    run.expect_ok();
+    assert!(
+        run.stderr().contains("could not be reached"),
+        "{}",
+        run.stderr()
+    );
+    let line: serde_json::Value = serde_json::from_str(run.stdout().trim()).unwrap();
+    assert_eq!(line["completion"], "");
+    assert_eq!(line["state"], "pending");
     let run = me.run(&["sync"]).await;
     run.expect_failure();
     assert!(run.stderr().contains("still pending"), "{}", run.stderr());

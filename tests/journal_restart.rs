@@ -189,3 +189,90 @@ async fn ratings_made_while_the_server_is_down_arrive_once_and_newest() {
     );
     back.shutdown().await;
 }
+
+/// Figures for the README: how long a rating takes to commit (fsync included) and how fast
+/// a backlog drains once the server is back. Run with:
+/// `cargo test --test journal_restart -- --ignored --nocapture drain_figures`
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement, not a check; run it by name"]
+async fn drain_figures() {
+    const SESSIONS: usize = 100;
+    const TURNS: usize = 10;
+    let mut test = TestServer::start().await;
+    let mut jsonl = String::new();
+    for s in 0..SESSIONS {
+        let mut messages = Vec::new();
+        for t in 0..TURNS {
+            messages
+                .push(serde_json::json!({"role": "user", "content": format!("question {s}.{t}")}));
+            messages.push(
+                serde_json::json!({"role": "assistant", "content": format!("answer {s}.{t}")}),
+            );
+        }
+        jsonl.push_str(&serde_json::json!({"messages": messages}).to_string());
+        jsonl.push('\n');
+    }
+    test.import(&jsonl);
+    let mut targets = Vec::new();
+    for session in test.sessions().await {
+        for id in assistant_ids(&test.history(&session.session_id).await) {
+            targets.push((session.session_id.clone(), id));
+        }
+    }
+    assert_eq!(targets.len(), SESSIONS * TURNS);
+    let addr = test.addr();
+    let client = test.client();
+    test.halt().await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
+    let outbox = Outbox::start(
+        &dir.path().join("journal.db"),
+        client.clone(),
+        "ann".into(),
+        tx,
+    )
+    .unwrap();
+    let mut latencies = Vec::new();
+    for (session, message) in &targets {
+        let t = std::time::Instant::now();
+        outbox
+            .rate(session, message, Rating::Positive, None)
+            .await
+            .unwrap();
+        latencies.push(t.elapsed());
+    }
+    latencies.sort();
+    let pct = |p: usize| latencies[(latencies.len() * p / 100).min(latencies.len() - 1)];
+
+    let back = start_at(&test.db, addr).await;
+    let t = std::time::Instant::now();
+    outbox.wake();
+    until(
+        &mut events,
+        |e| matches!(e, OutboxEvent::Counts { counts, .. } if counts.pending == 0),
+    )
+    .await;
+    let drain = t.elapsed();
+    outbox.shutdown().await;
+    let listing = client
+        .feedback_listing(&targets[0].0)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(listing.feedback.len(), TURNS, "each rating once");
+    println!(
+        "record (committed, synchronous=FULL): p50 {:?}, p99 {:?}, max {:?} over {} ratings",
+        pct(50),
+        pct(99),
+        latencies[latencies.len() - 1],
+        latencies.len()
+    );
+    println!(
+        "drain after the server returned: {} ratings in {:?} ({:.0}/s)",
+        targets.len(),
+        drain,
+        targets.len() as f64 / drain.as_secs_f64()
+    );
+    back.shutdown().await;
+}
