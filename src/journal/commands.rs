@@ -183,10 +183,9 @@ pub async fn sync(connect: &ConnectArgs, args: SyncArgs) -> anyhow::Result<()> {
         };
         match event {
             None => break,
-            Some(OutboxEvent::Sent { entry, receipt }) => {
+            Some(OutboxEvent::Sent { receipt, .. }) => {
                 sent += 1;
                 println!("sent: {}", receipt_line(&receipt));
-                let _ = entry;
             }
             Some(OutboxEvent::Failed { entry, error }) => refused.push((entry, error)),
             Some(OutboxEvent::Retrying { error, .. }) if error.is_offline() => {
@@ -337,7 +336,7 @@ async fn fill_exchanges(settings: &Settings, journal: &JournalHandle, rows: &mut
         }
         let history = match client.history(&session_id).await {
             Ok(h) => h,
-            Err(e) if e.is_offline() || e.is_retryable() => {
+            Err(e) if e.is_retryable() => {
                 unreachable = Some(unreachable_reason(&e));
                 not_found += indexes.len();
                 continue;
