@@ -47,7 +47,8 @@ pub async fn rate(connect: &ConnectArgs, args: RateArgs) -> anyhow::Result<()> {
         }
         Outcome::Refused(error) => Err(anyhow!(refusal_sentence(&error))),
         Outcome::Unreachable(error) => bail!(
-            "Could not reach the server at {base_url} ({error}); the rating is saved in the journal and will be sent on the next run (or run `verdict sync`)."
+            "Could not reach the server at {base_url} ({}); the rating is saved in the journal and will be sent on the next run (or run `verdict sync`).",
+            unreachable_reason(&error)
         ),
         Outcome::StillFailing(error) => bail!(
             "The server keeps failing ({}); the rating is saved in the journal and will be sent on the next run (or run `verdict sync`).",
@@ -73,6 +74,15 @@ pub fn receipt_line(receipt: &SubmitFeedbackResponse) -> String {
         },
         receipt.recorded_at
     )
+}
+
+/// Why the server could not be reached, without repeating "could not reach".
+fn unreachable_reason(error: &ApiError) -> String {
+    match error {
+        ApiError::Network(reason) => reason.clone(),
+        ApiError::Timeout => "no answer in time".to_string(),
+        other => describe(other),
+    }
 }
 
 fn refusal_sentence(error: &ApiError) -> String {
@@ -173,10 +183,9 @@ pub async fn sync(connect: &ConnectArgs, args: SyncArgs) -> anyhow::Result<()> {
         };
         match event {
             None => break,
-            Some(OutboxEvent::Sent { entry, receipt }) => {
+            Some(OutboxEvent::Sent { receipt, .. }) => {
                 sent += 1;
                 println!("sent: {}", receipt_line(&receipt));
-                let _ = entry;
             }
             Some(OutboxEvent::Failed { entry, error }) => refused.push((entry, error)),
             Some(OutboxEvent::Retrying { error, .. }) if error.is_offline() => {
@@ -327,8 +336,8 @@ async fn fill_exchanges(settings: &Settings, journal: &JournalHandle, rows: &mut
         }
         let history = match client.history(&session_id).await {
             Ok(h) => h,
-            Err(e) if e.is_offline() || e.is_retryable() => {
-                unreachable = Some(describe(&e));
+            Err(e) if e.is_retryable() => {
+                unreachable = Some(unreachable_reason(&e));
                 not_found += indexes.len();
                 continue;
             }

@@ -196,6 +196,19 @@ impl Journal {
         {
             std::fs::create_dir_all(dir).map_err(|e| open_error(e.to_string()))?;
         }
+        // Feedback text and transcripts are the reviewer's business: create the file
+        // private; SQLite gives the -wal and -shm files the same mode.
+        #[cfg(unix)]
+        if !path.exists() {
+            use std::os::unix::fs::OpenOptionsExt;
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .mode(0o600)
+                .open(path)
+                .map_err(|e| open_error(e.to_string()))?;
+        }
         let mut conn = Connection::open(path).map_err(|e| open_error(e.to_string()))?;
         // Another verdict (a `verdict rate` beside the reviewer) may hold the write lock briefly.
         conn.busy_timeout(Duration::from_secs(10))?;
@@ -858,6 +871,12 @@ mod tests {
             .query_row("PRAGMA synchronous", [], |r| r.get(0))
             .unwrap();
         assert_eq!(sync, 2, "synchronous=FULL");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
     }
 
     #[test]

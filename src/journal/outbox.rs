@@ -224,8 +224,10 @@ fn key_of(entry: &Entry) -> MessageKey {
     )
 }
 
-type Sending =
-    Pin<Box<dyn Future<Output = (Entry, Result<SubmitFeedbackResponse, ApiError>)> + Send>>;
+/// What one send came to; `None` when the rating was superseded before it went out.
+type Sent = Option<Result<SubmitFeedbackResponse, ApiError>>;
+
+type Sending = Pin<Box<dyn Future<Output = (Entry, Sent)> + Send>>;
 
 /// Backoff of one entry during this run.
 struct Retry {
@@ -273,9 +275,11 @@ impl Sender {
                 return;
             }
             tokio::select! {
-                Some((entry, result)) = in_flight.next(), if !in_flight.is_empty() => {
+                Some((entry, sent)) = in_flight.next(), if !in_flight.is_empty() => {
                     busy.remove(&key_of(&entry));
-                    self.settle(entry, result).await;
+                    if let Some(result) = sent {
+                        self.settle(entry, result).await;
+                    }
                 }
                 command = commands.recv(), if !stopping => match command {
                     Some(Command::Rated) => {}
@@ -338,7 +342,22 @@ impl Sender {
                 break;
             }
             busy.insert(key);
-            in_flight.push(Box::pin(send(self.client.clone(), entry)));
+            // A task of its own, so the request goes out now, not when this loop is next
+            // free to poll it.
+            let task = tokio::spawn(send(
+                self.journal.clone(),
+                self.client.clone(),
+                entry.clone(),
+            ));
+            in_flight.push(Box::pin(async move {
+                match task.await {
+                    Ok(done) => done,
+                    Err(e) => (
+                        entry,
+                        Some(Err(ApiError::Network(format!("the send task failed: {e}")))),
+                    ),
+                }
+            }));
         }
         Ok(next_due)
     }
@@ -497,7 +516,15 @@ impl Sender {
     }
 }
 
-async fn send(client: Client, entry: Entry) -> (Entry, Result<SubmitFeedbackResponse, ApiError>) {
+/// Posts one rating, unless a newer one replaced it since it was picked: the pick and the
+/// post are apart by a scheduling gap, and only the newest rating should reach the server.
+async fn send(journal: JournalHandle, client: Client, entry: Entry) -> (Entry, Sent) {
+    let id = entry.id;
+    match journal.call(move |j| j.entry(id)).await {
+        Ok(Some(current)) if current.state != RatingState::Pending => return (entry, None),
+        // Unreadable: sending is the safe side, the server keeps the latest rating anyway.
+        _ => {}
+    }
     let request = SubmitFeedbackRequest {
         message_id: entry.target.message_id.clone(),
         rating: entry.rating,
@@ -506,7 +533,7 @@ async fn send(client: Client, entry: Entry) -> (Entry, Result<SubmitFeedbackResp
     let result = client
         .submit_feedback(&entry.target.session_id, &request)
         .await;
-    (entry, result)
+    (entry, Some(result))
 }
 
 async fn sleep_until(deadline: Option<Instant>) {
