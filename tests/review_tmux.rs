@@ -115,39 +115,17 @@ fn start_demo(dir: &Path) -> Tmux {
 
 #[test]
 fn demo_in_tmux_rates_a_message_and_the_server_keeps_it() {
-    assert!(
-        tmux_available(),
-        "tmux is needed for this test (CI installs it)"
-    );
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().join("data");
     let config = dir.path().join("config");
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let tmux = Tmux {
-        socket: format!("verdict-test-{}-{nanos}", std::process::id()),
-    };
-    let command = format!(
-        "env -u MIXPEEK_API_KEY -u MIXPEEK_NAMESPACE -u MIXPEEK_BASE_URL -u NO_COLOR \
-         VERDICT_DATA_DIR={} VERDICT_CONFIG_DIR={} {} --demo; echo \"verdict exited with $?\"; sleep 600",
-        shell_quote(&data),
-        shell_quote(&config),
-        shell_quote(Path::new(env!("CARGO_BIN_EXE_verdict"))),
-    );
-    let out = tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "review",
-        "-x",
-        "120",
-        "-y",
-        "40",
-        &command,
-    ]);
-    assert!(out.status.success(), "tmux new-session: {out:?}");
+    std::fs::create_dir_all(&config).expect("config dir");
+    // Keep the selection on the rated message, so its receipt stays in view.
+    std::fs::write(
+        config.join("config.toml"),
+        "[review]\nadvance_after_rating = false\n",
+    )
+    .expect("config file");
+    let tmux = start_demo(dir.path());
 
     let screen = tmux.wait_for("the demo with an unrated message", |s| {
         s.contains("DEMO") && s.contains("○ unrated")
@@ -163,6 +141,10 @@ fn demo_in_tmux_rates_a_message_and_the_server_keeps_it() {
         s.contains("✓ positive · stored to memory") || s.contains("✓ positive · not stored")
     });
     assert!(screen.contains("this run ✓1 ✗0"), "{screen}");
+    assert!(
+        screen.contains("Positive rating recorded by the server"),
+        "{screen}"
+    );
     let stored_on_screen = screen.contains("✓ positive · stored to memory");
 
     tmux.keys(&["?"]);

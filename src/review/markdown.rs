@@ -56,6 +56,7 @@ struct Renderer<'l> {
     link: Option<String>,
     blank_before_next: bool,
     table_row: Vec<Vec<Piece>>,
+    table: Vec<Vec<Vec<Piece>>>,
     in_table_head: bool,
 }
 
@@ -74,6 +75,7 @@ impl<'l> Renderer<'l> {
             link: None,
             blank_before_next: false,
             table_row: Vec::new(),
+            table: Vec::new(),
             in_table_head: false,
         }
     }
@@ -387,21 +389,50 @@ impl<'l> Renderer<'l> {
             TagEnd::TableHead | TagEnd::TableRow => {
                 let cells = std::mem::take(&mut self.table_row);
                 self.in_table_head = false;
-                let sep = Span::styled(format!(" {} ", self.look.glyphs.code), self.look.theme.dim);
-                let mut pieces: Vec<Piece> = Vec::new();
-                for (i, cell) in cells.into_iter().enumerate() {
-                    if i > 0 {
-                        pieces.push(Piece::new(sep.content.to_string(), sep.style));
-                    }
-                    pieces.extend(cell);
-                }
-                let (first, rest) = self.prefixes();
-                self.out
-                    .extend(text::wrap(&pieces, &first, &rest, self.width));
+                self.table.push(cells);
             }
-            TagEnd::Table => self.blank_before_next = true,
+            TagEnd::Table => {
+                self.table_lines();
+                self.blank_before_next = true;
+            }
             TagEnd::FootnoteDefinition => self.end_block(),
             _ => {}
+        }
+    }
+
+    /// Rows with their columns lined up when the table fits; otherwise each row wraps
+    /// on its own, cells separated by a bar.
+    fn table_lines(&mut self) {
+        let rows = std::mem::take(&mut self.table);
+        let cell_width = |cell: &[Piece]| cell.iter().map(|p| text::width(&p.text)).sum::<usize>();
+        let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+        let mut widths = vec![0usize; columns];
+        for row in &rows {
+            for (j, cell) in row.iter().enumerate() {
+                widths[j] = widths[j].max(cell_width(cell));
+            }
+        }
+        let (first, rest) = self.prefixes();
+        let prefix_width: usize = first.iter().map(|s| text::width(&s.content)).sum();
+        let total = widths.iter().sum::<usize>() + 3 * columns.saturating_sub(1);
+        let aligned = prefix_width + total <= self.width;
+        let sep = format!(" {} ", self.look.glyphs.code);
+        for (i, row) in rows.into_iter().enumerate() {
+            let mut pieces: Vec<Piece> = Vec::new();
+            let n = row.len();
+            for (j, cell) in row.into_iter().enumerate() {
+                if j > 0 {
+                    pieces.push(Piece::new(sep.clone(), self.look.theme.dim));
+                }
+                let w = cell_width(&cell);
+                pieces.extend(cell);
+                if aligned && j + 1 < n {
+                    pieces.push(Piece::new(" ".repeat(widths[j] - w), self.look.theme.text));
+                }
+            }
+            let lead = if i == 0 { &first } else { &rest };
+            self.out
+                .extend(text::wrap(&pieces, lead, &rest, self.width));
         }
     }
 
@@ -465,6 +496,19 @@ mod tests {
         assert_eq!(
             out,
             vec!["▎ quoted", "", "• a", "  • b", "", "site (https://x.io)"]
+        );
+    }
+
+    #[test]
+    fn tables_line_up_when_they_fit() {
+        let src = "| metric | before | after |\n|---|---|---|\n| recall@10 | 0.83 | 0.71 |\n| p50 | 96 ms | 71 ms |";
+        assert_eq!(
+            plain(src, 40),
+            vec![
+                "metric    │ before │ after",
+                "recall@10 │ 0.83   │ 0.71",
+                "p50       │ 96 ms  │ 71 ms",
+            ]
         );
     }
 

@@ -81,11 +81,36 @@ pub fn draw(f: &mut Frame, m: &Model, c: &Compose) {
     ]);
     f.render_widget(Paragraph::new(rating_line), Rect { height: 1, ..inner });
 
+    // Which message this is about: its first words.
+    let about = m
+        .transcripts
+        .get(&c.session_id)
+        .and_then(|t| t.index_of(&c.message_id).map(|i| &t.messages[i].content))
+        .map(|content| {
+            let flat = content.split_whitespace().collect::<Vec<_>>().join(" ");
+            text::truncate(
+                &text::sanitize(&flat),
+                inner.width.saturating_sub(11) as usize,
+            )
+            .into_owned()
+        })
+        .unwrap_or_default();
+    f.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled(" About  ", t.strong),
+            Span::styled(about, t.dim),
+        ])),
+        Rect {
+            y: inner.y + 1,
+            height: 1,
+            ..inner
+        },
+    );
     let editor_area = Rect {
         x: inner.x + 1,
-        y: inner.y + 2,
+        y: inner.y + 3,
         width: inner.width.saturating_sub(2),
-        height: inner.height.saturating_sub(3),
+        height: inner.height.saturating_sub(4),
     };
     let editor = c.editor.styled(t.text, t.dim, t.choice_on);
     f.render_widget(&editor, editor_area);
