@@ -176,7 +176,13 @@ fn reveal_cursor(m: &mut Model) {
 fn browse(m: &mut Model, action: Action, fx: &mut Vec<Effect>) {
     match action {
         Action::Command(cmd) => command(m, cmd, fx),
-        Action::Dismiss if m.search.take().is_none() => m.notice = None,
+        // Esc clears the search highlights first, then the last notice.
+        Action::Dismiss => {
+            let had_search = m.search.take().is_some();
+            if !had_search {
+                m.notice = None;
+            }
+        }
         _ => {}
     }
 }
@@ -1320,21 +1326,27 @@ fn refresh(m: &mut Model, fx: &mut Vec<Effect>) {
 }
 
 fn help(m: &mut Model, action: Action) {
+    // The same bound the overlay uses: lines beyond a screenful.
+    let total = super::view::help::lines(m).len();
+    let shown = (m.height as usize).saturating_sub(4).min(total);
+    let max = total - shown;
     let Mode::Help { scroll } = &mut m.mode else {
         return;
     };
     match action {
         Action::Dismiss | Action::Command(Command::Help) | Action::Command(Command::Quit) => {
-            m.mode = Mode::Browse
+            m.mode = Mode::Browse;
+            return;
         }
         Action::Command(Command::Down) => *scroll += 1,
         Action::Command(Command::Up) => *scroll = scroll.saturating_sub(1),
-        Action::Command(Command::PageDown) => *scroll += 10,
-        Action::Command(Command::PageUp) => *scroll = scroll.saturating_sub(10),
+        Action::Command(Command::PageDown) => *scroll += shown.max(1),
+        Action::Command(Command::PageUp) => *scroll = scroll.saturating_sub(shown.max(1)),
         Action::Command(Command::Top) => *scroll = 0,
-        Action::Command(Command::Bottom) => *scroll = usize::MAX / 2,
+        Action::Command(Command::Bottom) => *scroll = max,
         _ => {}
     }
+    *scroll = (*scroll).min(max);
 }
 
 fn confirm(m: &mut Model, action: Action) {
@@ -1352,11 +1364,14 @@ fn confirm(m: &mut Model, action: Action) {
 
 fn mouse(m: &mut Model, ev: MouseEvent, fx: &mut Vec<Effect>) {
     if !matches!(m.mode, Mode::Browse) {
-        if let Mode::Help { scroll } = &mut m.mode {
-            match ev.kind {
-                MouseEventKind::ScrollDown => *scroll += 3,
-                MouseEventKind::ScrollUp => *scroll = scroll.saturating_sub(3),
-                _ => {}
+        if matches!(m.mode, Mode::Help { .. }) {
+            let step = match ev.kind {
+                MouseEventKind::ScrollDown => Command::Down,
+                MouseEventKind::ScrollUp => Command::Up,
+                _ => return,
+            };
+            for _ in 0..WHEEL_LINES {
+                help(m, Action::Command(step));
             }
         }
         return;

@@ -656,3 +656,20 @@ fn a_resize_rewraps_once_before_the_next_frame_and_keeps_the_cursor_in_view() {
         t.scroll
     );
 }
+
+#[test]
+fn help_scrolls_within_its_length() {
+    let mut m = loaded(80, 24);
+    update(&mut m, cmd(Command::Help));
+    update(&mut m, cmd(Command::Bottom));
+    let Mode::Help { scroll: bottom } = m.mode else {
+        panic!()
+    };
+    assert!(bottom > 0);
+    update(&mut m, cmd(Command::Down));
+    assert!(matches!(m.mode, Mode::Help { scroll } if scroll == bottom));
+    update(&mut m, cmd(Command::Up));
+    assert!(matches!(m.mode, Mode::Help { scroll } if scroll == bottom - 1));
+    update(&mut m, Action::Dismiss);
+    assert!(matches!(m.mode, Mode::Browse));
+}

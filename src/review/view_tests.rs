@@ -407,6 +407,7 @@ fn large_data_timings() {
     );
     let t0 = Instant::now();
     update(&mut m, Action::Resize(100, 40));
+    super::update::prepare(&mut m);
     println!("resize (rewrap 10,000 messages): {:?}", t0.elapsed());
     let t0 = Instant::now();
     cmd(&mut m, Command::RatePositive);
