@@ -113,6 +113,8 @@ pub struct Sessions {
     pub loading: bool,
     pub loaded_once: bool,
     pub exhausted: bool,
+    /// Where the next page starts on the server.
+    pub next_offset: u64,
     pub total: Option<u64>,
     pub error: Option<String>,
 }

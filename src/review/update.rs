@@ -285,7 +285,7 @@ fn maybe_load_more(m: &mut Model, fx: &mut Vec<Effect>) {
     if s.visible.len().saturating_sub(s.selected) > rows * 2 + 10 {
         return;
     }
-    let offset = s.rows.len() as u64;
+    let offset = s.next_offset;
     m.sessions.loading = true;
     fx.push(Effect::LoadSessions {
         generation: m.sessions.generation,
@@ -322,10 +322,13 @@ fn sessions_loaded(
             return;
         }
     };
-    if offset != 0 && offset != m.sessions.rows.len() as u64 {
+    if offset != 0 && offset != m.sessions.next_offset {
         return;
     }
     let got = page.results.len() as u64;
+    // The server's offset, not the row count: a session that moved between pages
+    // arrives twice and is kept once.
+    m.sessions.next_offset = offset + got;
     m.sessions.error = None;
     m.sessions.loaded_once = true;
     m.sessions.total = Some(page.total).filter(|&t| t > 0 || got == 0);
@@ -690,8 +693,7 @@ fn rate(
     });
     m.set_notice(Level::Info, format!("Rated {rating}: saving…"));
     if m.advance_after_rating && m.open.as_deref() == Some(session_id) {
-        let t = &mut m.transcripts.get_mut(session_id);
-        if let Some(t) = t
+        if let Some(t) = m.transcripts.get_mut(session_id)
             && let Some(i) = t.index_of(message_id)
             && let Some(next) = t.find_unrated(Some(i), true)
         {
@@ -1037,7 +1039,7 @@ fn cross_sessions(m: &mut Model, forward: bool, fx: &mut Vec<Effect>) {
         m.sessions.loading = true;
         fx.push(Effect::LoadSessions {
             generation: m.sessions.generation,
-            offset: m.sessions.rows.len() as u64,
+            offset: m.sessions.next_offset,
         });
         m.set_notice(
             Level::Info,
