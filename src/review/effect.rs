@@ -183,6 +183,9 @@ impl Runner {
                     let result = client
                         .list_sessions_page(&list_request(), SESSIONS_PAGE, offset)
                         .await;
+                    if let Err(e) = &result {
+                        tracing::warn!(offset, "listing sessions failed: {e}");
+                    }
                     let _ = tx.send(Action::SessionsLoaded {
                         generation,
                         offset,
@@ -197,6 +200,9 @@ impl Runner {
             } => {
                 tokio::spawn(async move {
                     let result = client.history_page(&session_id, HISTORY_PAGE, offset).await;
+                    if let Err(e) = &result {
+                        tracing::warn!(session = %session_id, offset, "loading history failed: {e}");
+                    }
                     let _ = tx.send(Action::HistoryLoaded {
                         session_id,
                         generation,
