@@ -692,15 +692,15 @@ fn rate(
         text,
     });
     m.set_notice(Level::Info, format!("Rated {rating}: saving…"));
-    if m.advance_after_rating && m.open.as_deref() == Some(session_id) {
-        if let Some(t) = m.transcripts.get_mut(session_id)
-            && let Some(i) = t.index_of(message_id)
-            && let Some(next) = t.find_unrated(Some(i), true)
-        {
-            t.cursor = Some(next);
-            t.cursor_auto = false;
-            reveal_cursor(m);
-        }
+    if m.advance_after_rating
+        && m.open.as_deref() == Some(session_id)
+        && let Some(t) = m.transcripts.get_mut(session_id)
+        && let Some(i) = t.index_of(message_id)
+        && let Some(next) = t.find_unrated(Some(i), true)
+    {
+        t.cursor = Some(next);
+        t.cursor_auto = false;
+        reveal_cursor(m);
     }
 }
 
