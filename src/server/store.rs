@@ -151,8 +151,8 @@ pub(crate) enum StoreError {
     },
     #[error("the write was not committed: {0}")]
     Commit(String),
-    #[error("the database writer has stopped")]
-    WriterGone,
+    #[error("the database has been closed")]
+    Closed,
     #[error("the system has no randomness available: {0}")]
     Random(String),
     #[error("a database task failed: {0}")]
@@ -430,7 +430,7 @@ impl Db {
         self.inner
             .readers
             .send(ReaderMsg::Job(job))
-            .map_err(|_| StoreError::WriterGone)?;
+            .map_err(|_| StoreError::Closed)?;
         rx.await
             .map_err(|_| StoreError::Task("a database read was abandoned".to_string()))?
     }
@@ -457,7 +457,7 @@ impl Db {
         self.inner
             .writer
             .send(WriterMsg::Job(job))
-            .map_err(|_| StoreError::WriterGone)?;
+            .map_err(|_| StoreError::Closed)?;
         rx.await
             .map_err(|_| StoreError::Commit("the write was abandoned".to_string()))?
     }
