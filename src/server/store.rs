@@ -1,10 +1,10 @@
 //! SQLite for the local server: schema, migrations, the group-commit writer, the reader pool, and every query.
 
 use crate::api::model::{
-    AgentConfig, CreateSessionRequest, CreateSessionResponse, FeedbackRecord, GetHistoryResponse,
-    GetSessionResponse, ListFeedbackResponse, ListMemoryResponse, MemoryEntry, MessageHistoryItem,
-    Rating, ReviewStats, SessionStats, SessionStatus, SubmitFeedbackRequest,
-    SubmitFeedbackResponse, TerminateSessionResponse,
+    AgentConfig, CreateSessionRequest, CreateSessionResponse, FeedbackRecord, GetSessionResponse,
+    ListFeedbackResponse, ListMemoryResponse, MemoryEntry, MessageHistoryItem, Rating, ReviewStats,
+    SessionStats, SessionStatus, SubmitFeedbackRequest, SubmitFeedbackResponse,
+    TerminateSessionResponse,
 };
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
@@ -151,8 +151,8 @@ pub(crate) enum StoreError {
     },
     #[error("the write was not committed: {0}")]
     Commit(String),
-    #[error("the database writer has stopped")]
-    WriterGone,
+    #[error("the database has been closed")]
+    Closed,
     #[error("the system has no randomness available: {0}")]
     Random(String),
     #[error("a database task failed: {0}")]
@@ -214,9 +214,54 @@ pub(crate) fn now_us() -> i64 {
 
 /// RFC 3339 in UTC with only the fraction digits needed: `2026-11-20T09:00:00Z`.
 pub(crate) fn format_time(us: i64) -> String {
-    match chrono::DateTime::from_timestamp_micros(us) {
-        Some(t) => t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
-        None => "1970-01-01T00:00:00Z".to_string(),
+    let mut out = Vec::with_capacity(27);
+    write_time(&mut out, us);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// [`format_time`] into a buffer, digit by digit: history pages format hundreds of these.
+/// Matches chrono's `to_rfc3339_opts(SecondsFormat::AutoSi, true)`.
+fn write_time(out: &mut Vec<u8>, us: i64) {
+    use chrono::{Datelike, Timelike};
+    let Some(t) = chrono::DateTime::from_timestamp_micros(us) else {
+        out.extend_from_slice(b"1970-01-01T00:00:00Z");
+        return;
+    };
+    let year = t.year();
+    if !(0..=9999).contains(&year) {
+        out.extend_from_slice(
+            t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+                .as_bytes(),
+        );
+        return;
+    }
+    push_digits(out, year as u32, 4);
+    let parts = [
+        (b'-', t.month()),
+        (b'-', t.day()),
+        (b'T', t.hour()),
+        (b':', t.minute()),
+        (b':', t.second()),
+    ];
+    for (sep, n) in parts {
+        out.push(sep);
+        push_digits(out, n, 2);
+    }
+    let micros = us.rem_euclid(1_000_000) as u32;
+    if micros != 0 {
+        out.push(b'.');
+        if micros % 1000 == 0 {
+            push_digits(out, micros / 1000, 3);
+        } else {
+            push_digits(out, micros, 6);
+        }
+    }
+    out.push(b'Z');
+}
+
+fn push_digits(out: &mut Vec<u8>, n: u32, width: u32) {
+    for i in (0..width).rev() {
+        out.push(b'0' + (n / 10u32.pow(i) % 10) as u8);
     }
 }
 
@@ -305,16 +350,23 @@ enum WriterMsg {
     Stop,
 }
 
-struct DbInner {
-    path: PathBuf,
-    writer: mpsc::Sender<WriterMsg>,
-    writer_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
-    readers: Mutex<Vec<Connection>>,
-    max_idle_readers: usize,
+type ReadJob = Box<dyn FnOnce(Option<&Connection>) + Send>;
+
+enum ReaderMsg {
+    Job(ReadJob),
+    Stop,
 }
 
-/// The server's database: one writer thread that commits queued writes together,
-/// and a pool of read-only connections used from blocking tasks.
+struct DbInner {
+    writer: mpsc::Sender<WriterMsg>,
+    readers: mpsc::Sender<ReaderMsg>,
+    threads: Mutex<Vec<std::thread::JoinHandle<()>>>,
+    reader_count: usize,
+}
+
+/// The server's database: one writer thread that commits queued writes together, and a
+/// few reader threads, each with its own read-only connection, taking reads from one queue.
+/// Under load the threads run from job to job without a wake-up per request.
 #[derive(Clone)]
 pub(crate) struct Db {
     inner: Arc<DbInner>,
@@ -323,46 +375,64 @@ pub(crate) struct Db {
 impl Db {
     pub(crate) fn open(path: &Path) -> Result<Db, StoreError> {
         let conn = open(path)?;
-        let (tx, rx) = mpsc::channel();
-        let thread = std::thread::Builder::new()
-            .name("verdict-db-writer".to_string())
-            .spawn(move || writer_loop(conn, rx))
-            .map_err(|e| StoreError::Task(format!("cannot start the writer thread: {e}")))?;
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let spawn_error =
+            |e: std::io::Error| StoreError::Task(format!("cannot start a database thread: {e}"));
+        let (writer_tx, writer_rx) = mpsc::channel();
+        let mut threads = vec![
+            std::thread::Builder::new()
+                .name("verdict-db-writer".to_string())
+                .spawn(move || writer_loop(conn, writer_rx))
+                .map_err(spawn_error)?,
+        ];
+        // One reader per core: reads are CPU work (rows to JSON), and more threads than
+        // cores would only take turns.
+        let reader_count = std::thread::available_parallelism()
+            .map_or(2, |n| n.get())
+            .max(2);
+        let (reader_tx, reader_rx) = mpsc::channel::<ReaderMsg>();
+        let reader_rx = Arc::new(Mutex::new(reader_rx));
+        for i in 0..reader_count {
+            let rx = reader_rx.clone();
+            let path = path.to_path_buf();
+            threads.push(
+                std::thread::Builder::new()
+                    .name(format!("verdict-db-reader-{i}"))
+                    .spawn(move || reader_loop(&path, &rx))
+                    .map_err(spawn_error)?,
+            );
+        }
         Ok(Db {
             inner: Arc::new(DbInner {
-                path: path.to_path_buf(),
-                writer: tx,
-                writer_thread: Mutex::new(Some(thread)),
-                readers: Mutex::new(Vec::new()),
-                max_idle_readers: cores.max(2),
+                writer: writer_tx,
+                readers: reader_tx,
+                threads: Mutex::new(threads),
+                reader_count,
             }),
         })
     }
 
-    /// Runs `f` on a read-only connection in a blocking task.
+    /// Runs `f` on one of the reader threads' read-only connections.
     pub(crate) async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     {
-        let inner = self.inner.clone();
-        tokio::task::spawn_blocking(move || {
-            let pooled = inner.readers.lock().ok().and_then(|mut v| v.pop());
-            let conn = match pooled {
-                Some(c) => c,
-                None => open_reader(&inner.path)?,
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job: ReadJob = Box::new(move |conn| {
+            let result = match conn {
+                Some(conn) => f(conn),
+                None => Err(StoreError::Task(
+                    "the database could not be opened for reading".to_string(),
+                )),
             };
-            let result = f(&conn);
-            if let Ok(mut pool) = inner.readers.lock()
-                && pool.len() < inner.max_idle_readers
-            {
-                pool.push(conn);
-            }
-            result
-        })
-        .await
-        .map_err(|e| StoreError::Task(e.to_string()))?
+            let _ = tx.send(result);
+        });
+        self.inner
+            .readers
+            .send(ReaderMsg::Job(job))
+            .map_err(|_| StoreError::Closed)?;
+        rx.await
+            .map_err(|_| StoreError::Task("a database read was abandoned".to_string()))?
     }
 
     /// Queues `f` for the writer; it runs inside a transaction shared with other queued
@@ -387,26 +457,52 @@ impl Db {
         self.inner
             .writer
             .send(WriterMsg::Job(job))
-            .map_err(|_| StoreError::WriterGone)?;
+            .map_err(|_| StoreError::Closed)?;
         rx.await
             .map_err(|_| StoreError::Commit("the write was abandoned".to_string()))?
     }
 
-    /// Commits what is queued, stops the writer thread and waits for it.
+    /// Commits what is queued, stops the database threads and waits for them.
     pub(crate) async fn close(&self) {
         let _ = self.inner.writer.send(WriterMsg::Stop);
-        let thread = self
+        for _ in 0..self.inner.reader_count {
+            let _ = self.inner.readers.send(ReaderMsg::Stop);
+        }
+        let threads = self
             .inner
-            .writer_thread
+            .threads
             .lock()
-            .ok()
-            .and_then(|mut t| t.take());
-        if let Some(thread) = thread {
-            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+            .map(|mut t| std::mem::take(&mut *t))
+            .unwrap_or_default();
+        let _ = tokio::task::spawn_blocking(move || {
+            for t in threads {
+                let _ = t.join();
+            }
+        })
+        .await;
+    }
+}
+
+fn reader_loop(path: &Path, rx: &Mutex<mpsc::Receiver<ReaderMsg>>) {
+    let mut conn: Option<Connection> = None;
+    loop {
+        // Only one idle reader waits in recv; the others wait for the lock. Either way
+        // the next job goes to a free thread.
+        let msg = match rx.lock() {
+            Ok(rx) => rx.recv(),
+            Err(_) => return,
+        };
+        let job = match msg {
+            Ok(ReaderMsg::Job(job)) => job,
+            Ok(ReaderMsg::Stop) | Err(_) => return,
+        };
+        if conn.is_none() {
+            match open_reader(path) {
+                Ok(c) => conn = Some(c),
+                Err(e) => tracing::error!("cannot open a read connection: {e}"),
+            }
         }
-        if let Ok(mut pool) = self.inner.readers.lock() {
-            pool.clear();
-        }
+        job(conn.as_ref());
     }
 }
 
@@ -438,6 +534,10 @@ fn writer_loop(conn: Connection, rx: mpsc::Receiver<WriterMsg>) {
     }
 }
 
+fn run_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(|_| ())
+}
+
 fn run_batch(conn: &Connection, batch: Vec<WriteJob>) {
     if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
         // Dropping the jobs drops their reply channels: each caller gets an error, none a 200.
@@ -448,16 +548,16 @@ fn run_batch(conn: &Connection, batch: Vec<WriteJob>) {
     let mut finishes = Vec::with_capacity(batch.len());
     for job in batch {
         // A savepoint per job: one failed write is undone without failing its neighbours.
-        if let Err(e) = conn.execute_batch("SAVEPOINT job") {
+        if let Err(e) = run_cached(conn, "SAVEPOINT job") {
             tracing::error!("cannot open a savepoint: {e}");
             drop(job);
             continue;
         }
         let (ok, finish) = job(conn);
         let end = if ok {
-            conn.execute_batch("RELEASE job")
+            run_cached(conn, "RELEASE job")
         } else {
-            conn.execute_batch("ROLLBACK TO job; RELEASE job")
+            run_cached(conn, "ROLLBACK TO job").and_then(|()| run_cached(conn, "RELEASE job"))
         };
         finishes.push((finish, end.err().map(|e| e.to_string())));
     }
@@ -828,14 +928,16 @@ fn message_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MessageHistoryIte
     })
 }
 
-/// One page of a session's messages, oldest first.
-pub(crate) fn history(
+/// One page of a session's messages, oldest first, as a struct: the plain version that
+/// [`history_json`] must match.
+#[cfg(test)]
+fn history(
     conn: &Connection,
     ns: &NamespaceRow,
     session_id: &str,
     limit: u64,
     offset: u64,
-) -> Result<GetHistoryResponse, StoreError> {
+) -> Result<crate::api::model::GetHistoryResponse, StoreError> {
     let (session_rowid, total) = session_key(conn, ns, session_id)?;
     let total = total.max(0) as u64;
     // seq numbers a session's messages 0..n, so an offset is a seek, not a scan.
@@ -852,13 +954,84 @@ pub(crate) fn history(
         )?
         .collect::<Result<Vec<_>, _>>()?;
     let returned = messages.len() as u64;
-    Ok(GetHistoryResponse {
+    Ok(crate::api::model::GetHistoryResponse {
         session_id: session_id.to_string(),
         messages,
         total_messages: total,
         returned_messages: returned,
         has_more: offset.saturating_add(returned) < total,
     })
+}
+
+/// [`history`] as JSON, written straight from the rows: byte for byte what serializing
+/// its `GetHistoryResponse` gives, without building a struct and strings per message.
+/// History pages are the hot read path.
+pub(crate) fn history_json(
+    conn: &Connection,
+    ns: &NamespaceRow,
+    session_id: &str,
+    limit: u64,
+    offset: u64,
+) -> Result<Vec<u8>, StoreError> {
+    use std::io::Write;
+    let (session_rowid, total) = session_key(conn, ns, session_id)?;
+    let total = total.max(0) as u64;
+    let sql = format!(
+        "SELECT {MESSAGE_COLUMNS} FROM messages WHERE session_rowid = ?1 AND seq >= ?2 \
+         ORDER BY seq LIMIT ?3"
+    );
+    let offset_arg = i64::try_from(offset).unwrap_or(i64::MAX);
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query(params![session_rowid, offset_arg, limit as i64])?;
+    let mut out: Vec<u8> = Vec::with_capacity(256 + 512 * limit.min(200) as usize);
+    let encode = |e: serde_json::Error| StoreError::Task(format!("cannot encode JSON: {e}"));
+    let string = |out: &mut Vec<u8>, s: &str| serde_json::to_writer(out, s).map_err(encode);
+    let column =
+        |e: rusqlite::types::FromSqlError| StoreError::Task(format!("bad message row: {e}"));
+    out.extend_from_slice(b"{\"session_id\":");
+    string(&mut out, session_id)?;
+    out.extend_from_slice(b",\"messages\":[");
+    let mut returned = 0u64;
+    while let Some(r) = rows.next()? {
+        if returned > 0 {
+            out.push(b',');
+        }
+        returned += 1;
+        for (i, name) in [
+            (0, "message_id"),
+            (1, "role"),
+            (2, "content"),
+            (3, "content_type"),
+        ] {
+            out.extend_from_slice(if i == 0 { b"{\"" } else { b",\"" });
+            out.extend_from_slice(name.as_bytes());
+            out.extend_from_slice(b"\":");
+            string(&mut out, r.get_ref(i)?.as_str().map_err(column)?)?;
+        }
+        for (i, name) in [
+            (4, "tool_name"),
+            (5, "tool_inputs"),
+            (6, "tool_outputs"),
+            (7, "tool_status"),
+        ] {
+            if let Some(v) = r.get_ref(i)?.as_str_or_null().map_err(column)? {
+                out.extend_from_slice(b",\"");
+                out.extend_from_slice(name.as_bytes());
+                out.extend_from_slice(b"\":");
+                string(&mut out, v)?;
+            }
+        }
+        out.extend_from_slice(b",\"timestamp\":\"");
+        write_time(&mut out, r.get(8)?);
+        out.extend_from_slice(b"\"}");
+    }
+    let has_more = offset.saturating_add(returned) < total;
+    write!(
+        out,
+        "],\"total_messages\":{total},\"returned_messages\":{returned},\"has_more\":{has_more}}}"
+    )
+    .map_err(|e| StoreError::Task(e.to_string()))?;
+    Ok(out)
 }
 
 // ---------------------------------------------------------------- feedback and memory
@@ -1204,6 +1377,31 @@ mod tests {
     }
 
     #[test]
+    fn fast_time_format_matches_chrono() {
+        let base = chrono::DateTime::parse_from_rfc3339("2026-11-20T09:00:00Z")
+            .unwrap()
+            .timestamp_micros();
+        for us in [
+            0,
+            -1,
+            -1_500_000,
+            base,
+            base + 1,
+            base + 1_000,
+            base + 120_000,
+            base + 999_999,
+            253_402_300_799_999_999,
+        ] {
+            let t = chrono::DateTime::from_timestamp_micros(us).unwrap();
+            assert_eq!(
+                format_time(us),
+                t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+                "{us}"
+            );
+        }
+    }
+
+    #[test]
     fn times_are_rfc3339_utc() {
         let t = chrono::DateTime::parse_from_rfc3339("2026-11-20T10:00:00+01:00")
             .unwrap()
@@ -1301,6 +1499,14 @@ mod tests {
         assert_eq!(first.session_id, "ses_keep");
         assert_ne!(second.session_id, "ses_keep");
         let h1 = history(&conn, &ns, &first.session_id, 10, 0).unwrap();
+        for (limit, offset) in [(10, 0), (1, 0), (1, 1), (5, 7)] {
+            let fast = history_json(&conn, &ns, &first.session_id, limit, offset).unwrap();
+            let slow = history(&conn, &ns, &first.session_id, limit, offset).unwrap();
+            assert_eq!(
+                String::from_utf8(fast).unwrap(),
+                serde_json::to_string(&slow).unwrap()
+            );
+        }
         let h2 = history(&conn, &ns, &second.session_id, 10, 0).unwrap();
         assert_eq!(h1.messages[0].message_id, "msg_keep");
         assert_ne!(h2.messages[0].message_id, "msg_keep");
