@@ -165,17 +165,23 @@ async fn rate_positive_then_negative_with_text_and_the_server_agrees() {
         .await
         .expect("listing")
         .expect("offered by the local server");
-    let mut records = listing.feedback.clone();
-    records.sort_by(|a, b| a.recorded_at.cmp(&b.recorded_at));
+    // Both may carry the same recorded_at: match them by message, not by order.
+    let records = &listing.feedback;
     assert_eq!(records.len(), 2, "{records:?}");
-    assert_eq!(records[0].message_id, first.message_id);
-    assert_eq!(records[0].rating, Rating::Positive);
-    assert_eq!(records[0].feedback_text, None);
-    assert!(records[0].stored);
-    assert_eq!(records[1].message_id, second.message_id);
-    assert_eq!(records[1].rating, Rating::Negative);
-    assert_eq!(records[1].feedback_text.as_deref(), Some("Too vague"));
-    assert!(!records[1].stored);
+    let of = |id: &str| {
+        records
+            .iter()
+            .find(|r| r.message_id == id)
+            .unwrap_or_else(|| panic!("no record for {id}: {records:?}"))
+    };
+    let positive = of(&first.message_id);
+    assert_eq!(positive.rating, Rating::Positive);
+    assert_eq!(positive.feedback_text, None);
+    assert!(positive.stored);
+    let negative = of(&second.message_id);
+    assert_eq!(negative.rating, Rating::Negative);
+    assert_eq!(negative.feedback_text.as_deref(), Some("Too vague"));
+    assert!(!negative.stored);
     let memory = client
         .memory_listing(&tools.session_id)
         .await
