@@ -1170,6 +1170,174 @@ fn row_exists(conn: &Connection, table: &'static str, id: &str) -> Result<bool, 
     Ok(conn.prepare_cached(&sql)?.query_row([id], |r| r.get(0))?)
 }
 
+// ---------------------------------------------------------------- bulk load (seed)
+
+/// A rating already given to a bulk-loaded assistant message.
+#[derive(Debug, Clone)]
+pub(crate) struct BulkRating {
+    pub feedback_id: String,
+    /// The id of the stored exchange, used when the rating puts it in memory.
+    pub memory_id: String,
+    pub rating: Rating,
+    pub feedback_text: Option<String>,
+    pub recorded_us: i64,
+}
+
+/// A message whose id is already chosen; see [`bulk_insert_sessions`].
+#[derive(Debug, Clone)]
+pub(crate) struct BulkMessage {
+    pub id: String,
+    pub role: &'static str,
+    pub content: String,
+    pub content_type: &'static str,
+    pub tool_name: Option<&'static str>,
+    pub tool_inputs: Option<String>,
+    pub tool_outputs: Option<String>,
+    pub tool_status: Option<&'static str>,
+    pub timestamp_us: i64,
+    pub rating: Option<BulkRating>,
+}
+
+/// A session whose id is already chosen, with its messages (and their ratings, if any).
+#[derive(Debug, Clone)]
+pub(crate) struct BulkSession {
+    pub id: String,
+    pub user_id: Option<String>,
+    pub session_name: Option<String>,
+    /// `AgentConfig` as JSON.
+    pub agent_config: String,
+    /// An object, as JSON.
+    pub metadata: String,
+    pub enable_memory: bool,
+    pub status: SessionStatus,
+    pub created_us: i64,
+    pub messages: Vec<BulkMessage>,
+}
+
+/// Tunes a connection for loading many rows at once. Commits stop waiting for fsync
+/// (WAL keeps each commit atomic, so a crash loses whole batches, never half of one);
+/// [`finish_bulk_load`] makes everything durable at the end.
+pub(crate) fn begin_bulk_load(conn: &Connection) -> Result<(), StoreError> {
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    // 256 MiB of page cache keeps the id indices in memory while rows arrive in random id order.
+    conn.pragma_update(None, "cache_size", -262_144)?;
+    Ok(())
+}
+
+/// Checkpoints the WAL into the database file with fsync, and restores durable commits.
+pub(crate) fn finish_bulk_load(conn: &Connection) -> Result<(), StoreError> {
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    Ok(())
+}
+
+/// Inserts sessions whose ids the caller chose (so no lookups are needed), with their
+/// messages, ratings and stored exchanges, keeping every counter the way a live
+/// server would. Call inside a transaction; ids must be new.
+pub(crate) fn bulk_insert_sessions(
+    conn: &Connection,
+    ns_rowid: i64,
+    sessions: &[BulkSession],
+) -> Result<(), StoreError> {
+    let mut insert_session = conn.prepare_cached(
+        "INSERT INTO sessions (id, namespace_rowid, user_id, session_name, agent_config, \
+         metadata, enable_memory, status, message_count, tool_calls, created_us, updated_us, \
+         last_activity_us, expires_us, terminated_us, assistant_messages, rated_messages) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?14, ?15, ?16)",
+    )?;
+    let mut insert_message = conn.prepare_cached(
+        "INSERT INTO messages (id, session_rowid, seq, role, content, content_type, tool_name, \
+         tool_inputs, tool_outputs, tool_status, timestamp_us, rating) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?;
+    let mut insert_feedback = conn.prepare_cached(
+        "INSERT INTO feedback (id, session_rowid, message_rowid, rating, feedback_text, stored, \
+         recorded_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    let mut insert_memory = conn.prepare_cached(
+        "INSERT INTO memory (id, session_rowid, message_rowid, user_message_rowid, stored_us) \
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for s in sessions {
+        let count = |pred: fn(&BulkMessage) -> bool| s.messages.iter().filter(|m| pred(m)).count();
+        let assistant = count(|m| m.role == "assistant") as i64;
+        let rated = count(|m| m.rating.is_some()) as i64;
+        let tool_calls = count(|m| m.content_type == "tool_call") as i64;
+        let last_activity = s
+            .messages
+            .iter()
+            .map(|m| m.timestamp_us)
+            .chain(
+                s.messages
+                    .iter()
+                    .filter_map(|m| m.rating.as_ref().map(|r| r.recorded_us)),
+            )
+            .fold(s.created_us, i64::max);
+        let terminated = (s.status == SessionStatus::Terminated).then_some(last_activity);
+        insert_session.execute(params![
+            s.id,
+            ns_rowid,
+            s.user_id,
+            s.session_name,
+            s.agent_config,
+            s.metadata,
+            s.enable_memory,
+            s.status.as_str(),
+            s.messages.len() as i64,
+            tool_calls,
+            s.created_us,
+            last_activity,
+            s.created_us + SESSION_LIFETIME_US,
+            terminated,
+            assistant,
+            rated,
+        ])?;
+        let session_rowid = conn.last_insert_rowid();
+        let mut last_user: Option<i64> = None;
+        for (seq, m) in s.messages.iter().enumerate() {
+            insert_message.execute(params![
+                m.id,
+                session_rowid,
+                seq as i64,
+                m.role,
+                m.content,
+                m.content_type,
+                m.tool_name,
+                m.tool_inputs,
+                m.tool_outputs,
+                m.tool_status,
+                m.timestamp_us,
+                m.rating.as_ref().map(|r| r.rating.as_str()),
+            ])?;
+            let message_rowid = conn.last_insert_rowid();
+            if m.role == "user" {
+                last_user = Some(message_rowid);
+            }
+            let Some(r) = &m.rating else { continue };
+            let stored = r.rating == Rating::Positive && s.enable_memory;
+            insert_feedback.execute(params![
+                r.feedback_id,
+                session_rowid,
+                message_rowid,
+                r.rating.as_str(),
+                r.feedback_text,
+                stored,
+                r.recorded_us,
+            ])?;
+            if stored {
+                insert_memory.execute(params![
+                    r.memory_id,
+                    session_rowid,
+                    message_rowid,
+                    last_user,
+                    r.recorded_us,
+                ])?;
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
