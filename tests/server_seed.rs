@@ -93,7 +93,7 @@ async fn seeded_sessions_can_be_listed_read_and_rated() {
     for s in &sessions {
         let history = client.history(&s.session_id).await.unwrap();
         assert_eq!(history.len() as u64, s.message_count, "{}", s.session_id);
-        let review = s.review.clone().expect("review counters");
+        let review = s.review.expect("review counters");
         let assistant: Vec<_> = history.iter().filter(|m| m.is_assistant()).collect();
         assert!(!assistant.is_empty(), "{} has no answers", s.session_id);
         assert_eq!(assistant.len() as u64, review.assistant_messages);
