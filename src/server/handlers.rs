@@ -499,13 +499,7 @@ pub(crate) async fn history(
     let bytes = app
         .db
         .read(move |conn| {
-            to_json(&store::history(
-                conn,
-                &tenant.ns,
-                &session_id,
-                limit as u64,
-                offset as u64,
-            )?)
+            store::history_json(conn, &tenant.ns, &session_id, limit as u64, offset as u64)
         })
         .await?;
     Ok(json_response(bytes))
