@@ -1,15 +1,14 @@
 //! SQLite for the local server: schema, migrations, the group-commit writer, the reader pool, and every query.
 
 use crate::api::model::{
-    AgentConfig, CreateSessionRequest, CreateSessionResponse, FeedbackRecord, GetHistoryResponse,
-    GetSessionResponse, ListFeedbackResponse, ListMemoryResponse, MemoryEntry, MessageHistoryItem,
-    Rating, ReviewStats, SessionStats, SessionStatus, SubmitFeedbackRequest,
-    SubmitFeedbackResponse, TerminateSessionResponse,
+    AgentConfig, CreateSessionRequest, CreateSessionResponse, FeedbackRecord, GetSessionResponse,
+    ListFeedbackResponse, ListMemoryResponse, MemoryEntry, MessageHistoryItem, Rating, ReviewStats,
+    SessionStats, SessionStatus, SubmitFeedbackRequest, SubmitFeedbackResponse,
+    TerminateSessionResponse,
 };
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use serde_json::{Map, Value};
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -152,8 +151,8 @@ pub(crate) enum StoreError {
     },
     #[error("the write was not committed: {0}")]
     Commit(String),
-    #[error("the database writer has stopped")]
-    WriterGone,
+    #[error("the database has been closed")]
+    Closed,
     #[error("the system has no randomness available: {0}")]
     Random(String),
     #[error("a database task failed: {0}")]
@@ -231,9 +230,54 @@ pub(crate) fn now_us() -> i64 {
 
 /// RFC 3339 in UTC with only the fraction digits needed: `2026-11-20T09:00:00Z`.
 pub(crate) fn format_time(us: i64) -> String {
-    match chrono::DateTime::from_timestamp_micros(us) {
-        Some(t) => t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
-        None => "1970-01-01T00:00:00Z".to_string(),
+    let mut out = Vec::with_capacity(27);
+    write_time(&mut out, us);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// [`format_time`] into a buffer, digit by digit: history pages format hundreds of these.
+/// Matches chrono's `to_rfc3339_opts(SecondsFormat::AutoSi, true)`.
+fn write_time(out: &mut Vec<u8>, us: i64) {
+    use chrono::{Datelike, Timelike};
+    let Some(t) = chrono::DateTime::from_timestamp_micros(us) else {
+        out.extend_from_slice(b"1970-01-01T00:00:00Z");
+        return;
+    };
+    let year = t.year();
+    if !(0..=9999).contains(&year) {
+        out.extend_from_slice(
+            t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+                .as_bytes(),
+        );
+        return;
+    }
+    push_digits(out, year as u32, 4);
+    let parts = [
+        (b'-', t.month()),
+        (b'-', t.day()),
+        (b'T', t.hour()),
+        (b':', t.minute()),
+        (b':', t.second()),
+    ];
+    for (sep, n) in parts {
+        out.push(sep);
+        push_digits(out, n, 2);
+    }
+    let micros = us.rem_euclid(1_000_000) as u32;
+    if micros != 0 {
+        out.push(b'.');
+        if micros % 1000 == 0 {
+            push_digits(out, micros / 1000, 3);
+        } else {
+            push_digits(out, micros, 6);
+        }
+    }
+    out.push(b'Z');
+}
+
+fn push_digits(out: &mut Vec<u8>, n: u32, width: u32) {
+    for i in (0..width).rev() {
+        out.push(b'0' + (n / 10u32.pow(i) % 10) as u8);
     }
 }
 
@@ -328,14 +372,23 @@ enum WriterMsg {
     Stop,
 }
 
-struct DbInner {
-    writer: mpsc::Sender<WriterMsg>,
-    writer_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
-    readers: ReaderPool,
+type ReadJob = Box<dyn FnOnce(Option<&Connection>) + Send>;
+
+enum ReaderMsg {
+    Job(ReadJob),
+    Stop,
 }
 
-/// The server's database: one writer thread that commits queued writes together,
-/// and a few reader threads, each with its own read-only connection.
+struct DbInner {
+    writer: mpsc::Sender<WriterMsg>,
+    readers: mpsc::Sender<ReaderMsg>,
+    threads: Mutex<Vec<std::thread::JoinHandle<()>>>,
+    reader_count: usize,
+}
+
+/// The server's database: one writer thread that commits queued writes together, and a
+/// few reader threads, each with its own read-only connection, taking reads from one queue.
+/// Under load the threads run from job to job without a wake-up per request.
 #[derive(Clone)]
 pub(crate) struct Db {
     inner: Arc<DbInner>,
@@ -345,23 +398,43 @@ impl Db {
     pub(crate) fn open(path: &Path) -> Result<Db, StoreError> {
         let conn = open(path)?;
         let checkpointer = Checkpointer::start(path, &conn)?;
-        let (tx, rx) = mpsc::channel();
-        let thread = std::thread::Builder::new()
-            .name("verdict-db-writer".to_string())
-            .spawn(move || writer_loop(conn, rx, checkpointer))
-            .map_err(|e| StoreError::Task(format!("cannot start the writer thread: {e}")))?;
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        let readers = ReaderPool::start(path, cores.max(2))?;
+        let spawn_error =
+            |e: std::io::Error| StoreError::Task(format!("cannot start a database thread: {e}"));
+        let (writer_tx, writer_rx) = mpsc::channel();
+        let mut threads = vec![
+            std::thread::Builder::new()
+                .name("verdict-db-writer".to_string())
+                .spawn(move || writer_loop(conn, writer_rx, checkpointer))
+                .map_err(spawn_error)?,
+        ];
+        // One reader per core: reads are CPU work (rows to JSON), and more threads than
+        // cores would only take turns.
+        let reader_count = std::thread::available_parallelism()
+            .map_or(2, |n| n.get())
+            .max(2);
+        let (reader_tx, reader_rx) = mpsc::channel::<ReaderMsg>();
+        let reader_rx = Arc::new(Mutex::new(reader_rx));
+        for i in 0..reader_count {
+            let rx = reader_rx.clone();
+            let path = path.to_path_buf();
+            threads.push(
+                std::thread::Builder::new()
+                    .name(format!("verdict-db-reader-{i}"))
+                    .spawn(move || reader_loop(&path, &rx))
+                    .map_err(spawn_error)?,
+            );
+        }
         Ok(Db {
             inner: Arc::new(DbInner {
-                writer: tx,
-                writer_thread: Mutex::new(Some(thread)),
-                readers,
+                writer: writer_tx,
+                readers: reader_tx,
+                threads: Mutex::new(threads),
+                reader_count,
             }),
         })
     }
 
-    /// Runs `f` on a read-only connection on one of the reader threads.
+    /// Runs `f` on one of the reader threads' read-only connections.
     pub(crate) async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
@@ -369,15 +442,20 @@ impl Db {
     {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let job: ReadJob = Box::new(move |conn| {
-            let _ = tx.send(f(conn));
+            let result = match conn {
+                Some(conn) => f(conn),
+                None => Err(StoreError::Task(
+                    "the database could not be opened for reading".to_string(),
+                )),
+            };
+            let _ = tx.send(result);
         });
         self.inner
             .readers
-            .jobs
             .send(ReaderMsg::Job(job))
-            .map_err(|_| StoreError::Task("the database is closed".to_string()))?;
+            .map_err(|_| StoreError::Closed)?;
         rx.await
-            .map_err(|_| StoreError::Task("a read failed before it answered".to_string()))?
+            .map_err(|_| StoreError::Task("a database read was abandoned".to_string()))?
     }
 
     /// Queues `f` for the writer; it runs inside a transaction shared with other queued
@@ -402,24 +480,52 @@ impl Db {
         self.inner
             .writer
             .send(WriterMsg::Job(job))
-            .map_err(|_| StoreError::WriterGone)?;
+            .map_err(|_| StoreError::Closed)?;
         rx.await
             .map_err(|_| StoreError::Commit("the write was abandoned".to_string()))?
     }
 
-    /// Commits what is queued, stops the writer thread and waits for it.
+    /// Commits what is queued, stops the database threads and waits for them.
     pub(crate) async fn close(&self) {
         let _ = self.inner.writer.send(WriterMsg::Stop);
-        let thread = self
-            .inner
-            .writer_thread
-            .lock()
-            .ok()
-            .and_then(|mut t| t.take());
-        if let Some(thread) = thread {
-            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+        for _ in 0..self.inner.reader_count {
+            let _ = self.inner.readers.send(ReaderMsg::Stop);
         }
-        self.inner.readers.stop().await;
+        let threads = self
+            .inner
+            .threads
+            .lock()
+            .map(|mut t| std::mem::take(&mut *t))
+            .unwrap_or_default();
+        let _ = tokio::task::spawn_blocking(move || {
+            for t in threads {
+                let _ = t.join();
+            }
+        })
+        .await;
+    }
+}
+
+fn reader_loop(path: &Path, rx: &Mutex<mpsc::Receiver<ReaderMsg>>) {
+    let mut conn: Option<Connection> = None;
+    loop {
+        // Only one idle reader waits in recv; the others wait for the lock. Either way
+        // the next job goes to a free thread.
+        let msg = match rx.lock() {
+            Ok(rx) => rx.recv(),
+            Err(_) => return,
+        };
+        let job = match msg {
+            Ok(ReaderMsg::Job(job)) => job,
+            Ok(ReaderMsg::Stop) | Err(_) => return,
+        };
+        if conn.is_none() {
+            match open_reader(path) {
+                Ok(c) => conn = Some(c),
+                Err(e) => tracing::error!("cannot open a read connection: {e}"),
+            }
+        }
+        job(conn.as_ref());
     }
 }
 
@@ -453,12 +559,11 @@ fn writer_loop(conn: Connection, rx: mpsc::Receiver<WriterMsg>, checkpointer: Ch
     checkpointer.stop();
 }
 
-static STATS: Mutex<(u64, u64, u128, u128, Option<std::time::Instant>)> =
-    Mutex::new((0, 0, 0, 0, None));
+fn run_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(|_| ())
+}
 
 fn run_batch(conn: &Connection, batch: Vec<WriteJob>) {
-    let t0 = std::time::Instant::now();
-    let n = batch.len() as u64;
     if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
         // Dropping the jobs drops their reply channels: each caller gets an error, none a 200.
         tracing::error!("cannot begin a write transaction: {e}");
@@ -468,45 +573,20 @@ fn run_batch(conn: &Connection, batch: Vec<WriteJob>) {
     let mut finishes = Vec::with_capacity(batch.len());
     for job in batch {
         // A savepoint per job: one failed write is undone without failing its neighbours.
-        let savepoint = conn
-            .prepare_cached("SAVEPOINT job")
-            .and_then(|mut s| s.execute([]));
-        if let Err(e) = savepoint {
+        if let Err(e) = run_cached(conn, "SAVEPOINT job") {
             tracing::error!("cannot open a savepoint: {e}");
             drop(job);
             continue;
         }
         let (ok, finish) = job(conn);
         let end = if ok {
-            conn.prepare_cached("RELEASE job")
-                .and_then(|mut s| s.execute([]))
-                .map(drop)
+            run_cached(conn, "RELEASE job")
         } else {
-            conn.execute_batch("ROLLBACK TO job; RELEASE job")
+            run_cached(conn, "ROLLBACK TO job").and_then(|()| run_cached(conn, "RELEASE job"))
         };
         finishes.push((finish, end.err().map(|e| e.to_string())));
     }
-    let t1 = std::time::Instant::now();
     let commit = conn.execute_batch("COMMIT");
-    let t2 = std::time::Instant::now();
-    if let Ok(mut st) = STATS.lock() {
-        st.0 += 1;
-        st.1 += n;
-        st.2 += (t1 - t0).as_micros();
-        st.3 += (t2 - t1).as_micros();
-        let start = *st.4.get_or_insert(t0);
-        if t2.duration_since(start).as_secs() >= 1 {
-            eprintln!(
-                "batches {} jobs {} avg batch {:.1} jobs {:.0}us/batch commit {:.0}us/batch",
-                st.0,
-                st.1,
-                st.1 as f64 / st.0 as f64,
-                st.2 as f64 / st.0 as f64,
-                st.3 as f64 / st.0 as f64
-            );
-            *st = (0, 0, 0, 0, Some(t2));
-        }
-    }
     if let Err(e) = &commit {
         tracing::error!("a write transaction failed to commit: {e}");
         let _ = conn.execute_batch("ROLLBACK");
@@ -518,78 +598,6 @@ fn run_batch(conn: &Connection, batch: Vec<WriteJob>) {
             (Ok(()), None) => None,
         };
         finish(error);
-    }
-}
-
-// ---------------------------------------------------------------- readers
-
-type ReadJob = Box<dyn FnOnce(&Connection) + Send>;
-
-enum ReaderMsg {
-    Job(ReadJob),
-    Stop,
-}
-
-/// Long-lived reader threads that take reads from one queue. A busy reader goes from one
-/// read to the next without sleeping, and no connection is opened (and its schema parsed)
-/// per request, as a blocking task per read would.
-struct ReaderPool {
-    jobs: mpsc::Sender<ReaderMsg>,
-    threads: Mutex<Vec<std::thread::JoinHandle<()>>>,
-}
-
-impl ReaderPool {
-    fn start(path: &Path, count: usize) -> Result<ReaderPool, StoreError> {
-        let (jobs, rx) = mpsc::channel();
-        let rx = Arc::new(Mutex::new(rx));
-        let mut threads = Vec::with_capacity(count);
-        for i in 0..count {
-            let conn = open_reader(path)?;
-            let rx = rx.clone();
-            let thread = std::thread::Builder::new()
-                .name(format!("verdict-db-reader-{i}"))
-                .spawn(move || reader_loop(&conn, &rx))
-                .map_err(|e| StoreError::Task(format!("cannot start a reader thread: {e}")))?;
-            threads.push(thread);
-        }
-        Ok(ReaderPool {
-            jobs,
-            threads: Mutex::new(threads),
-        })
-    }
-
-    /// Lets the readers finish what is queued, then waits for them.
-    async fn stop(&self) {
-        let threads = match self.threads.lock() {
-            Ok(mut t) => std::mem::take(&mut *t),
-            Err(_) => return,
-        };
-        for _ in &threads {
-            let _ = self.jobs.send(ReaderMsg::Stop);
-        }
-        let _ = tokio::task::spawn_blocking(move || {
-            for t in threads {
-                let _ = t.join();
-            }
-        })
-        .await;
-    }
-}
-
-fn reader_loop(conn: &Connection, rx: &Mutex<mpsc::Receiver<ReaderMsg>>) {
-    loop {
-        // One reader waits on the queue while the others wait for the lock.
-        let msg = match rx.lock() {
-            Ok(rx) => rx.recv(),
-            Err(_) => return,
-        };
-        match msg {
-            Ok(ReaderMsg::Job(job)) => {
-                // A panicking read drops its reply channel (its caller sees an error); the thread lives on.
-                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(conn)));
-            }
-            Ok(ReaderMsg::Stop) | Err(_) => return,
-        }
     }
 }
 
@@ -1061,16 +1069,16 @@ fn message_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MessageHistoryIte
     })
 }
 
-/// One page of a session's messages, oldest first. The server answers with
-/// [`history_json`]; this typed form is what that encoding is checked against.
-#[cfg_attr(not(test), allow(dead_code))]
-pub(crate) fn history(
+/// One page of a session's messages, oldest first, as a struct: the plain version that
+/// [`history_json`] must match.
+#[cfg(test)]
+fn history(
     conn: &Connection,
     ns: &NamespaceRow,
     session_id: &str,
     limit: u64,
     offset: u64,
-) -> Result<GetHistoryResponse, StoreError> {
+) -> Result<crate::api::model::GetHistoryResponse, StoreError> {
     let (session_rowid, total) = session_key(conn, ns, session_id)?;
     let total = total.max(0) as u64;
     // seq numbers a session's messages 0..n, so an offset is a seek, not a scan.
@@ -1087,7 +1095,7 @@ pub(crate) fn history(
         )?
         .collect::<Result<Vec<_>, _>>()?;
     let returned = messages.len() as u64;
-    Ok(GetHistoryResponse {
+    Ok(crate::api::model::GetHistoryResponse {
         session_id: session_id.to_string(),
         messages,
         total_messages: total,
@@ -1096,8 +1104,9 @@ pub(crate) fn history(
     })
 }
 
-/// [`history`] as the JSON of its `GetHistoryResponse`, byte for byte, written straight
-/// from the rows: no owned strings per message and no chrono formatting on the hot read path.
+/// [`history`] as JSON, written straight from the rows: byte for byte what serializing
+/// its `GetHistoryResponse` gives, without building a struct and strings per message.
+/// History pages are the hot read path.
 pub(crate) fn history_json(
     conn: &Connection,
     ns: &NamespaceRow,
@@ -1105,6 +1114,7 @@ pub(crate) fn history_json(
     limit: u64,
     offset: u64,
 ) -> Result<Vec<u8>, StoreError> {
+    use std::io::Write;
     let (session_rowid, total) = session_key(conn, ns, session_id)?;
     let total = total.max(0) as u64;
     let sql = format!(
@@ -1114,9 +1124,13 @@ pub(crate) fn history_json(
     let offset_arg = i64::try_from(offset).unwrap_or(i64::MAX);
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut rows = stmt.query(params![session_rowid, offset_arg, limit as i64])?;
-    let mut out = Vec::with_capacity(16 * 1024);
+    let mut out: Vec<u8> = Vec::with_capacity(256 + 512 * limit.min(200) as usize);
+    let encode = |e: serde_json::Error| StoreError::Task(format!("cannot encode JSON: {e}"));
+    let string = |out: &mut Vec<u8>, s: &str| serde_json::to_writer(out, s).map_err(encode);
+    let column =
+        |e: rusqlite::types::FromSqlError| StoreError::Task(format!("bad message row: {e}"));
     out.extend_from_slice(b"{\"session_id\":");
-    json_str(&mut out, session_id)?;
+    string(&mut out, session_id)?;
     out.extend_from_slice(b",\"messages\":[");
     let mut returned = 0u64;
     while let Some(r) = rows.next()? {
@@ -1124,25 +1138,28 @@ pub(crate) fn history_json(
             out.push(b',');
         }
         returned += 1;
-        out.extend_from_slice(b"{\"message_id\":");
-        json_str(&mut out, text_at(r, 0)?)?;
-        out.extend_from_slice(b",\"role\":");
-        json_str(&mut out, text_at(r, 1)?)?;
-        out.extend_from_slice(b",\"content\":");
-        json_str(&mut out, text_at(r, 2)?)?;
-        out.extend_from_slice(b",\"content_type\":");
-        json_str(&mut out, text_at(r, 3)?)?;
+        for (i, name) in [
+            (0, "message_id"),
+            (1, "role"),
+            (2, "content"),
+            (3, "content_type"),
+        ] {
+            out.extend_from_slice(if i == 0 { b"{\"" } else { b",\"" });
+            out.extend_from_slice(name.as_bytes());
+            out.extend_from_slice(b"\":");
+            string(&mut out, r.get_ref(i)?.as_str().map_err(column)?)?;
+        }
         for (i, name) in [
             (4, "tool_name"),
             (5, "tool_inputs"),
             (6, "tool_outputs"),
             (7, "tool_status"),
         ] {
-            if let Some(v) = optional_text_at(r, i)? {
+            if let Some(v) = r.get_ref(i)?.as_str_or_null().map_err(column)? {
                 out.extend_from_slice(b",\"");
                 out.extend_from_slice(name.as_bytes());
                 out.extend_from_slice(b"\":");
-                json_str(&mut out, v)?;
+                string(&mut out, v)?;
             }
         }
         out.extend_from_slice(b",\"timestamp\":\"");
@@ -1150,75 +1167,12 @@ pub(crate) fn history_json(
         out.extend_from_slice(b"\"}");
     }
     let has_more = offset.saturating_add(returned) < total;
-    let _ = write!(
+    write!(
         out,
         "],\"total_messages\":{total},\"returned_messages\":{returned},\"has_more\":{has_more}}}"
-    );
+    )
+    .map_err(|e| StoreError::Task(e.to_string()))?;
     Ok(out)
-}
-
-/// Column `i` as text borrowed from SQLite.
-fn text_at<'r>(r: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<&'r str> {
-    r.get_ref(i)?.as_str().map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
-    })
-}
-
-fn optional_text_at<'r>(r: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Option<&'r str>> {
-    r.get_ref(i)?.as_str_or_null().map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
-    })
-}
-
-fn json_str(out: &mut Vec<u8>, s: &str) -> Result<(), StoreError> {
-    serde_json::to_writer(out, s).map_err(|e| StoreError::Task(format!("cannot encode JSON: {e}")))
-}
-
-/// [`format_time`] written into `out`, without chrono for the years 1970 to 9999.
-fn write_time(out: &mut Vec<u8>, us: i64) {
-    const END_OF_9999_US: i64 = 253_402_300_800_000_000;
-    if !(0..END_OF_9999_US).contains(&us) {
-        out.extend_from_slice(format_time(us).as_bytes());
-        return;
-    }
-    let (secs, frac) = (us / 1_000_000, us % 1_000_000);
-    let (days, day_secs) = (secs / 86_400, secs % 86_400);
-    // Days to a civil date (Howard Hinnant's algorithm, for days >= 0).
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let digits = |out: &mut Vec<u8>, v: i64, width: u32| {
-        for p in (0..width).rev() {
-            out.push(b'0' + (v / 10i64.pow(p) % 10) as u8);
-        }
-    };
-    digits(out, year, 4);
-    out.push(b'-');
-    digits(out, month, 2);
-    out.push(b'-');
-    digits(out, day, 2);
-    out.push(b'T');
-    digits(out, day_secs / 3600, 2);
-    out.push(b':');
-    digits(out, day_secs / 60 % 60, 2);
-    out.push(b':');
-    digits(out, day_secs % 60, 2);
-    // As chrono's AutoSi: no fraction, milliseconds, or microseconds, whichever is exact.
-    if frac != 0 {
-        out.push(b'.');
-        if frac % 1000 == 0 {
-            digits(out, frac / 1000, 3);
-        } else {
-            digits(out, frac, 6);
-        }
-    }
-    out.push(b'Z');
 }
 
 // ---------------------------------------------------------------- feedback and memory
@@ -1738,6 +1692,31 @@ mod tests {
     }
 
     #[test]
+    fn fast_time_format_matches_chrono() {
+        let base = chrono::DateTime::parse_from_rfc3339("2026-11-20T09:00:00Z")
+            .unwrap()
+            .timestamp_micros();
+        for us in [
+            0,
+            -1,
+            -1_500_000,
+            base,
+            base + 1,
+            base + 1_000,
+            base + 120_000,
+            base + 999_999,
+            253_402_300_799_999_999,
+        ] {
+            let t = chrono::DateTime::from_timestamp_micros(us).unwrap();
+            assert_eq!(
+                format_time(us),
+                t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+                "{us}"
+            );
+        }
+    }
+
+    #[test]
     fn times_are_rfc3339_utc() {
         let t = chrono::DateTime::parse_from_rfc3339("2026-11-20T10:00:00+01:00")
             .unwrap()
@@ -1797,85 +1776,6 @@ mod tests {
     }
 
     #[test]
-    fn fast_times_match_format_time() {
-        let mut x: u64 = 0x1234_5678_9abc_def1;
-        let mut samples = vec![
-            0i64,
-            1,
-            999,
-            1000,
-            1_000_000,
-            951_782_400_000_000,
-            4_102_444_800_000_000,
-        ];
-        for _ in 0..20_000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            let us = (x % 253_402_300_800_000_000) as i64;
-            samples.extend([us, us - us % 1000, us - us % 1_000_000]);
-        }
-        samples.extend([-1, -1_000_000, 253_402_300_800_000_000]);
-        for us in samples {
-            let mut out = Vec::new();
-            write_time(&mut out, us);
-            assert_eq!(String::from_utf8(out).unwrap(), format_time(us), "{us}");
-        }
-    }
-
-    #[test]
-    fn history_json_matches_the_serde_encoding() {
-        let dir = tempfile::tempdir().unwrap();
-        let conn = open(&dir.path().join("h.db")).unwrap();
-        let (ns, _) = ensure_namespace(&conn, "n").unwrap();
-        let mut call = message("tool", "search(\"q\")", 1_500);
-        call.content_type = "tool_call".into();
-        call.tool_name = Some("search".into());
-        call.tool_inputs = Some("{\"q\": \"caf\u{e9} \\n\"}".into());
-        call.tool_status = Some("success".into());
-        let s = NewSession {
-            preferred_id: None,
-            user_id: None,
-            session_name: None,
-            agent_config: AgentConfig::default(),
-            user_memory: Map::new(),
-            metadata: Map::new(),
-            quotas: None,
-            enable_memory: true,
-            status: SessionStatus::Idle,
-            created_us: 5,
-            messages: vec![
-                message(
-                    "user",
-                    "h\u{e9}llo \"quoted\" \u{1F680}\n\t\u{1}",
-                    1_000_000,
-                ),
-                call,
-                message(
-                    "assistant",
-                    "```rust\nfn main() {}\n```",
-                    1_700_000_000_123_000,
-                ),
-                message("user", "", 1_700_000_000_123_456),
-            ],
-        };
-        let id = insert_session(&conn, ns.rowid, &s).unwrap().session_id;
-        for (limit, offset) in [(200, 0), (2, 0), (2, 1), (1, 3), (5, 4), (5, 99)] {
-            let fast = history_json(&conn, &ns, &id, limit, offset).unwrap();
-            let slow =
-                serde_json::to_vec(&history(&conn, &ns, &id, limit, offset).unwrap()).unwrap();
-            assert_eq!(
-                String::from_utf8(fast).unwrap(),
-                String::from_utf8(slow).unwrap()
-            );
-        }
-        assert!(matches!(
-            history_json(&conn, &ns, "ses_missing", 10, 0),
-            Err(StoreError::NotFound { .. })
-        ));
-    }
-
-    #[test]
     fn newer_schema_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("new.db");
@@ -1914,6 +1814,14 @@ mod tests {
         assert_eq!(first.session_id, "ses_keep");
         assert_ne!(second.session_id, "ses_keep");
         let h1 = history(&conn, &ns, &first.session_id, 10, 0).unwrap();
+        for (limit, offset) in [(10, 0), (1, 0), (1, 1), (5, 7)] {
+            let fast = history_json(&conn, &ns, &first.session_id, limit, offset).unwrap();
+            let slow = history(&conn, &ns, &first.session_id, limit, offset).unwrap();
+            assert_eq!(
+                String::from_utf8(fast).unwrap(),
+                serde_json::to_string(&slow).unwrap()
+            );
+        }
         let h2 = history(&conn, &ns, &second.session_id, 10, 0).unwrap();
         assert_eq!(h1.messages[0].message_id, "msg_keep");
         assert_ne!(h2.messages[0].message_id, "msg_keep");

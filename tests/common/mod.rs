@@ -1,0 +1,158 @@
+//! Shared by integration tests: a real local server on 127.0.0.1:0 over a SQLite file in a tempdir.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use verdict::api::model::{GetSessionResponse, ListSessionsRequest, MessageHistoryItem};
+use verdict::api::{ApiKey, Client, ClientOptions};
+use verdict::server::import::{self, ImportSummary};
+use verdict::server::{self, ServerHandle};
+
+/// The namespace [`TestServer::start`] creates.
+pub const TEST_NAMESPACE: &str = "test";
+
+/// Three conversations: one with tool calls, one with memory disabled, one short.
+/// Their last activity orders them: `tools` (newest), `no-memory`, `short` (oldest).
+pub const SAMPLE_JSONL: &str = concat!(
+    r#"{"messages":[{"role":"system","content":"You answer about buckets."},{"role":"user","content":"How many videos are in marketing?"},{"role":"assistant","content":"Let me count.","tool_calls":[{"id":"c1","type":"function","function":{"name":"count_objects","arguments":"{\"bucket\":\"marketing\"}"}}]},{"role":"tool","tool_call_id":"c1","content":"{\"count\": 42}"},{"role":"assistant","content":"There are 42 videos."},{"role":"user","content":"And in sales?"},{"role":"assistant","content":"Sales has 7."}],"metadata":{"session_name":"tools","status":"active","enable_memory":true,"created_at":"2026-11-20T09:00:00Z","user_id":"u1"}}"#,
+    "\n",
+    r#"{"messages":[{"role":"user","content":"Summarise Q3."},{"role":"assistant","content":"Revenue grew 12%."}],"metadata":{"session_name":"no-memory","status":"idle","enable_memory":false,"created_at":"2026-11-19T15:30:00Z"}}"#,
+    "\n",
+    r#"{"messages":[{"role":"user","content":"Hi"},{"role":"assistant","content":"Hello!"}],"metadata":{"session_name":"short","created_at":"2026-11-18T08:00:00Z"}}"#,
+    "\n"
+);
+
+/// A running server with one namespace and a key for it.
+pub struct TestServer {
+    pub dir: tempfile::TempDir,
+    pub db: PathBuf,
+    pub namespace: String,
+    pub key: ApiKey,
+    handle: Option<ServerHandle>,
+}
+
+impl TestServer {
+    /// An empty namespace [`TEST_NAMESPACE`] and a key for it.
+    pub async fn start() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("server.db");
+        let key = server::create_key(&db, TEST_NAMESPACE).expect("create key");
+        let handle = server::start(&db, SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .expect("start server");
+        TestServer {
+            dir,
+            db,
+            namespace: TEST_NAMESPACE.to_string(),
+            key,
+            handle: Some(handle),
+        }
+    }
+
+    /// [`TestServer::start`] with [`SAMPLE_JSONL`] imported.
+    pub async fn with_sample() -> Self {
+        let s = Self::start().await;
+        s.import(SAMPLE_JSONL);
+        s
+    }
+
+    /// The built-in demo, exactly as the reviewer's `--demo` starts it.
+    pub async fn demo() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("demo.db");
+        let (handle, key) = server::start_demo(&db).await.expect("start demo");
+        TestServer {
+            dir,
+            db,
+            namespace: server::DEMO_NAMESPACE.to_string(),
+            key,
+            handle: Some(handle),
+        }
+    }
+
+    fn handle(&self) -> &ServerHandle {
+        self.handle.as_ref().expect("server is running")
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.handle().addr
+    }
+
+    pub fn base_url(&self) -> String {
+        self.handle().base_url()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base_url(), path)
+    }
+
+    /// A client for this server's namespace with its key.
+    pub fn client(&self) -> Client {
+        self.client_with(self.key.clone(), &self.namespace)
+    }
+
+    pub fn client_with(&self, key: ApiKey, namespace: &str) -> Client {
+        Client::new(ClientOptions::new(self.base_url(), key, namespace)).expect("client")
+    }
+
+    /// A plain HTTP client, for requests the typed client would never send.
+    pub fn http(&self) -> reqwest::Client {
+        reqwest::Client::new()
+    }
+
+    /// `reqwest` request with this server's key and namespace headers set.
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.http()
+            .request(method, self.url(path))
+            .bearer_auth(self.key.expose())
+            .header("X-Namespace", &self.namespace)
+    }
+
+    /// Imports chat JSONL (or a history document) into this server's namespace.
+    pub fn import(&self, text: &str) -> ImportSummary {
+        import::import_text(&self.db, &self.namespace, "test-input", text).expect("import")
+    }
+
+    /// Every session in the namespace, most recent activity first.
+    pub async fn sessions(&self) -> Vec<GetSessionResponse> {
+        self.client()
+            .list_sessions(&ListSessionsRequest::default(), 100)
+            .await
+            .expect("list sessions")
+    }
+
+    /// The session named `name` (from the import metadata).
+    pub async fn session_named(&self, name: &str) -> GetSessionResponse {
+        self.sessions()
+            .await
+            .into_iter()
+            .find(|s| s.session_name.as_deref() == Some(name))
+            .unwrap_or_else(|| panic!("no session named {name}"))
+    }
+
+    pub async fn history(&self, session_id: &str) -> Vec<MessageHistoryItem> {
+        self.client().history(session_id).await.expect("history")
+    }
+
+    /// Stops the server; the database stays until this is dropped.
+    pub async fn halt(&mut self) {
+        if let Some(h) = self.handle.take() {
+            h.shutdown().await;
+        }
+    }
+
+    /// Stops the server and starts it again on the same database (on a new port).
+    pub async fn restart(&mut self) {
+        self.halt().await;
+        let handle = server::start(&self.db, SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .expect("restart server");
+        self.handle = Some(handle);
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(h) = self.handle.take() {
+            h.shutdown().await;
+        }
+    }
+}
