@@ -175,6 +175,22 @@ pub(crate) fn new_id(prefix: &str) -> Result<String, StoreError> {
     random_string(prefix, 20, b"0123456789abcdefghijklmnopqrstuvwxyz")
 }
 
+/// An id in the same shape as [`new_id`] whose first 10 characters count microseconds,
+/// so ids made later sort later and land at the end of their unique index: a commit
+/// then rewrites one index page instead of one random page per new row.
+pub(crate) fn new_ordered_id(prefix: &str) -> Result<String, StoreError> {
+    const ALPHABET: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut id = new_id(prefix)?.into_bytes();
+    let mut t = now_us().max(0) as u64;
+    let start = prefix.len() + 1;
+    // 36^10 microseconds is about 114 years: ids stay ordered until 2084.
+    for slot in id[start..start + 10].iter_mut().rev() {
+        *slot = ALPHABET[(t % 36) as usize];
+        t /= 36;
+    }
+    String::from_utf8(id).map_err(|e| StoreError::Task(e.to_string()))
+}
+
 /// An API key: `sk_` and 43 characters of [0-9A-Za-z] (about 256 bits).
 pub(crate) fn new_api_key() -> Result<String, StoreError> {
     random_string(
@@ -270,6 +286,12 @@ fn push_digits(out: &mut Vec<u8>, n: u32, width: u32) {
 fn configure(conn: &Connection) -> Result<(), rusqlite::Error> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.set_prepared_statement_cache_capacity(64);
+    // Without this, a statement whose plan looked at a bound value (as `LIMIT ?` does) is
+    // compiled again on every run; with it, cached statements stay compiled.
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )?;
     Ok(())
 }
 
@@ -375,13 +397,14 @@ pub(crate) struct Db {
 impl Db {
     pub(crate) fn open(path: &Path) -> Result<Db, StoreError> {
         let conn = open(path)?;
+        let checkpointer = Checkpointer::start(path, &conn)?;
         let spawn_error =
             |e: std::io::Error| StoreError::Task(format!("cannot start a database thread: {e}"));
         let (writer_tx, writer_rx) = mpsc::channel();
         let mut threads = vec![
             std::thread::Builder::new()
                 .name("verdict-db-writer".to_string())
-                .spawn(move || writer_loop(conn, writer_rx))
+                .spawn(move || writer_loop(conn, writer_rx, checkpointer))
                 .map_err(spawn_error)?,
         ];
         // One reader per core: reads are CPU work (rows to JSON), and more threads than
@@ -506,7 +529,7 @@ fn reader_loop(path: &Path, rx: &Mutex<mpsc::Receiver<ReaderMsg>>) {
     }
 }
 
-fn writer_loop(conn: Connection, rx: mpsc::Receiver<WriterMsg>) {
+fn writer_loop(conn: Connection, rx: mpsc::Receiver<WriterMsg>, checkpointer: Checkpointer) {
     let mut stop = false;
     while !stop {
         let first = match rx.recv() {
@@ -525,6 +548,7 @@ fn writer_loop(conn: Connection, rx: mpsc::Receiver<WriterMsg>) {
             }
         }
         run_batch(&conn, batch);
+        checkpointer.after_commit(&conn);
     }
     // Writes queued after Stop still get an answer rather than hanging.
     while let Ok(msg) = rx.try_recv() {
@@ -532,6 +556,7 @@ fn writer_loop(conn: Connection, rx: mpsc::Receiver<WriterMsg>) {
             run_batch(&conn, vec![job]);
         }
     }
+    checkpointer.stop();
 }
 
 fn run_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
@@ -573,6 +598,122 @@ fn run_batch(conn: &Connection, batch: Vec<WriteJob>) {
             (Ok(()), None) => None,
         };
         finish(error);
+    }
+}
+
+// ---------------------------------------------------------------- checkpoints off the commit path
+
+/// WAL pages beyond which the writer finishes a checkpoint itself, so the log starts over
+/// instead of growing while commits never pause.
+const WAL_RESTART_PAGES: i64 = 4096;
+/// The least time between background checkpoints, so each copies many commits at once.
+const CHECKPOINT_PAUSE: Duration = Duration::from_millis(20);
+
+#[derive(Default)]
+struct CheckpointState {
+    committed: bool,
+    stop: bool,
+}
+
+/// Copies committed pages from the WAL into the database file on its own thread and
+/// connection, so no commit waits for that copy or its fsync (SQLite would otherwise
+/// run it inside every thousandth-page commit).
+struct Checkpointer {
+    state: Arc<(Mutex<CheckpointState>, std::sync::Condvar)>,
+    /// Set when the WAL is long: the writer then completes a checkpoint between batches.
+    restart: Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// `PRAGMA wal_checkpoint(PASSIVE)`: (pages in the WAL, pages copied), never waiting on anyone.
+fn checkpoint(conn: &Connection) -> rusqlite::Result<(i64, i64)> {
+    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+        Ok((r.get(1)?, r.get(2)?))
+    })
+}
+
+impl Checkpointer {
+    /// Takes automatic checkpoints away from `writer` and starts the checkpoint thread.
+    fn start(path: &Path, writer: &Connection) -> Result<Checkpointer, StoreError> {
+        let conn = Connection::open(path)?;
+        configure(&conn)?;
+        writer.pragma_update(None, "wal_autocheckpoint", 0)?;
+        let state = Arc::new((
+            Mutex::new(CheckpointState::default()),
+            std::sync::Condvar::new(),
+        ));
+        let restart = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (s, r) = (state.clone(), restart.clone());
+        let thread = std::thread::Builder::new()
+            .name("verdict-db-checkpoint".to_string())
+            .spawn(move || checkpoint_loop(&conn, &s, &r))
+            .map_err(|e| StoreError::Task(format!("cannot start the checkpoint thread: {e}")))?;
+        Ok(Checkpointer {
+            state,
+            restart,
+            thread: Some(thread),
+        })
+    }
+
+    /// Called by the writer between batches.
+    fn after_commit(&self, writer: &Connection) {
+        use std::sync::atomic::Ordering;
+        if self.restart.load(Ordering::Relaxed) {
+            // Most pages are copied already, so this finishes the tail; the next write then
+            // starts the WAL from its beginning.
+            match checkpoint(writer) {
+                Ok((log, copied)) if copied >= log => self.restart.store(false, Ordering::Relaxed),
+                Ok(_) => {}
+                Err(e) => tracing::warn!("a checkpoint by the writer failed: {e}"),
+            }
+        }
+        let (lock, wake) = &*self.state;
+        if let Ok(mut s) = lock.lock() {
+            s.committed = true;
+            wake.notify_one();
+        }
+    }
+
+    fn stop(mut self) {
+        let (lock, wake) = &*self.state;
+        if let Ok(mut s) = lock.lock() {
+            s.stop = true;
+            wake.notify_one();
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn checkpoint_loop(
+    conn: &Connection,
+    state: &(Mutex<CheckpointState>, std::sync::Condvar),
+    restart: &std::sync::atomic::AtomicBool,
+) {
+    let (lock, wake) = state;
+    loop {
+        let Ok(guard) = lock.lock() else { return };
+        let Ok(mut s) = wake.wait_while(guard, |s| !s.committed && !s.stop) else {
+            return;
+        };
+        if s.stop {
+            return;
+        }
+        s.committed = false;
+        drop(s);
+        match checkpoint(conn) {
+            Ok((log, _)) if log >= WAL_RESTART_PAGES => {
+                restart.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!("a background checkpoint failed: {e}"),
+        }
+        let Ok(guard) = lock.lock() else { return };
+        match wake.wait_timeout_while(guard, CHECKPOINT_PAUSE, |s| !s.stop) {
+            Ok((s, _)) if !s.stop => {}
+            _ => return,
+        }
     }
 }
 
@@ -1074,7 +1215,7 @@ pub(crate) fn submit_feedback(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
     .execute(params![
-        new_id("fb")?,
+        new_ordered_id("fb")?,
         session_rowid,
         message_rowid,
         req.rating.as_str(),
@@ -1101,7 +1242,13 @@ pub(crate) fn submit_feedback(
              VALUES (?1, ?2, ?3, (SELECT rowid FROM messages WHERE session_rowid = ?2 AND seq < ?4 \
                  AND role = 'user' ORDER BY seq DESC LIMIT 1), ?5)",
         )?
-        .execute(params![new_id("mem")?, session_rowid, message_rowid, seq, now])?;
+        .execute(params![
+            new_ordered_id("mem")?,
+            session_rowid,
+            message_rowid,
+            seq,
+            now
+        ])?;
     } else if !stored && was_positive {
         conn.prepare_cached("DELETE FROM memory WHERE message_rowid = ?1")?
             .execute([message_rowid])?;
@@ -1341,6 +1488,174 @@ pub(crate) fn insert_session(
 fn row_exists(conn: &Connection, table: &'static str, id: &str) -> Result<bool, StoreError> {
     let sql = format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE id = ?1)");
     Ok(conn.prepare_cached(&sql)?.query_row([id], |r| r.get(0))?)
+}
+
+// ---------------------------------------------------------------- bulk load (seed)
+
+/// A rating already given to a bulk-loaded assistant message.
+#[derive(Debug, Clone)]
+pub(crate) struct BulkRating {
+    pub feedback_id: String,
+    /// The id of the stored exchange, used when the rating puts it in memory.
+    pub memory_id: String,
+    pub rating: Rating,
+    pub feedback_text: Option<String>,
+    pub recorded_us: i64,
+}
+
+/// A message whose id is already chosen; see [`bulk_insert_sessions`].
+#[derive(Debug, Clone)]
+pub(crate) struct BulkMessage {
+    pub id: String,
+    pub role: &'static str,
+    pub content: String,
+    pub content_type: &'static str,
+    pub tool_name: Option<&'static str>,
+    pub tool_inputs: Option<String>,
+    pub tool_outputs: Option<String>,
+    pub tool_status: Option<&'static str>,
+    pub timestamp_us: i64,
+    pub rating: Option<BulkRating>,
+}
+
+/// A session whose id is already chosen, with its messages (and their ratings, if any).
+#[derive(Debug, Clone)]
+pub(crate) struct BulkSession {
+    pub id: String,
+    pub user_id: Option<String>,
+    pub session_name: Option<String>,
+    /// `AgentConfig` as JSON.
+    pub agent_config: String,
+    /// An object, as JSON.
+    pub metadata: String,
+    pub enable_memory: bool,
+    pub status: SessionStatus,
+    pub created_us: i64,
+    pub messages: Vec<BulkMessage>,
+}
+
+/// Tunes a connection for loading many rows at once. Commits stop waiting for fsync
+/// (WAL keeps each commit atomic, so a crash loses whole batches, never half of one);
+/// [`finish_bulk_load`] makes everything durable at the end.
+pub(crate) fn begin_bulk_load(conn: &Connection) -> Result<(), StoreError> {
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    // 256 MiB of page cache keeps the id indices in memory while rows arrive in random id order.
+    conn.pragma_update(None, "cache_size", -262_144)?;
+    Ok(())
+}
+
+/// Checkpoints the WAL into the database file with fsync, and restores durable commits.
+pub(crate) fn finish_bulk_load(conn: &Connection) -> Result<(), StoreError> {
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    Ok(())
+}
+
+/// Inserts sessions whose ids the caller chose (so no lookups are needed), with their
+/// messages, ratings and stored exchanges, keeping every counter the way a live
+/// server would. Call inside a transaction; ids must be new.
+pub(crate) fn bulk_insert_sessions(
+    conn: &Connection,
+    ns_rowid: i64,
+    sessions: &[BulkSession],
+) -> Result<(), StoreError> {
+    let mut insert_session = conn.prepare_cached(
+        "INSERT INTO sessions (id, namespace_rowid, user_id, session_name, agent_config, \
+         metadata, enable_memory, status, message_count, tool_calls, created_us, updated_us, \
+         last_activity_us, expires_us, terminated_us, assistant_messages, rated_messages) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?14, ?15, ?16)",
+    )?;
+    let mut insert_message = conn.prepare_cached(
+        "INSERT INTO messages (id, session_rowid, seq, role, content, content_type, tool_name, \
+         tool_inputs, tool_outputs, tool_status, timestamp_us, rating) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?;
+    let mut insert_feedback = conn.prepare_cached(
+        "INSERT INTO feedback (id, session_rowid, message_rowid, rating, feedback_text, stored, \
+         recorded_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    let mut insert_memory = conn.prepare_cached(
+        "INSERT INTO memory (id, session_rowid, message_rowid, user_message_rowid, stored_us) \
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for s in sessions {
+        let count = |pred: fn(&BulkMessage) -> bool| s.messages.iter().filter(|m| pred(m)).count();
+        let assistant = count(|m| m.role == "assistant") as i64;
+        let rated = count(|m| m.rating.is_some()) as i64;
+        let tool_calls = count(|m| m.content_type == "tool_call") as i64;
+        let last_activity = s
+            .messages
+            .iter()
+            .map(|m| m.timestamp_us)
+            .chain(
+                s.messages
+                    .iter()
+                    .filter_map(|m| m.rating.as_ref().map(|r| r.recorded_us)),
+            )
+            .fold(s.created_us, i64::max);
+        let terminated = (s.status == SessionStatus::Terminated).then_some(last_activity);
+        insert_session.execute(params![
+            s.id,
+            ns_rowid,
+            s.user_id,
+            s.session_name,
+            s.agent_config,
+            s.metadata,
+            s.enable_memory,
+            s.status.as_str(),
+            s.messages.len() as i64,
+            tool_calls,
+            s.created_us,
+            last_activity,
+            s.created_us + SESSION_LIFETIME_US,
+            terminated,
+            assistant,
+            rated,
+        ])?;
+        let session_rowid = conn.last_insert_rowid();
+        let mut last_user: Option<i64> = None;
+        for (seq, m) in s.messages.iter().enumerate() {
+            insert_message.execute(params![
+                m.id,
+                session_rowid,
+                seq as i64,
+                m.role,
+                m.content,
+                m.content_type,
+                m.tool_name,
+                m.tool_inputs,
+                m.tool_outputs,
+                m.tool_status,
+                m.timestamp_us,
+                m.rating.as_ref().map(|r| r.rating.as_str()),
+            ])?;
+            let message_rowid = conn.last_insert_rowid();
+            if m.role == "user" {
+                last_user = Some(message_rowid);
+            }
+            let Some(r) = &m.rating else { continue };
+            let stored = r.rating == Rating::Positive && s.enable_memory;
+            insert_feedback.execute(params![
+                r.feedback_id,
+                session_rowid,
+                message_rowid,
+                r.rating.as_str(),
+                r.feedback_text,
+                stored,
+                r.recorded_us,
+            ])?;
+            if stored {
+                insert_memory.execute(params![
+                    r.memory_id,
+                    session_rowid,
+                    message_rowid,
+                    last_user,
+                    r.recorded_us,
+                ])?;
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
