@@ -164,6 +164,60 @@ impl ApiError {
     }
 }
 
+/// Where a page of the session list starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PageStart {
+    /// The contract's `offset` (0..=10,000).
+    Offset(u64),
+    /// A server's `pagination.next_cursor`, passed back as it came.
+    Cursor(String),
+}
+
+impl PageStart {
+    pub fn is_first(&self) -> bool {
+        *self == PageStart::Offset(0)
+    }
+}
+
+/// A page of the session list and where the next one starts (`None`: this was the last,
+/// or offset paging reached the contract's cap).
+#[derive(Debug, Clone)]
+pub struct SessionsPage {
+    pub response: ListSessionsResponse,
+    pub next: Option<PageStart>,
+}
+
+/// Where the page after `response` starts. `pagination` is free-form, so only a
+/// non-empty string `next_cursor` is trusted; anything else falls back to offsets.
+pub fn next_page(
+    start: &PageStart,
+    limit: u32,
+    response: &ListSessionsResponse,
+) -> Option<PageStart> {
+    let got = response.results.len() as u64;
+    if got == 0 {
+        return None;
+    }
+    if let Some(cursor) = response
+        .pagination
+        .get("next_cursor")
+        .and_then(|c| c.as_str())
+        .filter(|c| !c.is_empty())
+    {
+        return Some(PageStart::Cursor(cursor.to_string()));
+    }
+    match start {
+        // A server that pages by cursor and names no next page has no next page.
+        PageStart::Cursor(_) => None,
+        PageStart::Offset(offset) => {
+            let next = offset + got;
+            let short = got < u64::from(limit.clamp(1, LIST_PAGE_MAX));
+            let all_seen = response.total > 0 && next >= response.total;
+            (!short && !all_seen && next <= LIST_OFFSET_MAX).then_some(PageStart::Offset(next))
+        }
+    }
+}
+
 /// Typed access to the agents-sessions API of one namespace.
 #[derive(Debug, Clone)]
 pub struct Client {
@@ -303,22 +357,51 @@ impl Client {
         .await
     }
 
-    /// Every session, paging with limit/offset until a short page (never reads `pagination`).
+    /// One page of the session list from `start`, and where the next page starts. Uses
+    /// the server's `pagination.next_cursor` when it offers one, which reaches past the
+    /// contract's offset cap; without it, pages by offset and stops at the cap.
+    pub async fn list_sessions_from(
+        &self,
+        request: &ListSessionsRequest,
+        limit: u32,
+        start: &PageStart,
+    ) -> Result<SessionsPage, ApiError> {
+        let limit = limit.clamp(1, LIST_PAGE_MAX);
+        let response = match start {
+            PageStart::Offset(offset) => self.list_sessions_page(request, limit, *offset).await?,
+            PageStart::Cursor(cursor) => {
+                let query = [
+                    ("limit", limit.to_string()),
+                    ("cursor", cursor.clone()),
+                    ("include_total", "true".to_string()),
+                ];
+                self.call(
+                    Method::POST,
+                    "/v1/agents/sessions/list",
+                    &query,
+                    Some(request),
+                )
+                .await?
+            }
+        };
+        let next = next_page(start, limit, &response);
+        Ok(SessionsPage { response, next })
+    }
+
+    /// Every session, page after page (by cursor where the server offers one).
     pub async fn list_sessions(
         &self,
         request: &ListSessionsRequest,
         page_size: u32,
     ) -> Result<Vec<GetSessionResponse>, ApiError> {
-        let limit = page_size.clamp(1, LIST_PAGE_MAX);
         let mut all = Vec::new();
-        let mut offset = 0u64;
+        let mut start = PageStart::Offset(0);
         loop {
-            let page = self.list_sessions_page(request, limit, offset).await?;
-            let n = page.results.len() as u64;
-            all.extend(page.results);
-            offset += n;
-            if n < u64::from(limit) || offset > LIST_OFFSET_MAX {
-                return Ok(all);
+            let page = self.list_sessions_from(request, page_size, &start).await?;
+            all.extend(page.response.results);
+            match page.next {
+                Some(next) => start = next,
+                None => return Ok(all),
             }
         }
     }
@@ -551,6 +634,69 @@ mod tests {
     fn ids_are_escaped_in_paths() {
         assert_eq!(path_segment("ses_ab-1"), "ses_ab-1");
         assert_eq!(path_segment("a/b c"), "a%2Fb%20c");
+    }
+
+    fn listing(n: usize, total: u64, pagination: serde_json::Value) -> ListSessionsResponse {
+        let session: GetSessionResponse = serde_json::from_value(serde_json::json!({
+            "session_id": "ses_1", "namespace_id": "ns_1", "internal_id": "int_1",
+            "agent_config": {}, "status": "active", "message_count": 0,
+            "created_at": "2026-11-20T09:00:00Z", "updated_at": "2026-11-20T09:00:00Z",
+            "last_activity_at": "2026-11-20T09:00:00Z", "expires_at": "2026-11-27T09:00:00Z"
+        }))
+        .unwrap();
+        ListSessionsResponse {
+            results: vec![session; n],
+            total,
+            pagination: pagination.as_object().cloned().unwrap_or_default(),
+        }
+    }
+
+    #[test]
+    fn next_page_prefers_a_cursor_and_falls_back_to_offsets() {
+        use serde_json::json;
+        let first = PageStart::Offset(0);
+        let with_cursor = listing(10, 50, json!({"next_cursor": "abc"}));
+        assert_eq!(
+            next_page(&first, 10, &with_cursor),
+            Some(PageStart::Cursor("abc".into()))
+        );
+        // No cursor offered (the hosted API may leave it out, or send null): offsets.
+        for p in [
+            json!({}),
+            json!({"next_cursor": null}),
+            json!({"next_cursor": ""}),
+        ] {
+            assert_eq!(
+                next_page(&first, 10, &listing(10, 50, p)),
+                Some(PageStart::Offset(10))
+            );
+        }
+        // Short page, every session seen, or past the contract's cap: the end.
+        assert_eq!(next_page(&first, 10, &listing(7, 50, json!({}))), None);
+        assert_eq!(
+            next_page(&PageStart::Offset(40), 10, &listing(10, 50, json!({}))),
+            None
+        );
+        assert_eq!(
+            next_page(
+                &PageStart::Offset(9_500),
+                1000,
+                &listing(1000, 0, json!({}))
+            ),
+            None
+        );
+        assert_eq!(
+            next_page(
+                &PageStart::Offset(9_000),
+                1000,
+                &listing(1000, 0, json!({}))
+            ),
+            Some(PageStart::Offset(10_000))
+        );
+        // Paging by cursor, a page that names no next cursor is the last.
+        let c = PageStart::Cursor("abc".into());
+        assert_eq!(next_page(&c, 10, &listing(10, 50, json!({}))), None);
+        assert_eq!(next_page(&first, 10, &listing(0, 0, json!({}))), None);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 pub mod client;
 pub mod model;
 
-pub use client::{ApiError, Client, ClientOptions, ErrorInfo};
+pub use client::{ApiError, Client, ClientOptions, ErrorInfo, PageStart, SessionsPage};
 
 use std::fmt;
 

@@ -2,8 +2,8 @@
 //! of background work, each result carrying the request it answers.
 
 use super::model::Receipt;
-use crate::api::ApiError;
-use crate::api::model::{GetHistoryResponse, ListSessionsResponse, Rating};
+use crate::api::model::{GetHistoryResponse, Rating};
+use crate::api::{ApiError, PageStart, SessionsPage};
 use crate::journal::Entry;
 use crate::journal::outbox::OutboxEvent;
 use crossterm::event::{KeyEvent, MouseEvent};
@@ -198,8 +198,8 @@ pub enum Action {
     /// A page of the session list, for the list generation that asked.
     SessionsLoaded {
         generation: u64,
-        offset: u64,
-        result: Result<ListSessionsResponse, ApiError>,
+        from: PageStart,
+        result: Result<SessionsPage, ApiError>,
     },
     /// A page of a session's history, for the transcript generation that asked.
     HistoryLoaded {

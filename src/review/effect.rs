@@ -2,16 +2,18 @@
 
 use super::action::{Action, KnownRating};
 use super::model::Receipt;
-use crate::api::Client;
 use crate::api::model::{ListFeedbackResponse, ListSessionsRequest, Rating};
+use crate::api::{Client, PageStart};
 use crate::journal::outbox::{Outbox, OutboxEvent};
 use crate::journal::{Entry, RatingState};
 use serde_json::{Map, Value};
 use std::collections::HashSet;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
-/// Sessions per list page.
+/// Sessions per list page while the reviewer scrolls.
 pub const SESSIONS_PAGE: u32 = 100;
+/// Sessions per page while loading the whole list (`G` in the sessions pane).
+pub const SESSIONS_PAGE_BULK: u32 = crate::api::client::LIST_PAGE_MAX;
 /// Messages per history page (the contract's maximum).
 pub const HISTORY_PAGE: u32 = 200;
 
@@ -20,7 +22,8 @@ pub const HISTORY_PAGE: u32 = 200;
 pub enum Effect {
     LoadSessions {
         generation: u64,
-        offset: u64,
+        from: PageStart,
+        limit: u32,
     },
     LoadHistory {
         session_id: String,
@@ -178,17 +181,21 @@ impl Runner {
         let client = self.client.clone();
         let tx = self.actions.clone();
         match effect {
-            Effect::LoadSessions { generation, offset } => {
+            Effect::LoadSessions {
+                generation,
+                from,
+                limit,
+            } => {
                 tokio::spawn(async move {
                     let result = client
-                        .list_sessions_page(&list_request(), SESSIONS_PAGE, offset)
+                        .list_sessions_from(&list_request(), limit, &from)
                         .await;
                     if let Err(e) = &result {
-                        tracing::warn!(offset, "listing sessions failed: {e}");
+                        tracing::warn!(?from, "listing sessions failed: {e}");
                     }
                     let _ = tx.send(Action::SessionsLoaded {
                         generation,
-                        offset,
+                        from,
                         result,
                     });
                 });

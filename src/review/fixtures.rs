@@ -1,12 +1,13 @@
 //! Test data for the reviewer's unit and snapshot tests: models built through update().
 
 use super::action::{Action, KnownRating};
-use super::effect::Effect;
+use super::effect::{Effect, SESSIONS_PAGE};
 use super::keymap::Keymap;
 use super::model::{ConnInfo, Model, ModelInit};
 use super::update::{start, update};
 use super::view::theme::{Look, Theme};
 use crate::api::model::*;
+use crate::api::{PageStart, SessionsPage};
 use crate::journal::{Entry, RatingState, Target};
 use chrono::{DateTime, FixedOffset, Utc};
 use ratatui::Terminal;
@@ -92,6 +93,12 @@ pub fn tool(id: &str, kind: &str, name: &str, inputs: &str, outputs: &str) -> Me
     }
 }
 
+/// A first page of the list, with the next page as the client would work it out.
+pub fn listed(response: ListSessionsResponse) -> SessionsPage {
+    let next = crate::api::client::next_page(&PageStart::Offset(0), SESSIONS_PAGE, &response);
+    SessionsPage { response, next }
+}
+
 pub fn page(results: Vec<GetSessionResponse>) -> ListSessionsResponse {
     ListSessionsResponse {
         total: results.len() as u64,
@@ -168,20 +175,31 @@ pub fn serve(
     let mut other = Vec::new();
     while let Some(e) = queue.pop() {
         let action = match e {
-            Effect::LoadSessions { generation, offset } => {
+            Effect::LoadSessions {
+                generation,
+                from,
+                limit,
+            } => {
+                // Like verdict's own server: offsets, then the cursor it hands out.
+                let offset = match &from {
+                    PageStart::Offset(o) => *o as usize,
+                    PageStart::Cursor(c) => c.parse().unwrap_or(usize::MAX),
+                };
                 let mut p = page(
                     sessions
                         .iter()
-                        .skip(offset as usize)
-                        .take(100)
+                        .skip(offset)
+                        .take(limit as usize)
                         .cloned()
                         .collect(),
                 );
                 p.total = sessions.len() as u64;
+                let end = offset + p.results.len();
+                let next = (end < sessions.len()).then(|| PageStart::Cursor(end.to_string()));
                 Action::SessionsLoaded {
                     generation,
-                    offset,
-                    result: Ok(p),
+                    from,
+                    result: Ok(SessionsPage { response: p, next }),
                 }
             }
             Effect::LoadHistory {

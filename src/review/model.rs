@@ -6,6 +6,7 @@ use super::keymap::{HelpSection, Keymap};
 use super::layout;
 use super::text;
 use super::view::theme::Look;
+use crate::api::PageStart;
 use crate::api::model::{
     GetSessionResponse, MessageHistoryItem, Rating, ReviewStats, SessionStatus,
 };
@@ -113,8 +114,10 @@ pub struct Sessions {
     pub loading: bool,
     pub loaded_once: bool,
     pub exhausted: bool,
-    /// Where the next page starts on the server.
-    pub next_offset: u64,
+    /// Where the next page starts on the server (`None` before the first and after the last).
+    pub next: Option<PageStart>,
+    /// `G` was pressed here: keep loading pages until the end, keeping the last selected.
+    pub to_end: bool,
     pub total: Option<u64>,
     pub error: Option<String>,
 }
@@ -130,10 +133,10 @@ impl Sessions {
         self.index.get(id).and_then(|&i| self.rows.get(i))
     }
 
-    /// Position in `visible` of a session id.
+    /// Position in `visible` of a session id (`visible` is in row order, so a binary search).
     pub fn position(&self, id: &str) -> Option<usize> {
         let row = *self.index.get(id)?;
-        self.visible.iter().position(|&i| i == row)
+        self.visible.binary_search(&row).ok()
     }
 }
 

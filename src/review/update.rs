@@ -2,13 +2,12 @@
 
 use super::action::{Action, Command, KnownRating};
 use super::editor::{Editor, MAX_FEEDBACK_CHARS};
-use super::effect::{Effect, SESSIONS_PAGE};
+use super::effect::{Effect, SESSIONS_PAGE, SESSIONS_PAGE_BULK};
 use super::model::*;
 use super::text;
 use super::view::transcript::body_lines;
-use crate::api::ApiError;
-use crate::api::client::LIST_OFFSET_MAX;
-use crate::api::model::{GetHistoryResponse, ListSessionsResponse, Rating};
+use crate::api::model::{GetHistoryResponse, Rating};
+use crate::api::{ApiError, PageStart, SessionsPage};
 use crate::journal::Entry;
 use crate::journal::outbox::OutboxEvent;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
@@ -24,7 +23,8 @@ pub fn start(m: &mut Model) -> Vec<Effect> {
     vec![
         Effect::LoadSessions {
             generation,
-            offset: 0,
+            from: PageStart::Offset(0),
+            limit: SESSIONS_PAGE,
         },
         Effect::LoadCounts,
     ]
@@ -46,9 +46,9 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
         Action::Mouse(ev) => mouse(m, ev, &mut fx),
         Action::SessionsLoaded {
             generation,
-            offset,
+            from,
             result,
-        } => sessions_loaded(m, generation, offset, result, &mut fx),
+        } => sessions_loaded(m, generation, from, result, &mut fx),
         Action::HistoryLoaded {
             session_id,
             generation,
@@ -259,6 +259,7 @@ fn command(m: &mut Model, cmd: Command, fx: &mut Vec<Effect>) {
 fn move_session(m: &mut Model, cmd: Command, fx: &mut Vec<Effect>) {
     let rows = m.areas().map_or(1, |a| a.session_rows());
     let n = m.sessions.visible.len();
+    m.sessions.to_end = false;
     if n == 0 {
         return;
     }
@@ -272,6 +273,15 @@ fn move_session(m: &mut Model, cmd: Command, fx: &mut Vec<Effect>) {
         Command::PageDown => (s.selected + rows).min(n - 1),
         _ => s.selected,
     };
+    if cmd == Command::Bottom && !s.exhausted && s.loaded_once && s.error.is_none() {
+        // The last session is on the server's last page: fetch every page, in big ones.
+        s.to_end = true;
+        let key = m.key(Command::Up).to_string();
+        m.set_notice(
+            Level::Info,
+            format!("Loading every session ({n} so far); {key} or any move stops."),
+        );
+    }
     maybe_load_more(m, fx);
 }
 
@@ -282,14 +292,22 @@ fn maybe_load_more(m: &mut Model, fx: &mut Vec<Effect>) {
     if s.loading || s.exhausted || !s.loaded_once || s.error.is_some() {
         return;
     }
-    if s.visible.len().saturating_sub(s.selected) > rows * 2 + 10 {
+    if !s.to_end && s.visible.len().saturating_sub(s.selected) > rows * 2 + 10 {
         return;
     }
-    let offset = s.next_offset;
+    let Some(from) = s.next.clone() else {
+        return;
+    };
+    let limit = if s.to_end {
+        SESSIONS_PAGE_BULK
+    } else {
+        SESSIONS_PAGE
+    };
     m.sessions.loading = true;
     fx.push(Effect::LoadSessions {
         generation: m.sessions.generation,
-        offset,
+        from,
+        limit,
     });
 }
 
@@ -305,8 +323,8 @@ fn rebuild_visible(m: &mut Model) {
 fn sessions_loaded(
     m: &mut Model,
     generation: u64,
-    offset: u64,
-    result: Result<ListSessionsResponse, ApiError>,
+    from: PageStart,
+    result: Result<SessionsPage, ApiError>,
     fx: &mut Vec<Effect>,
 ) {
     if generation != m.sessions.generation {
@@ -318,29 +336,30 @@ fn sessions_loaded(
         Err(e) => {
             let msg = e.user_message();
             m.sessions.error = Some(msg.clone());
+            m.sessions.to_end = false;
             m.set_notice(Level::Error, msg);
             return;
         }
     };
-    if offset != 0 && offset != m.sessions.next_offset {
+    let first = from.is_first();
+    if !first && m.sessions.next.as_ref() != Some(&from) {
         return;
     }
-    let got = page.results.len() as u64;
-    // The server's offset, not the row count: a session that moved between pages
-    // arrives twice and is kept once.
-    m.sessions.next_offset = offset + got;
+    let got = page.response.results.len() as u64;
+    // Where the server says the next page starts, not a count of rows: a session that
+    // moved between pages arrives twice and is kept once.
+    m.sessions.next = page.next;
     m.sessions.error = None;
     m.sessions.loaded_once = true;
-    m.sessions.total = Some(page.total).filter(|&t| t > 0 || got == 0);
-    m.sessions.exhausted = got < u64::from(SESSIONS_PAGE)
-        || m.sessions.total.is_some_and(|t| offset + got >= t)
-        || offset + got > LIST_OFFSET_MAX;
-    if offset == 0 {
+    m.sessions.total = Some(page.response.total).filter(|&t| t > 0 || got == 0);
+    m.sessions.exhausted = m.sessions.next.is_none();
+    if first {
         m.sessions.rows.clear();
         m.sessions.index.clear();
     }
     let first_new = m.sessions.rows.len();
-    for s in page.results {
+    m.sessions.rows.reserve(page.response.results.len());
+    for s in page.response.results {
         if m.sessions.index.contains_key(&s.session_id) {
             continue;
         }
@@ -349,7 +368,7 @@ fn sessions_loaded(
             .insert(s.session_id.clone(), m.sessions.rows.len());
         m.sessions.rows.push(SessionRow::from_api(s));
     }
-    if offset == 0 {
+    if first {
         rebuild_visible(m);
     } else {
         for i in first_new..m.sessions.rows.len() {
@@ -360,6 +379,20 @@ fn sessions_loaded(
     }
     if matches!(&m.notice, Some(n) if n.text == REFRESHING) {
         m.notice = None;
+    }
+    if m.sessions.to_end {
+        let n = m.sessions.visible.len();
+        m.sessions.selected = n.saturating_sub(1);
+        if m.sessions.exhausted {
+            m.sessions.to_end = false;
+            m.set_notice(Level::Info, format!("All {n} sessions loaded."));
+        } else {
+            let key = m.key(Command::Up).to_string();
+            m.set_notice(
+                Level::Info,
+                format!("Loading every session ({n} so far); {key} or any move stops."),
+            );
+        }
     }
     if m.open.is_none()
         && let Some(id) = m.sessions.selected_row().map(|r| r.id.clone())
@@ -1035,11 +1068,16 @@ fn cross_sessions(m: &mut Model, forward: bool, fx: &mut Vec<Effect>) {
         settle_jump(m, fx);
         return;
     }
-    if forward && !m.sessions.exhausted && !m.sessions.loading && m.sessions.loaded_once {
+    if forward
+        && !m.sessions.loading
+        && m.sessions.loaded_once
+        && let Some(from) = m.sessions.next.clone()
+    {
         m.sessions.loading = true;
         fx.push(Effect::LoadSessions {
             generation: m.sessions.generation,
-            offset: m.sessions.next_offset,
+            from,
+            limit: SESSIONS_PAGE,
         });
         m.set_notice(
             Level::Info,
@@ -1308,9 +1346,11 @@ fn refresh(m: &mut Model, fx: &mut Vec<Effect>) {
     let generation = m.next_generation();
     m.sessions.generation = generation;
     m.sessions.loading = true;
+    m.sessions.to_end = false;
     fx.push(Effect::LoadSessions {
         generation,
-        offset: 0,
+        from: PageStart::Offset(0),
+        limit: SESSIONS_PAGE,
     });
     let open = m.open.clone();
     for (id, t) in m.transcripts.iter_mut() {

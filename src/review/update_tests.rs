@@ -6,8 +6,8 @@ use super::effect::Effect;
 use super::fixtures::*;
 use super::model::*;
 use super::update::update;
-use crate::api::ApiError;
 use crate::api::model::{Rating, SessionStatus};
+use crate::api::{ApiError, PageStart};
 use crate::journal::outbox::OutboxEvent;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use std::time::Duration;
@@ -410,13 +410,13 @@ fn stale_results_are_dropped() {
         &mut m,
         Action::SessionsLoaded {
             generation: old_sessions,
-            offset: 0,
-            result: Ok(page(vec![session(
+            from: PageStart::Offset(0),
+            result: Ok(listed(page(vec![session(
                 "ses_x",
                 "Stale",
                 SessionStatus::Active,
                 None,
-            )])),
+            )]))),
         },
     );
     assert!(m.sessions.row("ses_x").is_none());
@@ -547,16 +547,19 @@ fn load_errors_are_shown_and_r_retries() {
         &mut m,
         Action::SessionsLoaded {
             generation,
-            offset: 0,
+            from: PageStart::Offset(0),
             result: Err(ApiError::Network("connection refused".into())),
         },
     );
     assert!(m.sessions.error.as_ref().unwrap().contains("press r"));
     let fx = update(&mut m, cmd(Command::Refresh));
-    assert!(
-        fx.iter()
-            .any(|e| matches!(e, Effect::LoadSessions { offset: 0, .. }))
-    );
+    assert!(fx.iter().any(|e| matches!(
+        e,
+        Effect::LoadSessions {
+            from: PageStart::Offset(0),
+            ..
+        }
+    )));
 }
 
 #[test]
@@ -607,8 +610,8 @@ fn sessions_page_in_as_the_selection_nears_the_end() {
         &mut m,
         Action::SessionsLoaded {
             generation,
-            offset: 0,
-            result: Ok(first),
+            from: PageStart::Offset(0),
+            result: Ok(listed(first)),
         },
     );
     assert!(!fx.iter().any(|e| matches!(e, Effect::LoadSessions { .. })));
@@ -629,7 +632,8 @@ fn sessions_page_in_as_the_selection_nears_the_end() {
         loads,
         vec![&Effect::LoadSessions {
             generation,
-            offset: 100
+            from: PageStart::Offset(100),
+            limit: super::effect::SESSIONS_PAGE,
         }]
     );
 }
@@ -672,4 +676,59 @@ fn help_scrolls_within_its_length() {
     assert!(matches!(m.mode, Mode::Help { scroll } if scroll == bottom - 1));
     update(&mut m, Action::Dismiss);
     assert!(matches!(m.mode, Mode::Browse));
+}
+
+#[test]
+fn bottom_in_the_sessions_pane_loads_every_page_in_big_ones() {
+    let mut m = model(120, 40);
+    let many: Vec<_> = (0..2_500)
+        .map(|i| {
+            session(
+                &format!("ses_{i:05}"),
+                &format!("Session {i}"),
+                SessionStatus::Active,
+                Some((0, 1)),
+            )
+        })
+        .collect();
+    let fx = super::update::start(&mut m);
+    serve(&mut m, fx, &many[..], &[], &[]);
+    assert_eq!(m.sessions.rows.len(), 100);
+    assert!(!m.sessions.exhausted);
+    // The cursor the server handed out is where the next page starts.
+    assert_eq!(m.sessions.next, Some(PageStart::Cursor("100".into())));
+
+    let fx = update(&mut m, cmd(Command::Bottom));
+    let loads: Vec<_> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::LoadSessions { limit, .. } => Some(*limit),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(loads, vec![super::effect::SESSIONS_PAGE_BULK]);
+    serve(&mut m, fx, &many[..], &[], &[]);
+    assert_eq!(m.sessions.rows.len(), 2_500);
+    assert!(m.sessions.exhausted && !m.sessions.to_end);
+    assert_eq!(
+        m.sessions.selected_row().map(|r| r.id.as_str()),
+        Some("ses_02499")
+    );
+    assert!(
+        m.notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("All 2500 sessions")
+    );
+
+    // A move while it loads stops the walk after the page in flight.
+    let mut m = model(120, 40);
+    let fx = super::update::start(&mut m);
+    serve(&mut m, fx, &many[..], &[], &[]);
+    let fx = update(&mut m, cmd(Command::Bottom));
+    update(&mut m, cmd(Command::Up));
+    serve(&mut m, fx, &many[..], &[], &[]);
+    assert_eq!(m.sessions.rows.len(), 1_100);
+    assert!(!m.sessions.to_end);
 }

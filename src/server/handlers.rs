@@ -3,7 +3,7 @@
 use super::AppState;
 use super::auth::Tenant;
 use super::error::ApiFailure;
-use super::store::{self, SessionFilter, SessionOrder, SortField, StoreError};
+use super::store::{self, ListCursor, PageAt, SessionFilter, SessionOrder, SortField, StoreError};
 use crate::api::model::{
     CreateSessionRequest, ListSessionsResponse, Rating, SessionStatus, SubmitFeedbackRequest,
     ValidationError,
@@ -390,6 +390,10 @@ fn parse_create(value: Value) -> Result<CreateSessionRequest, ApiFailure> {
 // ---------------------------------------------------------------- operations
 
 /// `POST /v1/agents/sessions/list`
+///
+/// Pages either by `offset` (capped at 10,000 by the contract) or by `cursor`, the
+/// opaque `pagination.next_cursor` of the previous page, which reaches any depth at the
+/// same cost. A cursor wins over an offset.
 pub(crate) async fn list_sessions(
     State(app): State<AppState>,
     tenant: Tenant,
@@ -407,35 +411,80 @@ pub(crate) async fn list_sessions(
     );
     let offset = checks.int(&params, "offset", 0, Some(LIST_OFFSET_MAX), 0);
     let _include_total = checks.boolean(&params, "include_total", false);
+    let cursor = match params.get("cursor").filter(|c| !c.is_empty()) {
+        None => None,
+        Some(raw) => {
+            let decoded = ListCursor::decode(raw);
+            if decoded.is_none() {
+                checks.push(&["query", "cursor"], BAD_CURSOR, "value_error");
+            }
+            decoded
+        }
+    };
     checks.finish()?;
     let (filter, order) = parse_list_body(body_json(body, false)?)?;
+    if let Some(c) = &cursor
+        && c.order != order
+    {
+        return Err(ApiFailure::Validation(vec![ApiFailure::invalid(
+            &["query", "cursor"],
+            "The cursor was made for another sort order; start again without a cursor",
+            "value_error",
+        )]));
+    }
     let (limit, offset) = (limit as u64, offset as u64);
     let bytes = app
         .db
         .read(move |conn| {
-            let (results, total) =
-                store::list_sessions(conn, &tenant.ns, &filter, order, limit, offset)?;
-            let end = offset + results.len() as u64;
-            let has_more = end < total;
+            let at = match &cursor {
+                Some(c) => PageAt::After(c),
+                None => PageAt::Offset(offset),
+            };
+            let Some(page) = store::list_sessions(conn, &tenant.ns, &filter, order, limit, at)?
+            else {
+                return Ok(None);
+            };
+            let has_more = page.next.is_some();
             // `total` is cheap from the index, so it is always sent, asked for or not.
             let mut pagination = Map::new();
             pagination.insert("limit".into(), json!(limit));
-            pagination.insert("offset".into(), json!(offset));
+            if cursor.is_none() {
+                pagination.insert("offset".into(), json!(offset));
+            }
             pagination.insert("has_more".into(), json!(has_more));
+            let next_offset = offset + page.sessions.len() as u64;
             pagination.insert(
                 "next_offset".into(),
-                if has_more { json!(end) } else { Value::Null },
+                if has_more && cursor.is_none() && next_offset <= LIST_OFFSET_MAX as u64 {
+                    json!(next_offset)
+                } else {
+                    Value::Null
+                },
             );
-            pagination.insert("total".into(), json!(total));
+            pagination.insert(
+                "next_cursor".into(),
+                page.next.map_or(Value::Null, |c| json!(c.encode())),
+            );
+            pagination.insert("total".into(), json!(page.total));
             to_json(&ListSessionsResponse {
-                results,
-                total,
+                results: page.sessions,
+                total: page.total,
                 pagination,
             })
+            .map(Some)
         })
         .await?;
-    Ok(json_response(bytes))
+    match bytes {
+        Some(bytes) => Ok(json_response(bytes)),
+        None => Err(ApiFailure::Validation(vec![ApiFailure::invalid(
+            &["query", "cursor"],
+            BAD_CURSOR,
+            "value_error",
+        )])),
+    }
 }
+
+const BAD_CURSOR: &str = "Invalid cursor: pass the pagination.next_cursor of the previous page, or no cursor to start again";
 
 /// `POST /v1/agents/sessions`
 pub(crate) async fn create_session(

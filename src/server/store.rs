@@ -871,7 +871,7 @@ pub(crate) struct SessionFilter {
 }
 
 /// What a list can be ordered by: a column and whether it is ascending.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct SessionOrder {
     pub field: SortField,
     pub ascending: bool,
@@ -912,15 +912,97 @@ impl Default for SessionOrder {
     }
 }
 
-/// One page of sessions and how many match in all.
+/// Where a keyset page of the session list resumes: just after the session with this
+/// sort value and id, in the order the cursor was made for. Sent to clients as an opaque
+/// string, so its encoding can change without breaking anyone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ListCursor {
+    pub order: SessionOrder,
+    pub value: i64,
+    pub session_id: String,
+}
+
+impl ListCursor {
+    const VERSION: &'static str = "c1";
+
+    /// Hex of `c1 \n field \n a|d \n value \n session id`: URL-safe whatever the id holds.
+    pub(crate) fn encode(&self) -> String {
+        let field = SortField::NAMES
+            .iter()
+            .find(|(_, f)| *f == self.order.field)
+            .map_or("last_activity_at", |(n, _)| n);
+        let dir = if self.order.ascending { "a" } else { "d" };
+        let plain = format!(
+            "{}\n{field}\n{dir}\n{}\n{}",
+            Self::VERSION,
+            self.value,
+            self.session_id
+        );
+        plain.bytes().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// `None` for anything [`ListCursor::encode`] did not make.
+    pub(crate) fn decode(s: &str) -> Option<ListCursor> {
+        if s.len() % 2 != 0 || s.len() > 2048 {
+            return None;
+        }
+        let bytes = (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+            .collect::<Option<Vec<u8>>>()?;
+        let plain = String::from_utf8(bytes).ok()?;
+        let mut parts = plain.splitn(5, '\n');
+        if parts.next()? != Self::VERSION {
+            return None;
+        }
+        let field = parts.next()?;
+        let field = SortField::NAMES.iter().find(|(n, _)| *n == field)?.1;
+        let ascending = match parts.next()? {
+            "a" => true,
+            "d" => false,
+            _ => return None,
+        };
+        let value = parts.next()?.parse().ok()?;
+        let session_id = parts.next()?.to_string();
+        if session_id.is_empty() {
+            return None;
+        }
+        Some(ListCursor {
+            order: SessionOrder { field, ascending },
+            value,
+            session_id,
+        })
+    }
+}
+
+/// Where a page of the session list starts.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum PageAt<'a> {
+    Offset(u64),
+    After(&'a ListCursor),
+}
+
+/// One page of sessions, how many match in all, and the cursor of the next page.
+#[derive(Debug)]
+pub(crate) struct SessionPage {
+    pub sessions: Vec<GetSessionResponse>,
+    pub total: u64,
+    /// `None` on the last page.
+    pub next: Option<ListCursor>,
+}
+
+/// One page of sessions. Ties on the sort column are broken by rowid, so every session
+/// has one place in the order; a cursor page seeks the index straight to its place, so
+/// it costs the same at any depth. `Ok(None)` when the cursor's session is not in this
+/// namespace (a cursor made elsewhere).
 pub(crate) fn list_sessions(
     conn: &Connection,
     ns: &NamespaceRow,
     filter: &SessionFilter,
     order: SessionOrder,
     limit: u64,
-    offset: u64,
-) -> Result<(Vec<GetSessionResponse>, u64), StoreError> {
+    at: PageAt<'_>,
+) -> Result<Option<SessionPage>, StoreError> {
     let mut clause = String::from("namespace_rowid = ?1");
     let mut args: Vec<SqlValue> = vec![SqlValue::Integer(ns.rowid)];
     if let Some(status) = filter.status {
@@ -942,23 +1024,68 @@ pub(crate) fn list_sessions(
     let total: i64 = conn
         .prepare_cached(&format!("SELECT count(*) FROM sessions WHERE {clause}"))?
         .query_row(rusqlite::params_from_iter(args.iter()), |r| r.get(0))?;
+    let col = order.field.column();
     let dir = if order.ascending { "ASC" } else { "DESC" };
+    let offset = match at {
+        PageAt::Offset(offset) => offset,
+        PageAt::After(cursor) => {
+            let rowid: Option<i64> = conn
+                .prepare_cached(
+                    "SELECT rowid FROM sessions WHERE id = ?1 AND namespace_rowid = ?2",
+                )?
+                .query_row(params![cursor.session_id, ns.rowid], |r| r.get(0))
+                .optional()?;
+            let Some(rowid) = rowid else {
+                return Ok(None);
+            };
+            // A row value comparison: SQLite seeks the (namespace, column, rowid) index.
+            let cmp = if order.ascending { ">" } else { "<" };
+            args.push(SqlValue::Integer(cursor.value));
+            args.push(SqlValue::Integer(rowid));
+            clause.push_str(&format!(
+                " AND ({col}, rowid) {cmp} (?{}, ?{})",
+                args.len() - 1,
+                args.len()
+            ));
+            0
+        }
+    };
+    // One row more than asked tells whether another page follows.
     let sql = format!(
-        "SELECT {SESSION_COLUMNS} FROM sessions WHERE {clause} ORDER BY {col} {dir}, rowid {dir} \
-         LIMIT ?{l} OFFSET ?{o}",
-        col = order.field.column(),
+        "SELECT {SESSION_COLUMNS}, {col} FROM sessions WHERE {clause} \
+         ORDER BY {col} {dir}, rowid {dir} LIMIT ?{l} OFFSET ?{o}",
         l = args.len() + 1,
         o = args.len() + 2,
     );
-    args.push(SqlValue::Integer(limit as i64));
+    args.push(SqlValue::Integer(limit.saturating_add(1) as i64));
     args.push(SqlValue::Integer(offset as i64));
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| {
-        session_from_row(ns, r)
+        Ok((
+            session_from_row(ns, r)?,
+            r.get::<_, i64>(SORT_VALUE_COLUMN)?,
+        ))
     })?;
-    let sessions = rows.collect::<Result<Vec<_>, _>>()?;
-    Ok((sessions, total as u64))
+    let mut rows = rows.collect::<Result<Vec<_>, _>>()?;
+    let more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    let next = match rows.last() {
+        Some((last, value)) if more => Some(ListCursor {
+            order,
+            value: *value,
+            session_id: last.session_id.clone(),
+        }),
+        _ => None,
+    };
+    Ok(Some(SessionPage {
+        sessions: rows.into_iter().map(|(s, _)| s).collect(),
+        total: total as u64,
+        next,
+    }))
 }
+
+/// Where the sort column lands after [`SESSION_COLUMNS`] in a list query.
+const SORT_VALUE_COLUMN: usize = 14;
 
 pub(crate) fn get_session(
     conn: &Connection,
@@ -1673,6 +1800,24 @@ mod tests {
             tool_outputs: None,
             tool_status: None,
             timestamp_us: t,
+        }
+    }
+
+    #[test]
+    fn list_cursors_round_trip_and_refuse_anything_else() {
+        let c = ListCursor {
+            order: SessionOrder {
+                field: SortField::Created,
+                ascending: true,
+            },
+            value: -42,
+            session_id: "ses_odd id\nwith a newline".into(),
+        };
+        let s = c.encode();
+        assert!(s.bytes().all(|b| b.is_ascii_hexdigit()), "{s}");
+        assert_eq!(ListCursor::decode(&s), Some(c));
+        for bad in ["", "z", "6", "6869", "é1", "63320a"] {
+            assert_eq!(ListCursor::decode(bad), None, "{bad:?}");
         }
     }
 
