@@ -8,6 +8,7 @@ pub mod layout;
 pub mod markdown;
 pub mod model;
 pub mod run;
+pub mod scroll;
 pub mod text;
 pub mod update;
 pub mod view;

@@ -206,36 +206,38 @@ impl Receipt {
     }
 }
 
-/// Wrapped message bodies for one width, and where each message starts.
+/// The first line the transcript pane shows: line `line` of message `item` (0 is its
+/// header). Kept relative to a message rather than as a line number of the whole
+/// transcript, so nothing above the view has to be wrapped to know where the view is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Scroll {
+    pub item: usize,
+    pub line: usize,
+}
+
+/// Wrapped message bodies for one width, made only for the messages that have been on
+/// screen (or scrolled past) at that width.
 #[derive(Debug, Clone, Default)]
 pub struct TranscriptLayout {
     /// 0 until built.
     pub width: usize,
-    pub bodies: Vec<Vec<Line<'static>>>,
-    /// `starts[i]` is the first line of message i; one more entry holds the total.
-    pub starts: Vec<usize>,
+    /// One slot per message; `None` until that message is wrapped at `width`.
+    pub bodies: Vec<Option<Vec<Line<'static>>>>,
 }
 
 impl TranscriptLayout {
-    pub fn total_lines(&self) -> usize {
-        self.starts.last().copied().unwrap_or(0)
+    /// Lines of message i, once wrapped: header, body, one blank.
+    pub fn height(&self, i: usize) -> Option<usize> {
+        self.body(i).map(|b| b.len() + 2)
     }
 
-    /// The message drawn at `line`.
-    pub fn item_at(&self, line: usize) -> Option<usize> {
-        if self.bodies.is_empty() || line >= self.total_lines() {
-            return None;
-        }
-        Some(
-            self.starts
-                .partition_point(|&s| s <= line)
-                .saturating_sub(1),
-        )
+    pub fn body(&self, i: usize) -> Option<&[Line<'static>]> {
+        self.bodies.get(i)?.as_deref()
     }
 
-    /// Lines of message i: header, body, one blank.
-    pub fn height(&self, i: usize) -> usize {
-        self.bodies.get(i).map_or(0, |b| b.len() + 2)
+    /// How many messages are wrapped (what the cache holds).
+    pub fn wrapped(&self) -> usize {
+        self.bodies.iter().filter(|b| b.is_some()).count()
     }
 }
 
@@ -282,7 +284,7 @@ pub struct Transcript {
     pub cursor: Option<usize>,
     /// The cursor was placed by verdict, not by the reviewer: a later load may move it.
     pub cursor_auto: bool,
-    pub scroll: usize,
+    pub scroll: Scroll,
     pub layout: TranscriptLayout,
     pub assistants: usize,
     pub rated: usize,

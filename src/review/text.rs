@@ -26,8 +26,18 @@ pub fn sanitize(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Printable ASCII only: one byte is one grapheme one column wide, so the byte length
+/// is the width and any byte offset is a grapheme boundary. Most text is, and grapheme
+/// segmentation is by far the dearest part of measuring and wrapping.
+fn plain_ascii(s: &str) -> bool {
+    s.bytes().all(|b| (b' '..=b'~').contains(&b))
+}
+
 /// Columns a string takes on screen.
 pub fn width(s: &str) -> usize {
+    if plain_ascii(s) {
+        return s.len();
+    }
     s.graphemes(true).map(UnicodeWidthStr::width).sum()
 }
 
@@ -38,6 +48,9 @@ pub fn truncate(s: &str, max: usize) -> Cow<'_, str> {
     }
     if max == 0 {
         return Cow::Borrowed("");
+    }
+    if plain_ascii(s) {
+        return Cow::Owned(format!("{}…", &s[..max - 1]));
     }
     let mut out = String::new();
     let mut used = 0;
@@ -103,9 +116,13 @@ struct Token<'a> {
 fn tokens(pieces: &[Piece]) -> Vec<Token<'_>> {
     let mut out = Vec::new();
     for piece in pieces {
+        let text = piece.text.as_str();
+        if plain_ascii(text) {
+            ascii_tokens(&mut out, text, piece.style);
+            continue;
+        }
         let mut start = 0;
         let mut kind: Option<bool> = None;
-        let text = piece.text.as_str();
         for (i, g) in text.grapheme_indices(true) {
             let w = UnicodeWidthStr::width(g);
             let space = g.chars().all(char::is_whitespace);
@@ -132,6 +149,26 @@ fn tokens(pieces: &[Piece]) -> Vec<Token<'_>> {
         }
     }
     out
+}
+
+/// [`tokens`] for printable ASCII: runs of spaces and runs of anything else.
+fn ascii_tokens<'a>(out: &mut Vec<Token<'a>>, text: &'a str, style: Style) {
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    while start < bytes.len() {
+        let space = bytes[start] == b' ';
+        let run = bytes[start..]
+            .iter()
+            .position(|&b| (b == b' ') != space)
+            .unwrap_or(bytes.len() - start);
+        out.push(Token {
+            text: &text[start..start + run],
+            style,
+            width: run,
+            space,
+        });
+        start += run;
+    }
 }
 
 fn push_token<'a>(out: &mut Vec<Token<'a>>, text: &'a str, style: Style, space: bool) {
@@ -211,7 +248,24 @@ pub fn wrap(
             content = true;
             continue;
         }
-        // A word longer than a whole line: split it between graphemes.
+        // A word longer than a whole line: split it between graphemes (bytes, for ASCII).
+        if plain_ascii(tok.text) {
+            let mut left = tok.text;
+            while !left.is_empty() {
+                if used >= room && used > 0 {
+                    finish(&mut cur, &mut lines);
+                    cur = rest.to_vec();
+                    used = 0;
+                    room = room_rest;
+                }
+                let take = room.saturating_sub(used).clamp(1, left.len());
+                push_span(&mut cur, &left[..take], tok.style);
+                used += take;
+                content = true;
+                left = &left[take..];
+            }
+            continue;
+        }
         for g in tok.text.graphemes(true) {
             let w = UnicodeWidthStr::width(g);
             if used + w > room && used > 0 {
@@ -413,6 +467,43 @@ mod tests {
             plain(&wrap(&pieces, &[], &[], 16)),
             vec!["    indented", "code that wraps"]
         );
+    }
+
+    #[test]
+    fn ascii_fast_paths_agree_with_graphemes() {
+        // The same text with one wide character at the end takes the grapheme path.
+        let texts = [
+            "the quick  brown fox jumps over a verylongwordthatneedssplitting here   ",
+            "   leading spaces, then words; and.punctuation!~ at 7 widths",
+            "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz",
+        ];
+        for text in texts {
+            for max in [1, 5, 7, 10, 33] {
+                let ascii = wrap(&[Piece::new(text, Style::new())], &[], &[], max);
+                let slow = wrap(
+                    &[Piece::new(format!("{text}é"), Style::new())],
+                    &[],
+                    &[],
+                    max,
+                );
+                let mut slow = plain(&slow);
+                let last = slow.last_mut().unwrap();
+                assert!(last.ends_with('é'));
+                last.pop();
+                if last.is_empty() {
+                    slow.pop();
+                }
+                let mut fast = plain(&ascii);
+                // The wide path trims differently only at the very end.
+                for l in fast.iter_mut().chain(slow.iter_mut()) {
+                    *l = l.trim_end().to_string();
+                }
+                assert_eq!(fast, slow, "{text:?} at {max}");
+            }
+            assert_eq!(width(text), text.len());
+            assert_eq!(truncate(text, 10), format!("{}…", &text[..9]));
+        }
+        assert_eq!(width("a\tb"), UnicodeWidthStr::width("a\tb"));
     }
 
     #[test]

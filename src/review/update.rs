@@ -4,8 +4,9 @@ use super::action::{Action, Command, KnownRating};
 use super::editor::{Editor, MAX_FEEDBACK_CHARS};
 use super::effect::{Effect, SESSIONS_PAGE, SESSIONS_PAGE_BULK};
 use super::model::*;
+use super::scroll;
 use super::text;
-use super::view::transcript::body_lines;
+use super::view::theme::Look;
 use crate::api::model::{GetHistoryResponse, Rating};
 use crate::api::{ApiError, PageStart, SessionsPage};
 use crate::journal::Entry;
@@ -89,10 +90,9 @@ pub fn prepare(m: &mut Model) {
     settle(m);
 }
 
-/// Keeps derived state in step: the open transcript's layout for the current width,
-/// and the selected session inside the visible rows.
+/// Keeps derived state in step: the open transcript's view inside its text (wrapping
+/// what is on screen), and the selected session inside the visible rows.
 fn settle(m: &mut Model) {
-    ensure_layout(m);
     if let Some(a) = m.areas() {
         let rows = a.session_rows();
         let s = &mut m.sessions;
@@ -104,72 +104,28 @@ fn settle(m: &mut Model) {
         }
         let max_offset = s.visible.len().saturating_sub(rows);
         s.offset = s.offset.min(max_offset);
-        let lines = a.transcript_lines();
-        if let Some(t) = m.open_transcript_mut() {
-            t.scroll = t.scroll.min(t.layout.total_lines().saturating_sub(lines));
-        }
+    }
+    if let Some((t, look, rows)) = open_view(m) {
+        scroll::clamp(t, rows, look);
     }
 }
 
-/// Builds (or extends) the wrapped bodies of the open transcript for the current width.
-fn ensure_layout(m: &mut Model) {
-    let Some(a) = m.areas() else { return };
-    let width = a.wrap_width();
-    let look = m.look.clone();
-    let Some(t) = m.open_transcript_mut() else {
-        return;
-    };
-    if t.layout.width != width {
-        t.layout = TranscriptLayout {
-            width,
-            bodies: Vec::with_capacity(t.messages.len()),
-            starts: vec![0],
-        };
-    }
-    while t.layout.bodies.len() < t.messages.len() {
-        let i = t.layout.bodies.len();
-        let body = body_lines(&t.messages[i], t.kinds[i], t.unfolded[i], width, &look);
-        let start = t.layout.total_lines();
-        t.layout.starts.push(start + body.len() + 2);
-        t.layout.bodies.push(body);
-    }
-}
-
-/// Re-renders one message (folded or unfolded) and shifts the lines after it.
-fn relayout_item(m: &mut Model, i: usize) {
-    let look = m.look.clone();
-    let Some(t) = m.open_transcript_mut() else {
-        return;
-    };
-    if i >= t.layout.bodies.len() {
-        return;
-    }
-    let width = t.layout.width;
-    t.layout.bodies[i] = body_lines(&t.messages[i], t.kinds[i], t.unfolded[i], width, &look);
-    for j in i..t.layout.bodies.len() {
-        t.layout.starts[j + 1] = t.layout.starts[j] + t.layout.bodies[j].len() + 2;
-    }
+/// The open transcript with its layout fitted to the current wrap width, the look to
+/// wrap with, and the rows of its pane. `None` with nothing open or a screen too small.
+fn open_view(m: &mut Model) -> Option<(&mut Transcript, &Look, usize)> {
+    let a = m.areas()?;
+    let id = m.open.as_ref()?;
+    let t = m.transcripts.get_mut(id)?;
+    scroll::fit_width(t, a.wrap_width());
+    Some((t, &m.look, a.transcript_lines()))
 }
 
 /// Scrolls the open transcript so the cursor's message is in view.
 fn reveal_cursor(m: &mut Model) {
-    ensure_layout(m);
-    let Some(a) = m.areas() else { return };
-    let h = a.transcript_lines();
-    let Some(t) = m.open_transcript_mut() else {
-        return;
-    };
-    let Some(c) = t.cursor else { return };
-    if c >= t.layout.bodies.len() {
-        return;
-    }
-    let start = t.layout.starts[c];
-    // The blank line after a message need not be shown.
-    let end = t.layout.starts[c + 1] - 1;
-    if start < t.scroll {
-        t.scroll = start;
-    } else if end > t.scroll + h {
-        t.scroll = if end - start <= h { end - h } else { start };
+    if let Some((t, look, rows)) = open_view(m)
+        && let Some(c) = t.cursor
+    {
+        scroll::reveal(t, c, rows, look);
     }
 }
 
@@ -569,10 +525,7 @@ fn known_loaded(
 // ---- the transcript ----
 
 fn move_cursor(m: &mut Model, cmd: Command) {
-    let Some(a) = m.areas() else { return };
-    let h = a.transcript_lines();
-    ensure_layout(m);
-    let Some(t) = m.open_transcript_mut() else {
+    let Some((t, look, h)) = open_view(m) else {
         return;
     };
     let n = t.messages.len();
@@ -580,7 +533,6 @@ fn move_cursor(m: &mut Model, cmd: Command) {
         return;
     }
     t.cursor_auto = false;
-    let max_scroll = t.layout.total_lines().saturating_sub(h);
     let next = |t: &Transcript, from: Option<usize>| match from {
         Some(c) => (c + 1..n).find(|&i| t.selectable(i)),
         None => (0..n).find(|&i| t.selectable(i)),
@@ -590,43 +542,46 @@ fn move_cursor(m: &mut Model, cmd: Command) {
         Command::Down => match next(t, t.cursor) {
             Some(i) => t.cursor = Some(i),
             None => {
-                t.scroll = (t.scroll + 1).min(max_scroll);
+                scroll::down(t, 1, look);
+                scroll::clamp(t, h, look);
                 return;
             }
         },
         Command::Up => match t.cursor.and_then(|c| prev(t, c)) {
             Some(i) => t.cursor = Some(i),
             None => {
-                t.scroll = t.scroll.saturating_sub(1);
+                scroll::up(t, 1, look);
                 return;
             }
         },
         Command::Top => {
             t.cursor = next(t, None).or(t.cursor);
-            t.scroll = 0;
+            t.scroll = Scroll::default();
         }
         Command::Bottom => {
             t.cursor = prev(t, n).or(t.cursor);
-            t.scroll = max_scroll;
+            // The last line at the bottom of the view: wraps only the last screenful.
+            t.scroll = Scroll {
+                item: n - 1,
+                line: usize::MAX,
+            };
+            scroll::clamp(t, h, look);
         }
         Command::PageDown | Command::PageUp => {
             let page = h.saturating_sub(1).max(1);
-            t.scroll = if cmd == Command::PageDown {
-                (t.scroll + page).min(max_scroll)
+            if cmd == Command::PageDown {
+                scroll::down(t, page, look);
+                scroll::clamp(t, h, look);
             } else {
-                t.scroll.saturating_sub(page)
-            };
-            let (top, bottom) = (t.scroll, t.scroll + h);
-            let visible = |t: &Transcript, i: usize| {
-                t.layout.starts[i] < bottom && t.layout.starts[i + 1] > top
-            };
-            if t.cursor.is_none_or(|c| !visible(t, c)) {
-                let first = t.layout.item_at(top).unwrap_or(0);
-                let mut in_view = (first..n).take_while(|&i| t.layout.starts[i] < bottom);
+                scroll::up(t, page, look);
+            }
+            let view = scroll::in_view(t, h, look);
+            if t.cursor.is_none_or(|c| !view.contains(&c)) {
+                let mut shown = view.filter(|&i| t.selectable(i));
                 let pick = if cmd == Command::PageDown {
-                    in_view.find(|&i| t.selectable(i))
+                    shown.next()
                 } else {
-                    in_view.filter(|&i| t.selectable(i)).last()
+                    shown.next_back()
                 };
                 if pick.is_some() {
                     t.cursor = pick;
@@ -642,8 +597,8 @@ fn move_cursor(m: &mut Model, cmd: Command) {
 fn toggle_fold(m: &mut Model, i: usize) {
     if let Some(t) = m.open_transcript_mut() {
         t.unfolded[i] = !t.unfolded[i];
+        scroll::forget(t, i);
     }
-    relayout_item(m, i);
     reveal_cursor(m);
 }
 
@@ -661,9 +616,9 @@ fn toggle_all_tools(m: &mut Model) {
     let unfold = tools.iter().any(|&i| !t.unfolded[i]);
     for &i in &tools {
         t.unfolded[i] = unfold;
+        // Wrapped again when next on screen.
+        scroll::forget(t, i);
     }
-    // Every height may change: build the layout again.
-    t.layout = TranscriptLayout::default();
     reveal_cursor(m);
     m.set_notice(
         Level::Info,
@@ -1428,15 +1383,12 @@ fn mouse(m: &mut Model, ev: MouseEvent, fx: &mut Vec<Effect>) {
             if in_sessions {
                 let cmd = if down { Command::Down } else { Command::Up };
                 move_session(m, cmd, fx);
-            } else if in_transcript {
-                let h = a.transcript_lines();
-                if let Some(t) = m.open_transcript_mut() {
-                    let max = t.layout.total_lines().saturating_sub(h);
-                    t.scroll = if down {
-                        (t.scroll + WHEEL_LINES).min(max)
-                    } else {
-                        t.scroll.saturating_sub(WHEEL_LINES)
-                    };
+            } else if in_transcript && let Some((t, look, h)) = open_view(m) {
+                if down {
+                    scroll::down(t, WHEEL_LINES, look);
+                    scroll::clamp(t, h, look);
+                } else {
+                    scroll::up(t, WHEEL_LINES, look);
                 }
             }
         }
@@ -1457,8 +1409,8 @@ fn mouse(m: &mut Model, ev: MouseEvent, fx: &mut Vec<Effect>) {
                 }
             } else if let Some(line) = a.transcript_line_at(col, row) {
                 m.focus = Pane::Transcript;
-                if let Some(t) = m.open_transcript_mut()
-                    && let Some(i) = t.layout.item_at(t.scroll + line)
+                if let Some((t, look, _)) = open_view(m)
+                    && let Some((i, _)) = scroll::line_at(t, line, look)
                     && t.selectable(i)
                 {
                     t.cursor = Some(i);

@@ -526,14 +526,15 @@ fn enter_unfolds_a_tool_call_and_the_layout_follows() {
     update(&mut m, cmd(Command::FocusTranscript));
     update(&mut m, cmd(Command::Top));
     assert_eq!(cursor_id(&m).as_deref(), Some("a2"));
-    let before = m.open_transcript().unwrap().layout.total_lines();
+    // Folded, a tool call is its header and a blank line.
+    assert_eq!(m.open_transcript().unwrap().layout.height(1), Some(2));
     update(&mut m, cmd(Command::Open));
     let t = m.open_transcript().unwrap();
     assert!(t.unfolded[1]);
-    assert!(t.layout.total_lines() > before);
-    assert_eq!(t.layout.starts.last(), Some(&t.layout.total_lines()));
+    assert!(t.layout.height(1).unwrap() > 2, "wrapped again, taller");
+    assert!(screen(&m).contains("inputs"), "{}", screen(&m));
     update(&mut m, cmd(Command::Open));
-    assert_eq!(m.open_transcript().unwrap().layout.total_lines(), before);
+    assert_eq!(m.open_transcript().unwrap().layout.height(1), Some(2));
 }
 
 #[test]
@@ -650,15 +651,63 @@ fn a_resize_rewraps_once_before_the_next_frame_and_keeps_the_cursor_in_view() {
     assert_eq!(m.open_transcript().unwrap().layout.width, before);
     super::update::prepare(&mut m);
     let a = m.areas().unwrap();
+    let rows = a.transcript_lines();
     let t = m.open_transcript().unwrap();
     assert_eq!(t.layout.width, a.wrap_width());
+    // The cursor's message, header to last line, is inside the view.
     let c = t.cursor.unwrap();
-    let (start, end) = (t.layout.starts[c], t.layout.starts[c + 1] - 1);
+    let mut start = 0;
+    for i in t.scroll.item..c {
+        start += t.layout.height(i).unwrap() - if i == t.scroll.item { t.scroll.line } else { 0 };
+    }
+    let end = start + t.layout.height(c).unwrap() - 1;
     assert!(
-        start >= t.scroll && end <= t.scroll + a.transcript_lines(),
-        "{start}..{end} vs {}",
+        c >= t.scroll.item && end <= rows,
+        "{start}..{end} vs {rows} rows from {:?}",
         t.scroll
     );
+}
+
+#[test]
+fn a_long_transcript_wraps_only_what_is_looked_at() {
+    let mut m = loaded(120, 40);
+    let long: Vec<_> = (0..5_000)
+        .map(|i| {
+            if i % 2 == 0 {
+                msg(&format!("q{i}"), "user", "A question that is short.")
+            } else {
+                msg(
+                    &format!("r{i}"),
+                    "assistant",
+                    &format!("## Answer {i}\n\nA paragraph that is long enough to wrap once or twice at this width, with **bold** text and `code`.\n\n- one\n- two"),
+                )
+            }
+        })
+        .collect();
+    let fx = update(&mut m, Action::Command(Command::Refresh));
+    let histories = [("ses_a", long)];
+    serve(&mut m, fx, &demo_sessions(), &histories, &[]);
+    super::update::prepare(&mut m);
+    let wrapped = |m: &Model| m.open_transcript().unwrap().layout.wrapped();
+    assert_eq!(m.open_transcript().unwrap().messages.len(), 5_000);
+    assert!(wrapped(&m) < 40, "{} wrapped after loading", wrapped(&m));
+    update(&mut m, cmd(Command::FocusTranscript));
+    update(&mut m, cmd(Command::Bottom));
+    super::update::prepare(&mut m);
+    assert_eq!(cursor_id(&m).as_deref(), Some("r4999"));
+    assert!(screen(&m).contains("Answer 4999"), "{}", screen(&m));
+    assert!(wrapped(&m) < 80, "{} wrapped after G", wrapped(&m));
+    update(&mut m, Action::Resize(100, 40));
+    super::update::prepare(&mut m);
+    assert!(wrapped(&m) < 40, "{} wrapped after a resize", wrapped(&m));
+    assert!(screen(&m).contains("Answer 4999"));
+    // Back up a page at a time, then to the top: the first answer is under the cursor.
+    for _ in 0..5 {
+        update(&mut m, cmd(Command::PageUp));
+    }
+    update(&mut m, cmd(Command::Top));
+    assert_eq!(cursor_id(&m).as_deref(), Some("r1"));
+    assert!(screen(&m).contains("Answer 1\n") || screen(&m).contains("Answer 1 "));
 }
 
 #[test]

@@ -319,12 +319,12 @@ fn placeholder(f: &mut Frame, area: Rect, msg: &str, style: Style) {
     );
 }
 
-/// Draws lines `scroll..scroll+height` only: finding the first message is a binary
-/// search, so the cost does not grow with the length of the transcript.
+/// Draws the rows from the view's top message down only, so the cost does not grow with
+/// the length of the transcript. `prepare` has wrapped every message that reaches the
+/// screen; one that is not (never, in the app) is drawn as its header alone.
 fn draw_lines(f: &mut Frame, m: &Model, t: &Transcript, area: Rect, focused: bool) {
     let theme = &m.look.theme;
     let g = m.look.glyphs;
-    let layout = &t.layout;
     let width = area.width as usize;
     let content_width = width.saturating_sub(2);
     let query = m
@@ -337,44 +337,47 @@ fn draw_lines(f: &mut Frame, m: &Model, t: &Transcript, area: Rect, focused: boo
     } else {
         theme.cursor_unfocused
     };
-    let Some(mut item) = layout.item_at(t.scroll) else {
-        return;
-    };
+    let indent = " ".repeat(BODY_INDENT);
     let buf = f.buffer_mut();
-    for row in 0..area.height as usize {
-        let line_no = t.scroll + row;
-        if line_no >= layout.total_lines() {
-            break;
-        }
-        while item + 1 < layout.starts.len() - 1 && layout.starts[item + 1] <= line_no {
-            item += 1;
-        }
-        let within = line_no - layout.starts[item];
-        let body = &layout.bodies[item];
-        let y = area.y + row as u16;
+    let rows = area.height as usize;
+    let mut row = 0;
+    let mut item = t.scroll.item;
+    let mut within = t.scroll.line;
+    while row < rows && item < t.messages.len() {
+        let body = t.layout.body(item).unwrap_or(&[]);
         let selected = t.cursor == Some(item);
-        let is_spacer = within == body.len() + 1;
-        if selected && !is_spacer {
-            buf.set_string(area.x, y, g.cursor, cursor_style);
-        }
-        let x = area.x + 2;
-        let line = if within == 0 {
-            let mut l = header(t, item, content_width, m);
-            if selected && focused {
-                l = l.patch_style(theme.strong);
+        // Header, body, then one blank line.
+        let height = body.len() + 2;
+        while within < height && row < rows {
+            let y = area.y + row as u16;
+            row += 1;
+            let is_spacer = within == body.len() + 1;
+            if is_spacer {
+                within += 1;
+                continue;
             }
-            l
-        } else if !is_spacer {
-            let mut l = body[within - 1].clone();
-            l.spans.insert(0, Span::raw(" ".repeat(BODY_INDENT)));
-            l
-        } else {
-            continue;
-        };
-        let line = match query {
-            Some(q) => text::highlight(&line, q, theme.search_match),
-            None => line,
-        };
-        buf.set_line(x, y, &line, content_width as u16);
+            if selected {
+                buf.set_string(area.x, y, g.cursor, cursor_style);
+            }
+            let line = if within == 0 {
+                let mut l = header(t, item, content_width, m);
+                if selected && focused {
+                    l = l.patch_style(theme.strong);
+                }
+                l
+            } else {
+                let mut l = body[within - 1].clone();
+                l.spans.insert(0, Span::raw(indent.clone()));
+                l
+            };
+            let line = match query {
+                Some(q) => text::highlight(&line, q, theme.search_match),
+                None => line,
+            };
+            buf.set_line(area.x + 2, y, &line, content_width as u16);
+            within += 1;
+        }
+        item += 1;
+        within = 0;
     }
 }

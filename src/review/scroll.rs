@@ -1,0 +1,299 @@
+//! Moving through a transcript by lines while wrapping only the messages that reach the screen.
+//!
+//! The view's top is a message and a line inside it ([`Scroll`]), and every walk starts
+//! from there or from a target message, so the cost of a key, a jump or a resize is a
+//! screenful of wrapping whatever the length of the transcript.
+
+use super::model::{Scroll, Transcript, TranscriptLayout};
+use super::view::theme::Look;
+use super::view::transcript::body_lines;
+use std::ops::Range;
+
+/// Gets the layout ready for `width`: a new width drops every wrapped body (they are
+/// made again as they come into view), and new messages get an empty slot.
+pub fn fit_width(t: &mut Transcript, width: usize) {
+    if t.layout.width != width {
+        t.layout = TranscriptLayout {
+            width,
+            bodies: Vec::with_capacity(t.messages.len()),
+        };
+    }
+    if t.layout.bodies.len() != t.messages.len() {
+        t.layout.bodies.resize(t.messages.len(), None);
+    }
+}
+
+/// Lines of message i (header, body, one blank), wrapping it first if needed.
+pub fn height(t: &mut Transcript, i: usize, look: &Look) -> usize {
+    if i >= t.messages.len() {
+        return 0;
+    }
+    if t.layout.bodies.len() < t.messages.len() {
+        t.layout.bodies.resize(t.messages.len(), None);
+    }
+    let width = t.layout.width;
+    let slot = &mut t.layout.bodies[i];
+    let body = slot
+        .get_or_insert_with(|| body_lines(&t.messages[i], t.kinds[i], t.unfolded[i], width, look));
+    body.len() + 2
+}
+
+/// Drops the wrapped body of message i (it was folded or unfolded).
+pub fn forget(t: &mut Transcript, i: usize) {
+    if let Some(slot) = t.layout.bodies.get_mut(i) {
+        *slot = None;
+    }
+}
+
+/// Moves the view down `n` lines, stopping on the last line of the transcript.
+pub fn down(t: &mut Transcript, mut n: usize, look: &Look) {
+    let len = t.messages.len();
+    if len == 0 {
+        t.scroll = Scroll::default();
+        return;
+    }
+    loop {
+        let Scroll { item, line } = t.scroll;
+        let h = height(t, item, look);
+        let left = h.saturating_sub(line);
+        if n < left {
+            t.scroll.line = line + n;
+            return;
+        }
+        if item + 1 >= len {
+            t.scroll.line = h.saturating_sub(1);
+            return;
+        }
+        n -= left;
+        t.scroll = Scroll {
+            item: item + 1,
+            line: 0,
+        };
+    }
+}
+
+/// Moves the view up `n` lines, stopping at the top.
+pub fn up(t: &mut Transcript, mut n: usize, look: &Look) {
+    loop {
+        let Scroll { item, line } = t.scroll;
+        if n <= line {
+            t.scroll.line = line - n;
+            return;
+        }
+        if item == 0 {
+            t.scroll.line = 0;
+            return;
+        }
+        // Reaching the last line of the message above takes one line.
+        n -= line + 1;
+        let above = item - 1;
+        let h = height(t, above, look);
+        t.scroll = Scroll {
+            item: above,
+            line: h.saturating_sub(1),
+        };
+    }
+}
+
+/// Keeps the top inside the transcript, and pulls the view up when it would show blank
+/// rows after the last message while there is text above. Wraps what is on screen, so
+/// drawing finds every body it needs.
+pub fn clamp(t: &mut Transcript, rows: usize, look: &Look) {
+    let len = t.messages.len();
+    if len == 0 {
+        t.scroll = Scroll::default();
+        return;
+    }
+    if t.scroll.item >= len {
+        t.scroll = Scroll {
+            item: len - 1,
+            line: 0,
+        };
+    }
+    let top = t.scroll.item;
+    let h = height(t, top, look);
+    t.scroll.line = t.scroll.line.min(h.saturating_sub(1));
+    let mut shown = h - t.scroll.line;
+    let mut i = top + 1;
+    while shown < rows && i < len {
+        shown += height(t, i, look);
+        i += 1;
+    }
+    if shown < rows {
+        up(t, rows - shown, look);
+    }
+}
+
+/// Scrolls as little as needed to show message i (its blank line need not show): from
+/// above, its start at the top; from below, its end at the bottom, or its start at the
+/// top when it is taller than the view.
+pub fn reveal(t: &mut Transcript, i: usize, rows: usize, look: &Look) {
+    if i >= t.messages.len() {
+        return;
+    }
+    let Scroll { item: top, line } = t.scroll;
+    if i < top || (i == top && line > 0) {
+        t.scroll = Scroll { item: i, line: 0 };
+        return;
+    }
+    // Lines from the top of the view to the start of i, counted no further than a screen.
+    let mut before = 0;
+    let mut j = top;
+    while j < i && before <= rows {
+        before += height(t, j, look) - if j == top { line } else { 0 };
+        j += 1;
+    }
+    let own = height(t, i, look) - 1;
+    if j == i && before + own <= rows {
+        return;
+    }
+    t.scroll = Scroll { item: i, line: 0 };
+    if own <= rows {
+        up(t, rows - own, look);
+    }
+}
+
+/// The messages with at least one line on screen.
+pub fn in_view(t: &mut Transcript, rows: usize, look: &Look) -> Range<usize> {
+    let len = t.messages.len();
+    let Scroll { item: top, line } = t.scroll;
+    let mut shown = 0;
+    let mut i = top;
+    while i < len && shown < rows {
+        shown += height(t, i, look) - if i == top { line } else { 0 };
+        i += 1;
+    }
+    top.min(len)..i
+}
+
+/// The message (and its line) drawn `row` rows below the top of the view.
+pub fn line_at(t: &mut Transcript, row: usize, look: &Look) -> Option<(usize, usize)> {
+    let len = t.messages.len();
+    let Scroll { mut item, mut line } = t.scroll;
+    let mut row = row;
+    while item < len {
+        let left = height(t, item, look).saturating_sub(line);
+        if row < left {
+            return Some((item, line + row));
+        }
+        row -= left;
+        item += 1;
+        line = 0;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::model::MessageHistoryItem;
+    use crate::review::model::kind_of;
+    use crate::review::view::theme::Theme;
+
+    /// Message i has i+1 body lines (one paragraph per line), so heights are i+3.
+    fn transcript(n: usize) -> (Transcript, Look) {
+        let mut t = Transcript::new("ses_1");
+        for i in 0..n {
+            let content = (0..=i)
+                .map(|k| format!("p{k}"))
+                .collect::<Vec<_>>()
+                .join("\n\n");
+            let m = MessageHistoryItem {
+                message_id: format!("m{i}"),
+                role: "user".into(),
+                content,
+                content_type: "text".into(),
+                tool_name: None,
+                tool_inputs: None,
+                tool_outputs: None,
+                tool_status: None,
+                timestamp: String::new(),
+            };
+            t.kinds.push(kind_of(&m));
+            t.unfolded.push(false);
+            t.messages.push(m);
+        }
+        let look = Look::new(Theme::plain(), true);
+        fit_width(&mut t, 40);
+        (t, look)
+    }
+
+    /// Paragraphs are separated by blank lines: message i has 2i+1 body lines.
+    fn h(i: usize) -> usize {
+        2 * i + 1 + 2
+    }
+
+    #[test]
+    fn moving_by_lines_crosses_messages_both_ways() {
+        let (mut t, look) = transcript(5);
+        assert_eq!(height(&mut t, 2, &look), h(2));
+        down(&mut t, h(0) + 1, &look);
+        assert_eq!(t.scroll, Scroll { item: 1, line: 1 });
+        up(&mut t, 2, &look);
+        assert_eq!(
+            t.scroll,
+            Scroll {
+                item: 0,
+                line: h(0) - 1
+            }
+        );
+        up(&mut t, 100, &look);
+        assert_eq!(t.scroll, Scroll::default());
+        down(&mut t, 10_000, &look);
+        assert_eq!(
+            t.scroll,
+            Scroll {
+                item: 4,
+                line: h(4) - 1
+            }
+        );
+    }
+
+    #[test]
+    fn clamp_leaves_no_blank_rows_after_the_end() {
+        let (mut t, look) = transcript(5);
+        down(&mut t, 10_000, &look);
+        clamp(&mut t, 10, &look);
+        // The last 10 lines: all of message 4 (11 lines) does not fit, so its tail.
+        assert_eq!(t.scroll, Scroll { item: 4, line: 1 });
+        assert_eq!(in_view(&mut t, 10, &look), 4..5);
+        // Shorter than the view: the top.
+        let (mut t, look) = transcript(2);
+        t.scroll = Scroll { item: 1, line: 3 };
+        clamp(&mut t, 50, &look);
+        assert_eq!(t.scroll, Scroll::default());
+    }
+
+    #[test]
+    fn reveal_scrolls_as_little_as_needed() {
+        let (mut t, look) = transcript(8);
+        // Already in view: nothing moves.
+        reveal(&mut t, 1, 20, &look);
+        assert_eq!(t.scroll, Scroll::default());
+        // Below: its last text line lands on the bottom row.
+        reveal(&mut t, 4, 20, &look);
+        let (item, line) = line_at(&mut t, 19, &look).unwrap();
+        assert_eq!((item, line), (4, h(4) - 2));
+        // Above: its header at the top.
+        reveal(&mut t, 2, 20, &look);
+        assert_eq!(t.scroll, Scroll { item: 2, line: 0 });
+        // Taller than the view: its start at the top.
+        reveal(&mut t, 7, 5, &look);
+        assert_eq!(t.scroll, Scroll { item: 7, line: 0 });
+    }
+
+    #[test]
+    fn only_what_reaches_the_screen_is_wrapped() {
+        let (mut t, look) = transcript(2_000);
+        clamp(&mut t, 30, &look);
+        let first = t.layout.wrapped();
+        assert!(first < 10, "{first}");
+        reveal(&mut t, 1_999, 30, &look);
+        clamp(&mut t, 30, &look);
+        assert!(t.layout.wrapped() < first + 3, "{}", t.layout.wrapped());
+        assert_eq!(in_view(&mut t, 30, &look).end, 2_000);
+        fit_width(&mut t, 50);
+        assert_eq!(t.layout.wrapped(), 0);
+        assert_eq!(t.layout.bodies.len(), 2_000);
+    }
+}
