@@ -291,3 +291,37 @@ fn no_color_means_no_color() {
         assert_eq!(cell.bg, Color::Reset, "{cell:?}");
     }
 }
+
+#[test]
+fn the_fast_set_line_draws_what_ratatui_draws() {
+    use ratatui::buffer::Buffer;
+    use ratatui::layout::Rect;
+    use ratatui::style::{Modifier, Style};
+    use ratatui::text::{Line, Span};
+    let lines = [
+        Line::from(vec![
+            Span::styled("plain ascii ", Style::new().fg(Color::Red)),
+            Span::styled("bold", Style::new().add_modifier(Modifier::BOLD)),
+        ]),
+        Line::from(vec![
+            Span::raw("wide 日本語 then "),
+            Span::styled("ascii", Style::new().bg(Color::Blue)),
+            Span::raw(" 🙂 end"),
+        ])
+        .style(Style::new().fg(Color::Green)),
+        Line::from("a line far longer than the room it is given, so it is cut off at the edge"),
+        Line::from(vec![Span::raw("tab\there"), Span::raw("")]),
+    ];
+    for max in [0u16, 1, 7, 18, 40] {
+        for x in [0u16, 3, 39] {
+            let area = Rect::new(0, 0, 40, 1);
+            for line in &lines {
+                let mut want = Buffer::empty(area);
+                let mut got = Buffer::empty(area);
+                want.set_line(x, 0, line, max);
+                super::view::set_line(&mut got, x, 0, line, max);
+                assert_eq!(got, want, "{line:?} at x={x} max={max}");
+            }
+        }
+    }
+}

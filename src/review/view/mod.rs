@@ -99,6 +99,35 @@ fn confirm_quit(f: &mut Frame, m: &Model) {
     );
 }
 
+/// [`Buffer::set_line`], with printable-ASCII spans written cell by cell: grapheme
+/// segmentation is most of what drawing a line costs, and most text does not need it.
+pub fn set_line(buf: &mut Buffer, x: u16, y: u16, line: &Line<'_>, max_width: u16) {
+    let mut x = x;
+    let mut remaining = max_width;
+    for span in &line.spans {
+        if remaining == 0 {
+            break;
+        }
+        let style = line.style.patch(span.style);
+        let text = span.content.as_ref();
+        if text.bytes().all(|b| (b' '..=b'~').contains(&b)) {
+            let room = buf.area.right().saturating_sub(x).min(remaining);
+            let n = u16::try_from(text.len()).unwrap_or(u16::MAX).min(room);
+            for (i, b) in text.bytes().take(usize::from(n)).enumerate() {
+                buf[(x + i as u16, y)]
+                    .set_char(char::from(b))
+                    .set_style(style);
+            }
+            x += n;
+            remaining -= n;
+        } else {
+            let (end, _) = buf.set_stringn(x, y, text, usize::from(remaining), style);
+            remaining = remaining.saturating_sub(end.saturating_sub(x));
+            x = end;
+        }
+    }
+}
+
 /// The screen as text, one line per row, trailing spaces removed (wide characters once).
 pub fn buffer_text(buf: &Buffer) -> String {
     use unicode_width::UnicodeWidthStr;

@@ -154,11 +154,11 @@ pub fn draw(f: &mut Frame, m: &Model, a: &Areas) {
         let second = Line::from(text::truncate_spans(second.spans, width));
         let row_area = Rect::new(list.x, y, list.width, 1);
         buf.set_style(row_area, base);
-        buf.set_line(list.x, y, &first.patch_style(base), list.width);
+        super::set_line(buf, list.x, y, &first.patch_style(base), list.width);
         if ROW_HEIGHT > 1 && y + 1 < list.y + list.height {
             let row2 = Rect::new(list.x, y + 1, list.width, 1);
             buf.set_style(row2, base);
-            buf.set_line(list.x, y + 1, &second, list.width);
+            super::set_line(buf, list.x, y + 1, &second, list.width);
         }
     }
 }

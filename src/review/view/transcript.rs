@@ -374,7 +374,7 @@ fn draw_lines(f: &mut Frame, m: &Model, t: &Transcript, area: Rect, focused: boo
                 Some(q) => text::highlight(&line, q, theme.search_match),
                 None => line,
             };
-            buf.set_line(area.x + 2, y, &line, content_width as u16);
+            super::set_line(buf, area.x + 2, y, &line, content_width as u16);
             within += 1;
         }
         item += 1;
