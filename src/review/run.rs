@@ -135,7 +135,18 @@ pub struct App<B: Backend> {
     actions: UnboundedReceiver<Action>,
     server: Option<ServerHandle>,
     frames: Option<watch::Sender<Buffer>>,
+    stamps: Option<watch::Sender<FrameStamp>>,
+    /// Terminal events read so far (keys, mouse, resizes, pastes).
+    events_read: u64,
     clock: fn() -> DateTime<Utc>,
+}
+
+/// When a frame was drawn and how many terminal events it reflects: keystroke-to-frame
+/// latency is the time from sending event n to the first stamp with `events >= n`.
+#[derive(Debug, Clone, Copy)]
+pub struct FrameStamp {
+    pub events: u64,
+    pub drawn_at: std::time::Instant,
 }
 
 impl<B: Backend> App<B>
@@ -168,6 +179,8 @@ where
             actions,
             server: conn.server,
             frames: None,
+            stamps: None,
+            events_read: 0,
             clock: Utc::now,
         })
     }
@@ -176,6 +189,16 @@ where
     pub fn frames(&mut self) -> watch::Receiver<Buffer> {
         let (tx, rx) = watch::channel(Buffer::default());
         self.frames = Some(tx);
+        rx
+    }
+
+    /// A stamp for every frame drawn from now on (benchmarks time keys with it).
+    pub fn frame_stamps(&mut self) -> watch::Receiver<FrameStamp> {
+        let (tx, rx) = watch::channel(FrameStamp {
+            events: self.events_read,
+            drawn_at: std::time::Instant::now(),
+        });
+        self.stamps = Some(tx);
         rx
     }
 
@@ -226,6 +249,12 @@ where
         if let Some(tx) = &self.frames {
             tx.send_replace(frame.buffer.clone());
         }
+        if let Some(tx) = &self.stamps {
+            tx.send_replace(FrameStamp {
+                events: self.events_read,
+                drawn_at: std::time::Instant::now(),
+            });
+        }
         Ok(())
     }
 
@@ -254,6 +283,7 @@ where
             tokio::select! {
                 ev = events.next() => match ev {
                     Some(Ok(ev)) => {
+                        self.events_read += 1;
                         if let Some(a) = self.event_action(ev) {
                             self.apply(a);
                             dirty = true;
@@ -288,6 +318,7 @@ where
                 let ready =
                     std::future::poll_fn(|cx| Poll::Ready(events.poll_next_unpin(cx))).await;
                 if let Poll::Ready(Some(Ok(ev))) = ready {
+                    self.events_read += 1;
                     if let Some(a) = self.event_action(ev) {
                         self.apply(a);
                     }

@@ -1,0 +1,230 @@
+//! Keystroke to frame, with the whole reviewer running headless (TestBackend 120x40)
+//! against verdict's own server on 127.0.0.1: once talking to it directly, once through
+//! a proxy that holds every request for 2 s. The keys open sessions, move, and rate, so
+//! loads and sends are in flight while keys arrive; no key should wait for them.
+//!
+//! Run: cargo bench --bench latency
+//! (VERDICT_LATENCY_KEYS sets keys per run, default 400.)
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use futures_util::stream::{self, BoxStream};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc::unbounded_channel;
+use verdict::api::{ApiKey, Client, ClientOptions};
+use verdict::review::keymap::Keymap;
+use verdict::review::run::{App, AppConfig, Connection};
+use verdict::review::view::theme::{Look, Theme};
+use verdict::server;
+use verdict::server::seed::{SeedOptions, seed};
+
+const NAMESPACE: &str = "latency";
+const DELAY: Duration = Duration::from_secs(2);
+/// Pause between keys: a fast typist, and room for answers to arrive in between.
+const PACE: Duration = Duration::from_millis(15);
+
+/// Forwards TCP to `upstream`, holding every chunk the client sends for `delay` (each
+/// from when it arrived), so every request is answered `delay` late. Counts the chunks.
+async fn delaying_proxy(upstream: SocketAddr, delay: Duration) -> (SocketAddr, Arc<AtomicU64>) {
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind the proxy");
+    let addr = listener.local_addr().expect("proxy address");
+    let held = Arc::new(AtomicU64::new(0));
+    let counter = held.clone();
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let counter = counter.clone();
+            tokio::spawn(async move {
+                let Ok(server) = TcpStream::connect(upstream).await else {
+                    return;
+                };
+                let _ = client.set_nodelay(true);
+                let _ = server.set_nodelay(true);
+                let (mut client_read, mut client_write) = client.into_split();
+                let (mut server_read, mut server_write) = server.into_split();
+                let (tx, mut rx) = unbounded_channel::<(tokio::time::Instant, Vec<u8>)>();
+                let reader = async move {
+                    let mut buf = vec![0u8; 64 * 1024];
+                    while let Ok(n) = client_read.read(&mut buf).await {
+                        if n == 0
+                            || tx
+                                .send((tokio::time::Instant::now() + delay, buf[..n].to_vec()))
+                                .is_err()
+                        {
+                            break;
+                        }
+                        counter.fetch_add(1, Ordering::Relaxed);
+                    }
+                };
+                let writer = async move {
+                    while let Some((due, bytes)) = rx.recv().await {
+                        tokio::time::sleep_until(due).await;
+                        if server_write.write_all(&bytes).await.is_err() {
+                            break;
+                        }
+                    }
+                    let _ = server_write.shutdown().await;
+                };
+                let back = tokio::io::copy(&mut server_read, &mut client_write);
+                let _ = tokio::join!(reader, writer, back);
+            });
+        }
+    });
+    (addr, held)
+}
+
+struct Run {
+    latencies: Vec<Duration>,
+}
+
+impl Run {
+    fn percentile(&self, p: f64) -> Duration {
+        let mut sorted = self.latencies.clone();
+        sorted.sort();
+        let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+        sorted.get(i).copied().unwrap_or_default()
+    }
+}
+
+/// The keys a reviewer types, over and over: move, open, move in the transcript, rate.
+fn script() -> Vec<KeyCode> {
+    use KeyCode::*;
+    vec![
+        Char('j'),
+        Char('j'),
+        Enter,
+        Char('l'),
+        Char('j'),
+        Char('j'),
+        Char('+'),
+        Char('k'),
+        Char('-'),
+        Char('t'),
+        Char('t'),
+        Char('h'),
+        Char('j'),
+        Enter,
+        Char('j'),
+        Char('k'),
+        Char('h'),
+    ]
+}
+
+async fn measure(base_url: String, key: ApiKey, journal: &Path, keys: usize) -> Run {
+    let client = Client::new(ClientOptions::new(base_url, key, NAMESPACE)).expect("client");
+    let conn = Connection::with_client(client, None, journal, "bench".into()).expect("connect");
+    let config = AppConfig {
+        keymap: Keymap::default(),
+        look: Look::new(Theme::colored(), false),
+        advance_after_rating: true,
+        offset: chrono::FixedOffset::east_opt(0).expect("utc"),
+    };
+    let terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+    let mut app = App::new(terminal, config, conn).expect("app");
+    let mut stamps = app.frame_stamps();
+    let (tx, rx) = unbounded_channel();
+    let events: BoxStream<'static, std::io::Result<Event>> =
+        Box::pin(stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|e| (e, rx))
+        }));
+    let task = tokio::spawn(async move {
+        let result = app.run(events, std::future::pending()).await;
+        // Ratings still on their way stay in the journal; no need to wait for them.
+        drop(app);
+        result
+    });
+    let script = script();
+    let mut latencies = Vec::with_capacity(keys);
+    for n in 1..=keys as u64 {
+        let code = script[(n as usize - 1) % script.len()];
+        let sent = Instant::now();
+        tx.send(Ok(Event::Key(KeyEvent::new(code, KeyModifiers::NONE))))
+            .expect("the app is running");
+        let drawn = loop {
+            let stamp = *stamps.borrow_and_update();
+            if stamp.events >= n {
+                break stamp.drawn_at;
+            }
+            tokio::time::timeout(Duration::from_secs(10), stamps.changed())
+                .await
+                .expect("a frame within 10 s")
+                .expect("the app is running");
+        };
+        latencies.push(drawn.saturating_duration_since(sent));
+        tokio::time::sleep(PACE).await;
+    }
+    task.abort();
+    let _ = task.await;
+    Run { latencies }
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.3} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn main() {
+    // `cargo bench` passes --bench; a filter or --list has nothing to select here.
+    if std::env::args().any(|a| a == "--list") {
+        return;
+    }
+    let keys: usize = std::env::var("VERDICT_LATENCY_KEYS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(400);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    rt.block_on(async {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("server.db");
+        seed(
+            &db,
+            &SeedOptions {
+                namespace: NAMESPACE.into(),
+                sessions: 2_000,
+                messages: 40,
+            },
+        )
+        .expect("seed");
+        let key = server::create_key(&db, NAMESPACE).expect("key");
+        let handle = server::start(&db, SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .expect("server");
+        let (proxy, held) = delaying_proxy(handle.addr, DELAY).await;
+
+        println!("keystroke to frame, {keys} keys each, TestBackend 120x40, 2,000 sessions of ~40 messages");
+        println!("{:<34} {:>10} {:>10} {:>10} {:>10}", "server", "median", "p90", "p99", "max");
+        let runs = [
+            ("direct (fast)", handle.base_url()),
+            ("through a proxy, 2 s per request", format!("http://{proxy}")),
+        ];
+        for (i, (name, url)) in runs.into_iter().enumerate() {
+            let journal = dir.path().join(format!("journal-{i}.db"));
+            let before = held.load(Ordering::Relaxed);
+            let run = measure(url, key.clone(), &journal, keys).await;
+            let max = run.latencies.iter().max().copied().unwrap_or_default();
+            println!(
+                "{name:<34} {:>10} {:>10} {:>10} {:>10}",
+                ms(run.percentile(0.5)),
+                ms(run.percentile(0.9)),
+                ms(run.percentile(0.99)),
+                ms(max)
+            );
+            let delayed = held.load(Ordering::Relaxed) - before;
+            if delayed > 0 {
+                println!("{:<34} ({delayed} request chunks held 2 s while the keys were typed)", "");
+            }
+        }
+        handle.shutdown().await;
+    });
+}
