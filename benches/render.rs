@@ -365,6 +365,58 @@ fn frames(c: &mut Criterion) {
     g.finish();
 }
 
+/// Keys whose work is not bounded by the screen: rating (recounts the transcript),
+/// searching the transcript and the list, and changing the session filter.
+fn whole_data_keys(c: &mut Criterion) {
+    let large = loaded(100_000, 10_000);
+    let mut g = c.benchmark_group("keys_large");
+    g.sampling_mode(SamplingMode::Flat).sample_size(20);
+    let mut m = large.clone();
+    key(&mut m, Command::FocusTranscript);
+    let mut t = terminal();
+    let mut positive = true;
+    g.bench_function("rate", |b| {
+        b.iter(|| {
+            positive = !positive;
+            key(
+                &mut m,
+                if positive {
+                    Command::RatePositive
+                } else {
+                    Command::RateNegative
+                },
+            );
+            key(&mut m, Command::Up);
+            draw(&mut t, &mut m);
+        })
+    });
+    let mut m = large.clone();
+    g.bench_function("search", |b| {
+        b.iter(|| {
+            key(&mut m, Command::Search);
+            for ch in "lock timeout".chars() {
+                black_box(update(
+                    &mut m,
+                    Action::PromptKey(crossterm::event::KeyEvent::new(
+                        crossterm::event::KeyCode::Char(ch),
+                        crossterm::event::KeyModifiers::NONE,
+                    )),
+                ));
+            }
+            black_box(update(&mut m, Action::PromptSubmit));
+            draw(&mut t, &mut m);
+        })
+    });
+    let mut m = large.clone();
+    g.bench_function("filter", |b| {
+        b.iter(|| {
+            key(&mut m, Command::Filter);
+            draw(&mut t, &mut m);
+        })
+    });
+    g.finish();
+}
+
 /// About 1 MB of markdown: the long reply repeated.
 fn megabyte_markdown() -> String {
     let mut s = String::new();
@@ -428,6 +480,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = frames, one_megabyte
+    targets = frames, whole_data_keys, one_megabyte
 }
 criterion_main!(benches);

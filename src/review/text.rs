@@ -297,15 +297,50 @@ fn push_span(cur: &mut Vec<Span<'static>>, text: &str, style: Style) {
 
 /// Byte ranges in `haystack` where `needle` occurs, ignoring case.
 pub fn find_ignore_case(haystack: &str, needle: &str) -> Vec<(usize, usize)> {
-    let needle: Vec<char> = needle.chars().flat_map(char::to_lowercase).collect();
+    let mut out = Vec::new();
+    each_match(haystack, needle, |m| {
+        out.push(m);
+        true
+    });
+    out
+}
+
+pub fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
+    let mut found = false;
+    each_match(haystack, needle, |_| {
+        found = true;
+        false
+    });
+    found
+}
+
+/// Calls `hit` with each non-overlapping match, left to right, while it returns true.
+fn each_match(haystack: &str, needle: &str, mut hit: impl FnMut((usize, usize)) -> bool) {
     if needle.is_empty() {
-        return Vec::new();
+        return;
     }
+    if haystack.is_ascii() && needle.is_ascii() {
+        // Byte for byte: what the char-wise walk below does, without decoding or allocating.
+        let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+        let first = n[0].to_ascii_lowercase();
+        let mut i = 0;
+        while i + n.len() <= h.len() {
+            if h[i].to_ascii_lowercase() == first && h[i..i + n.len()].eq_ignore_ascii_case(n) {
+                if !hit((i, i + n.len())) {
+                    return;
+                }
+                i += n.len();
+            } else {
+                i += 1;
+            }
+        }
+        return;
+    }
+    let needle: Vec<char> = needle.chars().flat_map(char::to_lowercase).collect();
     let hay: Vec<(usize, char)> = haystack
         .char_indices()
         .map(|(i, c)| (i, c.to_lowercase().next().unwrap_or(c)))
         .collect();
-    let mut out = Vec::new();
     let mut i = 0;
     while i + needle.len() <= hay.len() {
         if hay[i..i + needle.len()]
@@ -318,17 +353,14 @@ pub fn find_ignore_case(haystack: &str, needle: &str) -> Vec<(usize, usize)> {
                 .get(i + needle.len())
                 .map(|(b, _)| *b)
                 .unwrap_or(haystack.len());
-            out.push((start, end));
+            if !hit((start, end)) {
+                return;
+            }
             i += needle.len();
         } else {
             i += 1;
         }
     }
-    out
-}
-
-pub fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
-    !find_ignore_case(haystack, needle).is_empty()
 }
 
 /// Re-styles every occurrence of `needle` in a line (search highlighting), keeping the
@@ -528,6 +560,19 @@ mod tests {
         let hl = highlight(&line, "lo th", Style::new().bold());
         let texts: Vec<&str> = hl.spans.iter().map(|s| s.content.as_ref()).collect();
         assert_eq!(texts, vec!["say ", "Hel", "lo th", "ere"]);
+    }
+
+    #[test]
+    fn ascii_search_agrees_with_the_general_walk() {
+        let hay = "Lock timeout: the LOCK was held; lock-lock, unlocked. lOcK";
+        for needle in ["lock", "LOCK", "k", "lock-lock", "nothing", "ck; l"] {
+            // A non-ASCII character far from any match sends the same text down the slow path.
+            let slow: Vec<_> = find_ignore_case(&format!("{hay} é"), needle);
+            assert_eq!(find_ignore_case(hay, needle), slow, "{needle}");
+            assert_eq!(contains_ignore_case(hay, needle), !slow.is_empty());
+        }
+        assert!(contains_ignore_case("Straße", "STRA"));
+        assert!(!contains_ignore_case("abc", ""));
     }
 
     #[test]
