@@ -312,6 +312,7 @@ where
                 while let Ok(action) = self.actions.try_recv() {
                     self.apply(action);
                     any = true;
+                    dirty = true;
                 }
                 // Polled with this task's own waker: crossterm keeps the first waker it
                 // sees, so a no-op waker here would leave the loop deaf to keys.
@@ -319,15 +320,16 @@ where
                     std::future::poll_fn(|cx| Poll::Ready(events.poll_next_unpin(cx))).await;
                 if let Poll::Ready(Some(Ok(ev))) = ready {
                     self.events_read += 1;
+                    any = true;
+                    // Events that mean nothing here (mouse motion) draw nothing.
                     if let Some(a) = self.event_action(ev) {
                         self.apply(a);
+                        dirty = true;
                     }
-                    any = true;
                 }
                 if !any {
                     break;
                 }
-                dirty = true;
             }
         }
     }
