@@ -223,6 +223,8 @@ pub struct TranscriptLayout {
     pub width: usize,
     /// One slot per message; `None` until that message is wrapped at `width`.
     pub bodies: Vec<Option<Vec<Line<'static>>>>,
+    /// How many slots hold a body (kept by `scroll`, which bounds it).
+    pub wrapped: usize,
 }
 
 impl TranscriptLayout {
@@ -233,11 +235,6 @@ impl TranscriptLayout {
 
     pub fn body(&self, i: usize) -> Option<&[Line<'static>]> {
         self.bodies.get(i)?.as_deref()
-    }
-
-    /// How many messages are wrapped (what the cache holds).
-    pub fn wrapped(&self) -> usize {
-        self.bodies.iter().filter(|b| b.is_some()).count()
     }
 }
 

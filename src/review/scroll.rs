@@ -9,6 +9,11 @@ use super::view::theme::Look;
 use super::view::transcript::body_lines;
 use std::ops::Range;
 
+/// The most messages kept wrapped in one transcript. Past it, the bodies far from the
+/// view are dropped (and wrapped again if they come back), so reading through a long
+/// transcript does not end up holding all of it twice.
+pub const KEEP_WRAPPED: usize = 1_000;
+
 /// Gets the layout ready for `width`: a new width drops every wrapped body (they are
 /// made again as they come into view), and new messages get an empty slot.
 pub fn fit_width(t: &mut Transcript, width: usize) {
@@ -16,6 +21,7 @@ pub fn fit_width(t: &mut Transcript, width: usize) {
         t.layout = TranscriptLayout {
             width,
             bodies: Vec::with_capacity(t.messages.len()),
+            wrapped: 0,
         };
     }
     if t.layout.bodies.len() != t.messages.len() {
@@ -33,15 +39,42 @@ pub fn height(t: &mut Transcript, i: usize, look: &Look) -> usize {
     }
     let width = t.layout.width;
     let slot = &mut t.layout.bodies[i];
+    if slot.is_none() {
+        t.layout.wrapped += 1;
+    }
     let body = slot
         .get_or_insert_with(|| body_lines(&t.messages[i], t.kinds[i], t.unfolded[i], width, look));
     body.len() + 2
 }
 
+/// Drops the bodies far from the view once more than [`KEEP_WRAPPED`] are held: those
+/// within a quarter of it either side of the top stay. Sweeps every slot, but only after
+/// hundreds of messages were wrapped since the last sweep.
+pub fn trim(t: &mut Transcript) {
+    if t.layout.wrapped <= KEEP_WRAPPED {
+        return;
+    }
+    let top = t.scroll.item;
+    let keep = top.saturating_sub(KEEP_WRAPPED / 4)..top + KEEP_WRAPPED / 4;
+    let mut wrapped = 0;
+    for (i, slot) in t.layout.bodies.iter_mut().enumerate() {
+        if slot.is_some() {
+            if keep.contains(&i) {
+                wrapped += 1;
+            } else {
+                *slot = None;
+            }
+        }
+    }
+    t.layout.wrapped = wrapped;
+}
+
 /// Drops the wrapped body of message i (it was folded or unfolded).
 pub fn forget(t: &mut Transcript, i: usize) {
-    if let Some(slot) = t.layout.bodies.get_mut(i) {
-        *slot = None;
+    if let Some(slot) = t.layout.bodies.get_mut(i)
+        && slot.take().is_some()
+    {
+        t.layout.wrapped -= 1;
     }
 }
 
@@ -190,11 +223,15 @@ mod tests {
     use crate::review::model::kind_of;
     use crate::review::view::theme::Theme;
 
-    /// Message i has i+1 body lines (one paragraph per line), so heights are i+3.
+    /// Message i has i+1 paragraphs (see [`h`]).
     fn transcript(n: usize) -> (Transcript, Look) {
+        transcript_with(n, |i| i + 1)
+    }
+
+    fn transcript_with(n: usize, paragraphs: impl Fn(usize) -> usize) -> (Transcript, Look) {
         let mut t = Transcript::new("ses_1");
         for i in 0..n {
-            let content = (0..=i)
+            let content = (0..paragraphs(i))
                 .map(|k| format!("p{k}"))
                 .collect::<Vec<_>>()
                 .join("\n\n");
@@ -286,14 +323,36 @@ mod tests {
     fn only_what_reaches_the_screen_is_wrapped() {
         let (mut t, look) = transcript(2_000);
         clamp(&mut t, 30, &look);
-        let first = t.layout.wrapped();
+        let first = t.layout.wrapped;
         assert!(first < 10, "{first}");
         reveal(&mut t, 1_999, 30, &look);
         clamp(&mut t, 30, &look);
-        assert!(t.layout.wrapped() < first + 3, "{}", t.layout.wrapped());
+        assert!(t.layout.wrapped < first + 3, "{}", t.layout.wrapped);
         assert_eq!(in_view(&mut t, 30, &look).end, 2_000);
         fit_width(&mut t, 50);
-        assert_eq!(t.layout.wrapped(), 0);
+        assert_eq!(t.layout.wrapped, 0);
         assert_eq!(t.layout.bodies.len(), 2_000);
+    }
+
+    #[test]
+    fn reading_through_keeps_a_bounded_number_wrapped() {
+        let (mut t, look) = transcript_with(3 * KEEP_WRAPPED, |_| 1);
+        for i in 0..3 * KEEP_WRAPPED {
+            height(&mut t, i, &look);
+            t.scroll = Scroll { item: i, line: 0 };
+            trim(&mut t);
+            assert!(t.layout.wrapped <= KEEP_WRAPPED, "{i}");
+        }
+        assert_eq!(
+            t.layout.wrapped,
+            t.layout.bodies.iter().filter(|b| b.is_some()).count()
+        );
+        // What is around the view is still there.
+        assert!(t.layout.body(3 * KEEP_WRAPPED - 1).is_some());
+        forget(&mut t, 3 * KEEP_WRAPPED - 1);
+        assert_eq!(
+            t.layout.wrapped,
+            t.layout.bodies.iter().filter(|b| b.is_some()).count()
+        );
     }
 }

@@ -107,6 +107,7 @@ fn settle(m: &mut Model) {
     }
     if let Some((t, look, rows)) = open_view(m) {
         scroll::clamp(t, rows, look);
+        scroll::trim(t);
     }
 }
 
@@ -360,9 +361,21 @@ fn sessions_loaded(
 
 const REFRESHING: &str = "Refreshing…";
 
+/// Makes `id` the transcript shown. Only the open transcript keeps wrapped lines: one
+/// left is wrapped again (a screenful) when it comes back.
+fn set_open(m: &mut Model, id: &str) {
+    if let Some(before) = m.open.take()
+        && before != id
+        && let Some(t) = m.transcripts.get_mut(&before)
+    {
+        t.layout = TranscriptLayout::default();
+    }
+    m.open = Some(id.to_string());
+}
+
 /// Shows a session in the transcript pane, loading its history the first time.
 fn open_session(m: &mut Model, id: &str, fx: &mut Vec<Effect>) {
-    m.open = Some(id.to_string());
+    set_open(m, id);
     if let Some(pos) = m.sessions.position(id) {
         m.sessions.selected = pos;
     }
@@ -940,7 +953,7 @@ fn too_long(chars: usize) -> String {
 // ---- next unrated ----
 
 fn land(m: &mut Model, session_id: &str, i: usize) {
-    m.open = Some(session_id.to_string());
+    set_open(m, session_id);
     if let Some(pos) = m.sessions.position(session_id) {
         m.sessions.selected = pos;
     }
@@ -1104,7 +1117,7 @@ fn settle_jump(m: &mut Model, fx: &mut Vec<Effect>) {
     }
     // Nothing unrated here after all: keep walking from this session.
     m.jump = None;
-    m.open = Some(j.session_id.clone());
+    set_open(m, &j.session_id);
     cross_sessions(m, j.forward, fx);
 }
 

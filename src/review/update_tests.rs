@@ -688,7 +688,7 @@ fn a_long_transcript_wraps_only_what_is_looked_at() {
     let histories = [("ses_a", long)];
     serve(&mut m, fx, &demo_sessions(), &histories, &[]);
     super::update::prepare(&mut m);
-    let wrapped = |m: &Model| m.open_transcript().unwrap().layout.wrapped();
+    let wrapped = |m: &Model| m.open_transcript().unwrap().layout.wrapped;
     assert_eq!(m.open_transcript().unwrap().messages.len(), 5_000);
     assert!(wrapped(&m) < 40, "{} wrapped after loading", wrapped(&m));
     update(&mut m, cmd(Command::FocusTranscript));
