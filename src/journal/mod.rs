@@ -179,6 +179,10 @@ pub fn journal_base_url(base_url: &str) -> String {
     base_url.trim_end_matches('/').to_string()
 }
 
+/// The journal's name for verdict's in-process demo server, in place of its base URL
+/// (a new port each run). It has no scheme, so no real server's base URL can equal it.
+pub const DEMO_SERVER_KEY: &str = "local-demo";
+
 /// The journal database.
 pub struct Journal {
     conn: Connection,

@@ -69,9 +69,14 @@ pub async fn run(connect: &ConnectArgs, demo: bool) -> anyhow::Result<()> {
     let pending = app.model().sends_pending();
     app.close().await;
     result?;
-    if pending > 0 && !demo_mode {
+    if pending > 0 {
+        let when = if demo_mode {
+            "the next time the demo runs"
+        } else {
+            "the next time verdict runs"
+        };
         eprintln!(
-            "verdict: {pending} rating(s) not yet sent are kept in the journal; they are sent the next time verdict runs."
+            "verdict: {pending} rating(s) not yet sent are kept in the journal; they are sent {when}."
         );
     }
     Ok(())
