@@ -659,3 +659,68 @@ async fn the_api_key_never_reaches_a_file_or_an_output() {
         );
     }
 }
+
+/// Demo ratings are kept under the demo's fixed name; `export` with no account fetches
+/// their exchanges from the demo's own database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_ratings_export_with_their_exchange_and_no_account() {
+    use verdict::config::{Paths, Settings};
+    use verdict::journal::outbox::OutboxEvent;
+    use verdict::review::run::Connection;
+
+    let mut reviewer = Reviewer::new("https://api.mixpeek.com", "unused", "unused");
+    reviewer.key = None;
+    let paths = Paths {
+        config_file: reviewer.config_dir().join("config.toml"),
+        data_dir: reviewer.data_dir(),
+    };
+    paths.ensure_data_dir().unwrap();
+    let settings = Settings::from_layers(paths, &Default::default(), |_| None).unwrap();
+    let mut demo = Connection::open(&settings, true).await.unwrap();
+    let session = demo
+        .client
+        .list_sessions(&Default::default(), 100)
+        .await
+        .unwrap()
+        .remove(0);
+    let history = demo.client.history(&session.session_id).await.unwrap();
+    let at = history.iter().position(|m| m.is_assistant()).unwrap();
+    let prompt = history[..at].iter().rev().find(|m| m.is_user()).unwrap();
+    let entry = demo
+        .outbox
+        .rate(
+            &session.session_id,
+            &history[at].message_id,
+            Rating::Positive,
+            None,
+        )
+        .await
+        .unwrap();
+    let deadline = Instant::now() + WAIT;
+    loop {
+        match tokio::time::timeout_at(deadline, demo.events.recv()).await {
+            Ok(Some(OutboxEvent::Sent { entry: e, .. })) if e.id == entry.id => break,
+            Ok(Some(_)) => {}
+            _ => panic!("the demo rating was not sent"),
+        }
+    }
+    demo.outbox.shutdown().await;
+    if let Some(server) = demo.server.take() {
+        server.shutdown().await;
+    }
+
+    let run = reviewer.run(&["export"]).await;
+    run.expect_ok();
+    assert!(!run.stderr().contains("warning"), "{}", run.stderr());
+    let lines: Vec<serde_json::Value> = run
+        .stdout()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1, "{}", run.stdout());
+    assert_eq!(lines[0]["base_url"], "local-demo");
+    assert_eq!(lines[0]["namespace"], "demo");
+    assert_eq!(lines[0]["state"], "sent");
+    assert_eq!(lines[0]["completion"], history[at].content.as_str());
+    assert_eq!(lines[0]["prompt"], prompt.content.as_str());
+}
