@@ -67,6 +67,13 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
             result,
         } => rate_recorded(m, &session_id, &message_id, rating, result),
         Action::Outbox(ev) => outbox_event(m, ev),
+        // Too small to draw: the screen only says so. A stray key must not rate or move
+        // what the reviewer cannot see; quitting is all that works (unsent ratings stay
+        // in the journal either way).
+        Action::Command(Command::Quit) | Action::ConfirmYes if m.areas().is_none() => {
+            m.quit = true;
+        }
+        _ if m.areas().is_none() => {}
         other => match &m.mode {
             Mode::Browse => browse(m, other, &mut fx),
             Mode::Compose(_) => compose(m, other, &mut fx),

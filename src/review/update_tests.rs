@@ -673,3 +673,36 @@ fn help_scrolls_within_its_length() {
     update(&mut m, Action::Dismiss);
     assert!(matches!(m.mode, Mode::Browse));
 }
+
+#[test]
+fn keys_do_nothing_while_the_terminal_is_too_small_except_quit() {
+    let mut m = loaded(120, 40);
+    let before = cursor_id(&m);
+    update(&mut m, Action::Resize(20, 5));
+    for c in [
+        Command::RatePositive,
+        Command::RateNegative,
+        Command::RateWithText,
+        Command::Down,
+        Command::NextUnrated,
+        Command::Filter,
+    ] {
+        let fx = update(&mut m, cmd(c));
+        assert!(fx.is_empty(), "{c:?} asked for {fx:?}");
+    }
+    assert!(receipt(&m, "ses_a", "a4").is_none(), "rated unseen");
+    assert_eq!(cursor_id(&m), before);
+    assert!(matches!(m.mode, Mode::Browse));
+    assert_eq!(m.filter, Filter::All);
+    assert!(!m.quit);
+
+    // Big enough again: keys work as before.
+    update(&mut m, Action::Resize(120, 40));
+    update(&mut m, cmd(Command::RatePositive));
+    assert!(receipt(&m, "ses_a", "a4").is_some());
+
+    // Small again, with a send pending: the screen says "press q to quit", and q does.
+    update(&mut m, Action::Resize(20, 5));
+    update(&mut m, cmd(Command::Quit));
+    assert!(m.quit);
+}
