@@ -173,10 +173,23 @@ fn reveal_cursor(m: &mut Model) {
     let start = t.layout.starts[c];
     // The blank line after a message need not be shown.
     let end = t.layout.starts[c + 1] - 1;
+    // A reply is judged against its question: when the view has to move, it keeps the
+    // question on screen if the two fit, else up to a third of the screen of what
+    // precedes the reply.
+    let prompt = t.prompt_of(c).map_or(start, |u| t.layout.starts[u]);
+    let with_context = start - (start - prompt).min(h / 3);
     if start < t.scroll {
-        t.scroll = start;
+        t.scroll = if end - prompt <= h {
+            prompt
+        } else {
+            with_context
+        };
     } else if end > t.scroll + h {
-        t.scroll = if end - start <= h { end - h } else { start };
+        t.scroll = if end - start <= h {
+            end - h
+        } else {
+            with_context
+        };
     }
 }
 

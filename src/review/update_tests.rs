@@ -706,3 +706,49 @@ fn keys_do_nothing_while_the_terminal_is_too_small_except_quit() {
     update(&mut m, cmd(Command::Quit));
     assert!(m.quit);
 }
+
+#[test]
+fn the_question_stays_in_view_with_the_reply() {
+    let mut m = model(80, 24);
+    let tall = (1..=60)
+        .map(|i| format!("line {i} of a long reply"))
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    let sessions = vec![session("ses_q", "Questions", SessionStatus::Active, None)];
+    let histories = vec![(
+        "ses_q",
+        vec![
+            msg("q1", "user", "First question?"),
+            msg("q2", "assistant", &tall),
+            msg("q3", "user", "Second question?"),
+            msg("q4", "assistant", "A short answer."),
+            msg("q5", "user", &"A long follow-up. ".repeat(200)),
+            msg("q6", "assistant", "Another short answer."),
+        ],
+    )];
+    let fx = super::update::start(&mut m);
+    serve(&mut m, fx, &sessions, &histories, &[]);
+    let h = m.areas().unwrap().transcript_lines();
+    let in_view = |m: &Model, id: &str| {
+        let t = m.open_transcript().unwrap();
+        let line = t.layout.starts[t.index_of(id).unwrap()];
+        (t.scroll..t.scroll + h).contains(&line)
+    };
+
+    // Opened on the tall first reply: its question is on screen above it.
+    assert_eq!(cursor_id(&m).as_deref(), Some("q2"));
+    assert!(in_view(&m, "q1") && in_view(&m, "q2"));
+
+    update(&mut m, cmd(Command::FocusTranscript));
+    update(&mut m, cmd(Command::Bottom));
+    assert_eq!(cursor_id(&m).as_deref(), Some("q6"));
+    assert!(!in_view(&m, "q3"));
+    // Back up to a short reply: the view moves to show its question too.
+    update(&mut m, cmd(Command::Up));
+    assert_eq!(cursor_id(&m).as_deref(), Some("q4"));
+    assert!(in_view(&m, "q3") && in_view(&m, "q4"));
+    // And up to the tall one: its header and its question.
+    update(&mut m, cmd(Command::Up));
+    assert_eq!(cursor_id(&m).as_deref(), Some("q2"));
+    assert!(in_view(&m, "q1") && in_view(&m, "q2"));
+}
