@@ -1228,11 +1228,11 @@ fn run_search(m: &mut Model, query: String) {
         current,
     });
     go_to_match(m);
+    let at = current.map_or(1, |c| c + 1);
     m.set_notice(
         Level::Info,
         format!(
-            "{count} match{} for {query:?}: {} next, {} previous, Esc clears.",
-            if count == 1 { "" } else { "es" },
+            "Match {at} of {count} for {query:?}: {} next, {} previous, Esc clears.",
             m.key(Command::NextMatch),
             m.key(Command::PrevMatch)
         ),
@@ -1290,7 +1290,12 @@ fn go_to_match(m: &mut Model) {
                 t.cursor = Some(index);
                 t.cursor_auto = false;
                 m.focus = Pane::Transcript;
-                reveal_cursor(m);
+                // A match in a tool's inputs or output is invisible while it is folded.
+                if t.kinds[index] == Kind::Tool && !t.unfolded[index] {
+                    toggle_fold(m, index);
+                } else {
+                    reveal_cursor(m);
+                }
             }
         }
         Match::Session { session_id } => {

@@ -752,3 +752,30 @@ fn the_question_stays_in_view_with_the_reply() {
     assert_eq!(cursor_id(&m).as_deref(), Some("q2"));
     assert!(in_view(&m, "q1") && in_view(&m, "q2"));
 }
+
+#[test]
+fn a_match_inside_a_folded_tool_unfolds_it() {
+    let mut m = loaded(120, 40);
+    update(&mut m, cmd(Command::Search));
+    for c in "42".chars() {
+        update(&mut m, Action::PromptKey(key(c)));
+    }
+    update(&mut m, Action::PromptSubmit);
+    // The search starts at the selection (a4), and says where it is.
+    assert_eq!(cursor_id(&m).as_deref(), Some("a4"));
+    let notice = &m.notice.as_ref().unwrap().text;
+    assert!(notice.starts_with("Match 2 of 2 for \"42\""), "{notice}");
+    let t = m.open_transcript().unwrap();
+    let a3 = t.index_of("a3").unwrap();
+    assert!(!t.unfolded[a3]);
+    // Back to the tool result holding {"count": 42}: unfolded, so the match shows.
+    update(&mut m, cmd(Command::PrevMatch));
+    assert_eq!(cursor_id(&m).as_deref(), Some("a3"));
+    let t = m.open_transcript().unwrap();
+    assert!(t.unfolded[a3]);
+    let shown: String = t.layout.bodies[a3]
+        .iter()
+        .flat_map(|l| l.spans.iter().map(|s| s.content.to_string()))
+        .collect();
+    assert!(shown.contains("42"), "{shown}");
+}
