@@ -724,3 +724,51 @@ async fn demo_ratings_export_with_their_exchange_and_no_account() {
     assert_eq!(lines[0]["completion"], history[at].content.as_str());
     assert_eq!(lines[0]["prompt"], prompt.content.as_str());
 }
+
+/// A refused key is not the rating's fault: once the key is fixed, the next run sends
+/// the ratings it refused, with no `--retry-failed`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ratings_refused_for_the_key_go_once_the_key_is_fixed() {
+    let test = TestServer::with_sample().await;
+    let tools = test.session_named("tools").await.session_id;
+    let msgs = assistant_ids(&test.history(&tools).await);
+    let mut me = Reviewer::new(&test.base_url(), &test.namespace, "sk_wrong_key_1");
+
+    let run = me.run(&["rate", &tools, &msgs[0], "negative"]).await;
+    run.expect_failure();
+    assert!(
+        run.stderr().contains("refused the API key"),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(journal_states(&me.journal()), vec!["failed"]);
+
+    me.key = Some(test.key.expose().to_string());
+    let run = me.run(&["sync"]).await;
+    run.expect_ok();
+    assert!(
+        run.stdout().contains("1 sent, 0 pending, 0 failed"),
+        "{}",
+        run.stdout()
+    );
+    assert_eq!(journal_states(&me.journal()), vec!["sent"]);
+    let listing = test
+        .client()
+        .feedback_listing(&tools)
+        .await
+        .unwrap()
+        .expect("offered by the local server");
+    assert_eq!(listing.feedback.len(), 1);
+    assert_eq!(listing.feedback[0].message_id, msgs[0]);
+
+    // A refusal for the rating itself stays failed.
+    let run = me.run(&["rate", &tools, "msg_nope", "positive"]).await;
+    run.expect_failure();
+    let run = me.run(&["sync"]).await;
+    assert!(
+        run.stdout().contains("0 sent, 0 pending, 1 failed"),
+        "{}",
+        run.stdout()
+    );
+    test.stop().await;
+}

@@ -89,7 +89,7 @@ fn unreachable_reason(error: &ApiError) -> String {
 fn refusal_sentence(error: &ApiError) -> String {
     match error {
         ApiError::Unauthorized(info) => format!(
-            "The server refused the API key ({}: {}); set {ENV_API_KEY} (or api_key in config.toml) to a valid key, then run `verdict sync --retry-failed`.",
+            "The server refused the API key ({}: {}); set {ENV_API_KEY} (or api_key in config.toml) to a valid key: the rating is kept and goes with the next run (or `verdict sync`).",
             info.status, info.message
         ),
         _ => match error.info() {

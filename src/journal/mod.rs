@@ -368,6 +368,29 @@ impl Journal {
         Ok(())
     }
 
+    /// Puts back in the outbox the failed ratings that were refused for the API key (401
+    /// or 403), not for anything in the rating: the key may have been fixed since. Only
+    /// those no newer rating has replaced. Returns how many.
+    pub fn requeue_refused_key(
+        &mut self,
+        base_url: &str,
+        namespace: &str,
+    ) -> Result<usize, JournalError> {
+        let n = self.conn.execute(
+            "UPDATE ratings SET state = 'pending'
+             WHERE base_url = ?1 AND namespace = ?2 AND state = 'failed'
+               AND (last_error LIKE '401 %' OR last_error LIKE '403 %')
+               AND NOT EXISTS (SELECT 1 FROM ratings n
+                               WHERE n.base_url = ratings.base_url
+                                 AND n.namespace = ratings.namespace
+                                 AND n.session_id = ratings.session_id
+                                 AND n.message_id = ratings.message_id
+                                 AND n.id > ratings.id)",
+            params![base_url, namespace],
+        )?;
+        Ok(n)
+    }
+
     /// Puts the failed ratings of [`Journal::failed`] back in the outbox (after the reason
     /// was fixed, e.g. a wrong key). Returns how many.
     pub fn requeue_failed(

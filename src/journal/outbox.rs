@@ -268,6 +268,17 @@ struct Sender {
 
 impl Sender {
     async fn run(mut self, mut commands: UnboundedReceiver<Command>) {
+        // A refused key is no fault of the ratings: this run may have the right one.
+        let (base, ns) = (self.base_url.clone(), self.namespace.clone());
+        match self
+            .journal
+            .call(move |j| j.requeue_refused_key(&base, &ns))
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(n, "ratings refused for the API key are queued again"),
+            Err(e) => tracing::error!("cannot queue ratings refused for the key again: {e}"),
+        }
         let mut in_flight: FuturesUnordered<Sending> = FuturesUnordered::new();
         let mut busy: HashSet<MessageKey> = HashSet::new();
         let mut stopping = false;
