@@ -336,7 +336,7 @@ fn sessions_loaded(
     let page = match result {
         Ok(page) => page,
         Err(e) => {
-            let msg = e.user_message();
+            let msg = say(m, &e);
             m.sessions.error = Some(msg.clone());
             m.set_notice(Level::Error, msg);
             return;
@@ -445,7 +445,7 @@ fn history_loaded(
     let page = match result {
         Ok(p) => p,
         Err(e) => {
-            let msg = e.user_message();
+            let msg = say_with(&m.key_names, &e);
             t.error = Some(msg.clone());
             if m.jump.as_ref().is_some_and(|j| j.session_id == id) {
                 m.jump = None;
@@ -833,7 +833,7 @@ fn outbox_event(m: &mut Model, ev: OutboxEvent) {
                 error: short_reason(&error),
                 retry_at: m.now + delay,
             };
-            let text = format!("Not sent yet: {}", error.user_message());
+            let text = format!("Not sent yet: {}", say(m, &error));
             (
                 entry,
                 r,
@@ -847,9 +847,9 @@ fn outbox_event(m: &mut Model, ev: OutboxEvent) {
             let r = Receipt::Failed {
                 rating: entry.rating,
                 entry: Some(entry.id),
-                error: error.user_message(),
+                error: say(m, &error),
             };
-            let text = format!("Rating refused: {}", error.user_message());
+            let text = format!("Rating refused: {}", say(m, &error));
             (
                 entry,
                 r,
@@ -879,6 +879,26 @@ fn outbox_event(m: &mut Model, ev: OutboxEvent) {
         ));
     }
     m.notice = Some(notice);
+}
+
+/// An API error as the screen says it: the client's sentence, with the refresh key the
+/// reviewer actually has, and a way forward that works from inside the app.
+fn say(m: &Model, e: &ApiError) -> String {
+    say_with(&m.key_names, e)
+}
+
+fn say_with(keys: &std::collections::BTreeMap<Command, String>, e: &ApiError) -> String {
+    let key = keys.get(&Command::Refresh).map_or("r", String::as_str);
+    if let ApiError::Unauthorized(_) = e {
+        // The key comes from the environment or the config file: retrying cannot help.
+        return "The API key was refused: set MIXPEEK_API_KEY (or api_key in config.toml) to a valid key and restart verdict.".to_string();
+    }
+    let msg = e.user_message().replace("press r", &format!("press {key}"));
+    if e.is_retryable() && !msg.contains("press ") {
+        format!("{msg} Press {key} to retry now.")
+    } else {
+        msg
+    }
 }
 
 fn capitalise(s: &str) -> String {

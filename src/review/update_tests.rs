@@ -779,3 +779,56 @@ fn a_match_inside_a_folded_tool_unfolds_it() {
         .collect();
     assert!(shown.contains("42"), "{shown}");
 }
+
+#[test]
+fn load_errors_name_the_refresh_key_in_force_once() {
+    let mut keys = std::collections::BTreeMap::new();
+    keys.insert(
+        "refresh".to_string(),
+        crate::config::KeyList::One("f5".into()),
+    );
+    let keymap = super::keymap::Keymap::from_config(&keys).unwrap();
+    let mut m = model_with(120, 40, keymap, false);
+    let fx = super::update::start(&mut m);
+    let generation = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::LoadSessions { generation, .. } => Some(*generation),
+            _ => None,
+        })
+        .unwrap();
+    update(
+        &mut m,
+        Action::SessionsLoaded {
+            generation,
+            offset: 0,
+            result: Err(ApiError::Network("connection refused".into())),
+        },
+    );
+    let e = m.sessions.error.clone().unwrap();
+    assert!(e.contains("press F5"), "{e}");
+    assert!(!e.contains("press r"), "{e}");
+    assert_eq!(
+        e.matches("press").count() + e.matches("Press").count(),
+        1,
+        "{e}"
+    );
+
+    // A refused key cannot be fixed by retrying.
+    let generation = m.sessions.generation;
+    update(
+        &mut m,
+        Action::SessionsLoaded {
+            generation,
+            offset: 0,
+            result: Err(ApiError::Unauthorized(crate::api::ErrorInfo {
+                status: 401,
+                kind: "UnauthorizedError".into(),
+                message: "Invalid API key".into(),
+                retry_after: None,
+            })),
+        },
+    );
+    let e = m.sessions.error.clone().unwrap();
+    assert!(e.contains("restart verdict") && !e.contains("press"), "{e}");
+}
