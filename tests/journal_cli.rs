@@ -303,6 +303,11 @@ async fn a_refused_rating_says_why_and_is_kept_as_failed() {
         "{}",
         run.stdout()
     );
+    assert!(
+        run.stderr().contains("sync --retry-failed"),
+        "{}",
+        run.stderr()
+    );
     test.stop().await;
 }
 
@@ -771,4 +776,62 @@ async fn ratings_refused_for_the_key_go_once_the_key_is_fixed() {
         run.stdout()
     );
     test.stop().await;
+}
+
+/// `status` with no account still tells of demo ratings waiting to be sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_shows_demo_ratings_still_pending() {
+    use verdict::config::{Paths, Settings};
+    use verdict::journal::outbox::OutboxEvent;
+    use verdict::review::run::Connection;
+
+    let mut reviewer = Reviewer::new("https://api.mixpeek.com", "unused", "unused");
+    reviewer.key = None;
+    let run = reviewer.run(&["status"]).await;
+    run.expect_ok();
+    assert!(!run.stdout().contains("demo "), "{}", run.stdout());
+
+    let paths = Paths {
+        config_file: reviewer.config_dir().join("config.toml"),
+        data_dir: reviewer.data_dir(),
+    };
+    paths.ensure_data_dir().unwrap();
+    let settings = Settings::from_layers(paths, &Default::default(), |_| None).unwrap();
+    let mut demo = Connection::open(&settings, true).await.unwrap();
+    let session = demo
+        .client
+        .list_sessions(&Default::default(), 100)
+        .await
+        .unwrap()
+        .remove(0);
+    let history = demo.client.history(&session.session_id).await.unwrap();
+    let message = history.iter().find(|m| m.is_assistant()).unwrap();
+    demo.server.take().unwrap().shutdown().await;
+    let entry = demo
+        .outbox
+        .rate(
+            &session.session_id,
+            &message.message_id,
+            Rating::Positive,
+            None,
+        )
+        .await
+        .unwrap();
+    let deadline = Instant::now() + WAIT;
+    loop {
+        match tokio::time::timeout_at(deadline, demo.events.recv()).await {
+            Ok(Some(OutboxEvent::Retrying { entry: e, .. })) if e.id == entry.id => break,
+            Ok(Some(_)) => {}
+            _ => panic!("no retry reported"),
+        }
+    }
+    demo.outbox.shutdown().await;
+
+    let run = reviewer.run(&["status"]).await;
+    run.expect_ok();
+    assert!(
+        run.stdout().contains("demo         1 pending, 0 failed"),
+        "{}",
+        run.stdout()
+    );
 }

@@ -234,6 +234,12 @@ pub async fn sync(connect: &ConnectArgs, args: SyncArgs) -> anyhow::Result<()> {
             stop_reason.unwrap_or_else(|| "the sender stopped".into())
         );
     }
+    if refused.is_empty() && counts.failed > 0 {
+        eprintln!(
+            "verdict: {} rating(s) refused earlier are kept as failed; `verdict status` shows why, and `verdict sync --retry-failed` sends them again once the cause is fixed.",
+            counts.failed
+        );
+    }
     if !refused.is_empty() {
         bail!(
             "The server refused {} rating(s); they are kept in the journal as failed (fix the cause, then run `verdict sync --retry-failed`).",
@@ -633,6 +639,22 @@ pub async fn status(connect: &ConnectArgs) -> anyhow::Result<()> {
         None => {
             lines.push(("pending", "unknown until a namespace is set".into()));
             lines.push(("failed", "unknown until a namespace is set".into()));
+        }
+    }
+    // Demo ratings are kept under the demo's own name; only the demo sends them.
+    if paths.journal_db().exists() {
+        let journal = JournalHandle::open(&paths.journal_db())?;
+        let demo = journal
+            .call(|j| j.counts(DEMO_SERVER_KEY, crate::server::DEMO_NAMESPACE))
+            .await?;
+        if demo.pending + demo.failed > 0 {
+            lines.push((
+                "demo",
+                format!(
+                    "{} pending, {} failed (pending ones are sent the next time the demo runs)",
+                    demo.pending, demo.failed
+                ),
+            ));
         }
     }
     let mut out = String::new();
