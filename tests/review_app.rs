@@ -336,6 +336,7 @@ async fn a_demo_rating_left_pending_is_sent_by_the_next_demo_run() {
     // First run: pick a message, then lose the server before the rating goes out.
     let mut first = Connection::open(&settings, false).await.expect("demo");
     assert!(first.info.demo);
+    assert_eq!(first.info.server, verdict::review::run::DEMO_LABEL);
     let session = first
         .client
         .list_sessions(&Default::default(), 100)

@@ -104,7 +104,11 @@ impl Connection {
             OutboxOptions::default(),
         );
         let info = ConnInfo {
-            server: server_label(client.base_url()),
+            // The demo's port is new each run and means nothing to the reviewer.
+            server: match server {
+                Some(_) => DEMO_LABEL.to_string(),
+                None => server_label(client.base_url()),
+            },
             namespace: client.namespace().to_string(),
             demo: server.is_some(),
         };
@@ -117,6 +121,9 @@ impl Connection {
         })
     }
 }
+
+/// What the status bar calls the in-process demo server.
+pub const DEMO_LABEL: &str = "local demo server";
 
 /// "api.mixpeek.com" or "127.0.0.1:8000": what the status bar shows of the base URL.
 fn server_label(base_url: &str) -> String {
