@@ -24,6 +24,7 @@ use crate::config::Settings;
 use anyhow::Context;
 use keymap::Keymap;
 use run::{App, AppConfig, Connection};
+use std::io::IsTerminal;
 use view::theme::{Look, Theme};
 
 /// Opens the reviewer. With no API key configured, or with `demo`, starts the local
@@ -44,7 +45,23 @@ pub async fn run(connect: &ConnectArgs, demo: bool) -> anyhow::Result<()> {
         )
     })?;
     crate::logging::to_file(&settings.paths.log_file());
+    if settings.api_key.is_some() && settings.namespace.is_none() && !demo {
+        anyhow::bail!(
+            "No namespace is set: pass --namespace NAME, set {}=NAME, or put namespace = \"...\" in {}; or run `verdict --demo` to try the demo.",
+            crate::config::ENV_NAMESPACE,
+            settings.paths.config_file.display()
+        );
+    }
     let conn = Connection::open(&settings, demo).await?;
+    if !std::io::stdout().is_terminal() {
+        conn.outbox.shutdown().await;
+        if let Some(server) = conn.server {
+            server.shutdown().await;
+        }
+        anyhow::bail!(
+            "The reviewer needs a terminal: run verdict in one (over SSH, ssh -t), or use the headless commands: verdict rate, sync, export, status."
+        );
+    }
     let demo_mode = conn.info.demo;
     let config = AppConfig {
         keymap,
