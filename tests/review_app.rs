@@ -300,7 +300,7 @@ async fn an_unreachable_server_is_one_sentence_and_r_retries() {
     let screen = app
         .wait_for("the error", |s| s.contains("Cannot reach the server"))
         .await;
-    assert!(screen.contains("Press r to retry."), "{screen}");
+    assert!(screen.contains("then press r."), "{screen}");
     // The app stays usable; once the server is up, r brings the sessions in.
     let server = verdict::server::start(&db, std::net::SocketAddr::from(([127, 0, 0, 1], port)))
         .await
