@@ -385,6 +385,9 @@ fn sessions_loaded(
         && let Some(id) = m.sessions.selected_row().map(|r| r.id.clone())
     {
         open_session(m, &id, fx);
+        // The cursor waits on the first unrated reply: j, k and the rating keys act
+        // there, as the hints suggest, rather than on the session list.
+        m.focus = Pane::Transcript;
     }
     maybe_load_more(m, fx);
 }

@@ -612,6 +612,7 @@ fn sessions_page_in_as_the_selection_nears_the_end() {
         },
     );
     assert!(!fx.iter().any(|e| matches!(e, Effect::LoadSessions { .. })));
+    update(&mut m, cmd(Command::FocusSessions));
     let rows = m.areas().unwrap().session_rows();
     let early: Vec<_> = (0..40)
         .flat_map(|_| update(&mut m, cmd(Command::Down)))
@@ -831,4 +832,14 @@ fn load_errors_name_the_refresh_key_in_force_once() {
     );
     let e = m.sessions.error.clone().unwrap();
     assert!(e.contains("restart verdict") && !e.contains("press"), "{e}");
+}
+
+#[test]
+fn the_first_session_opens_with_the_transcript_focused() {
+    let mut m = loaded(120, 40);
+    assert_eq!(m.focus, Pane::Transcript);
+    // j moves to the next reply, not to the next session.
+    update(&mut m, cmd(Command::Down));
+    assert_eq!(cursor_id(&m).as_deref(), Some("a6"));
+    assert_eq!(m.sessions.selected, 0);
 }

@@ -238,6 +238,7 @@ fn tiny_terminals_say_so() {
 fn wide_characters_keep_the_layout() {
     for (w, h) in [(80, 24), (120, 40)] {
         let mut m = loaded(w, h);
+        cmd(&mut m, Command::FocusSessions);
         cmd(&mut m, Command::Bottom);
         let fx = update(&mut m, Action::Command(Command::Open));
         serve(
