@@ -60,6 +60,8 @@ pub enum Command {
     Export(ExportArgs),
     /// Show config and data paths, server, namespace, pending and failed ratings.
     Status,
+    /// Send the pending ratings in the journal now and report what the server answered.
+    Sync(SyncArgs),
     /// Fill a database with synthetic sessions (for benchmarks and trying verdict at size).
     Seed(SeedArgs),
 }
@@ -134,6 +136,13 @@ pub struct ExportArgs {
     /// Only ratings made on or after this date (YYYY-MM-DD or RFC 3339).
     #[arg(long, value_name = "DATE")]
     pub since: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Queue the ratings the server refused again first (after fixing the key, say).
+    #[arg(long)]
+    pub retry_failed: bool,
 }
 
 #[derive(Debug, Args)]

@@ -32,6 +32,7 @@ fn main() -> ExitCode {
                 verdict::journal::commands::export(&cli.connect, args).await
             }
             Some(Command::Status) => verdict::journal::commands::status(&cli.connect).await,
+            Some(Command::Sync(args)) => verdict::journal::commands::sync(&cli.connect, args).await,
         }
     });
     match result {

@@ -1,11 +1,19 @@
 //! The background sender: posts pending ratings, latest per message, with backoff.
 
-use super::{Counts, Entry, JournalError};
-use crate::api::model::{Rating, SubmitFeedbackResponse};
+use super::{Counts, Entry, JournalError, JournalHandle, RatingState, Target};
+use crate::api::model::{Rating, SubmitFeedbackRequest, SubmitFeedbackResponse};
 use crate::api::{ApiError, Client};
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::future::Future;
 use std::path::Path;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
 
 /// What the outbox tells the app. Each carries the journal entry it is about.
 #[derive(Debug, Clone)]
@@ -27,50 +35,562 @@ pub enum OutboxEvent {
     Counts { counts: Counts, offline: bool },
 }
 
+/// How the sender paces itself. The defaults suit a reviewer; tests shrink the delays.
+#[derive(Debug, Clone)]
+pub struct OutboxOptions {
+    /// Ratings of different messages sent at the same time.
+    pub max_in_flight: usize,
+    /// The first retry waits up to this long (full jitter: a random time in 0..=delay).
+    pub backoff_base: Duration,
+    /// The longest wait between two attempts, however many failed.
+    pub backoff_cap: Duration,
+    /// The longest `Retry-After` obeyed, so a broken header cannot stall the outbox for days.
+    pub retry_after_cap: Duration,
+}
+
+impl Default for OutboxOptions {
+    fn default() -> Self {
+        OutboxOptions {
+            max_in_flight: 4,
+            backoff_base: Duration::from_millis(500),
+            backoff_cap: Duration::from_secs(60),
+            retry_after_cap: Duration::from_secs(3600),
+        }
+    }
+}
+
+enum Command {
+    /// A rating was recorded: look at the journal again.
+    Rated,
+    /// Skip every backoff now.
+    Wake,
+    Shutdown,
+}
+
 /// Handle to the sender task. Cheap to clone.
 #[derive(Clone)]
-pub struct Outbox {}
+pub struct Outbox {
+    journal: JournalHandle,
+    commands: UnboundedSender<Command>,
+    task: Arc<tokio::sync::Mutex<Option<JoinHandle<()>>>>,
+    base_url: String,
+    namespace: String,
+    reviewer: String,
+}
 
 impl Outbox {
     /// Opens the journal at `journal_path` and starts the sender on the current tokio
     /// runtime. Pending ratings from earlier runs (same base URL + namespace) are sent first.
     pub fn start(
-        _journal_path: &Path,
-        _client: Client,
-        _reviewer: String,
-        _events: UnboundedSender<OutboxEvent>,
+        journal_path: &Path,
+        client: Client,
+        reviewer: String,
+        events: UnboundedSender<OutboxEvent>,
     ) -> Result<Outbox, JournalError> {
-        todo!("outbox")
+        Self::start_with(
+            journal_path,
+            client,
+            reviewer,
+            events,
+            OutboxOptions::default(),
+        )
+    }
+
+    /// [`Outbox::start`] with explicit pacing.
+    pub fn start_with(
+        journal_path: &Path,
+        client: Client,
+        reviewer: String,
+        events: UnboundedSender<OutboxEvent>,
+        options: OutboxOptions,
+    ) -> Result<Outbox, JournalError> {
+        let journal = JournalHandle::open(journal_path)?;
+        Ok(Self::start_on(journal, client, reviewer, events, options))
+    }
+
+    /// Starts the sender on a journal already moved to its thread (shared with export).
+    pub fn start_on(
+        journal: JournalHandle,
+        client: Client,
+        reviewer: String,
+        events: UnboundedSender<OutboxEvent>,
+        options: OutboxOptions,
+    ) -> Outbox {
+        let base_url = super::journal_base_url(client.base_url());
+        let namespace = client.namespace().to_string();
+        let (commands, rx) = tokio::sync::mpsc::unbounded_channel();
+        let sender = Sender {
+            journal: journal.clone(),
+            client,
+            events,
+            options,
+            base_url: base_url.clone(),
+            namespace: namespace.clone(),
+            retries: HashMap::new(),
+            gate_until: None,
+            offline: false,
+            offline_failures: 0,
+            last_counts: None,
+        };
+        let task = tokio::spawn(sender.run(rx));
+        Outbox {
+            journal,
+            commands,
+            task: Arc::new(tokio::sync::Mutex::new(Some(task))),
+            base_url,
+            namespace,
+            reviewer,
+        }
     }
 
     /// Records a rating in the journal (committed when this returns) and queues it.
     pub async fn rate(
         &self,
-        _session_id: &str,
-        _message_id: &str,
-        _rating: Rating,
-        _text: Option<String>,
+        session_id: &str,
+        message_id: &str,
+        rating: Rating,
+        text: Option<String>,
     ) -> Result<Entry, JournalError> {
-        todo!("outbox")
+        let target = Target {
+            base_url: self.base_url.clone(),
+            namespace: self.namespace.clone(),
+            session_id: session_id.to_string(),
+            message_id: message_id.to_string(),
+        };
+        let reviewer = self.reviewer.clone();
+        let entry = self
+            .journal
+            .call(move |j| j.record(&target, rating, text.as_deref(), &reviewer))
+            .await?;
+        tracing::info!(
+            id = entry.id,
+            session = %entry.target.session_id,
+            message = %entry.target.message_id,
+            rating = %entry.rating,
+            "rating recorded"
+        );
+        // A stopped sender leaves the row pending; the next start sends it.
+        let _ = self.commands.send(Command::Rated);
+        Ok(entry)
     }
 
     /// The latest journal entry of each message of a session.
-    pub async fn known_ratings(&self, _session_id: &str) -> Result<Vec<Entry>, JournalError> {
-        todo!("outbox")
+    pub async fn known_ratings(&self, session_id: &str) -> Result<Vec<Entry>, JournalError> {
+        let (base, ns, session) = (
+            self.base_url.clone(),
+            self.namespace.clone(),
+            session_id.to_string(),
+        );
+        self.journal
+            .call(move |j| j.latest_for_session(&base, &ns, &session))
+            .await
     }
 
     /// Retry everything pending now, skipping the backoff (the `r` key).
     pub fn wake(&self) {
-        todo!("outbox")
+        let _ = self.commands.send(Command::Wake);
     }
 
     /// Current pending/failed counts.
     pub async fn counts(&self) -> Result<Counts, JournalError> {
-        todo!("outbox")
+        let (base, ns) = (self.base_url.clone(), self.namespace.clone());
+        self.journal.call(move |j| j.counts(&base, &ns)).await
+    }
+
+    /// The journal this outbox writes, for callers that read it too (export, status).
+    pub fn journal(&self) -> &JournalHandle {
+        &self.journal
     }
 
     /// Stops the sender after the request in flight, if any. Pending rows stay in the journal.
     pub async fn shutdown(&self) {
-        todo!("outbox")
+        let _ = self.commands.send(Command::Shutdown);
+        let task = self.task.lock().await.take();
+        if let Some(task) = task
+            && let Err(e) = task.await
+        {
+            tracing::error!("the outbox sender ended abnormally: {e}");
+        }
+    }
+}
+
+/// Which message, for keeping one message's ratings strictly in order.
+type MessageKey = (String, String);
+
+fn key_of(entry: &Entry) -> MessageKey {
+    (
+        entry.target.session_id.clone(),
+        entry.target.message_id.clone(),
+    )
+}
+
+/// What one send came to; `None` when the rating was superseded before it went out.
+type Sent = Option<Result<SubmitFeedbackResponse, ApiError>>;
+
+type Sending = Pin<Box<dyn Future<Output = (Entry, Sent)> + Send>>;
+
+/// Backoff of one entry during this run.
+struct Retry {
+    attempt: u32,
+    next_at: Instant,
+}
+
+struct Sender {
+    journal: JournalHandle,
+    client: Client,
+    events: UnboundedSender<OutboxEvent>,
+    options: OutboxOptions,
+    base_url: String,
+    namespace: String,
+    retries: HashMap<i64, Retry>,
+    /// Nothing is sent before this: the server asked for a pause (Retry-After) or is unreachable.
+    gate_until: Option<Instant>,
+    offline: bool,
+    offline_failures: u32,
+    last_counts: Option<(Counts, bool)>,
+}
+
+impl Sender {
+    async fn run(mut self, mut commands: UnboundedReceiver<Command>) {
+        let mut in_flight: FuturesUnordered<Sending> = FuturesUnordered::new();
+        let mut busy: HashSet<MessageKey> = HashSet::new();
+        let mut stopping = false;
+        loop {
+            let mut deadline = None;
+            if !stopping {
+                match self.start_due(&mut in_flight, &mut busy).await {
+                    Ok(d) => deadline = d,
+                    Err(JournalError::Closed) => stopping = true,
+                    Err(e) => {
+                        // A locked or full disk: look again shortly rather than give up.
+                        tracing::error!("the outbox cannot read the journal: {e}");
+                        deadline = Some(
+                            Instant::now() + self.options.backoff_cap.min(Duration::from_secs(5)),
+                        );
+                    }
+                }
+            }
+            self.emit_counts().await;
+            if stopping && in_flight.is_empty() {
+                return;
+            }
+            tokio::select! {
+                Some((entry, sent)) = in_flight.next(), if !in_flight.is_empty() => {
+                    busy.remove(&key_of(&entry));
+                    if let Some(result) = sent {
+                        self.settle(entry, result).await;
+                    }
+                }
+                command = commands.recv(), if !stopping => match command {
+                    Some(Command::Rated) => {}
+                    Some(Command::Wake) => {
+                        self.gate_until = None;
+                        self.offline_failures = 0;
+                        self.retries.clear();
+                    }
+                    Some(Command::Shutdown) | None => stopping = true,
+                },
+                _ = sleep_until(deadline), if deadline.is_some() && !stopping => {}
+            }
+        }
+    }
+
+    /// Starts sending every due entry the limits allow; returns when the next one falls due.
+    async fn start_due(
+        &mut self,
+        in_flight: &mut FuturesUnordered<Sending>,
+        busy: &mut HashSet<MessageKey>,
+    ) -> Result<Option<Instant>, JournalError> {
+        let (base, ns) = (self.base_url.clone(), self.namespace.clone());
+        let pending = self.journal.call(move |j| j.pending(&base, &ns)).await?;
+        let ids: HashSet<i64> = pending.iter().map(|e| e.id).collect();
+        self.retries.retain(|id, _| ids.contains(id));
+
+        // Only the newest pending rating of a message is worth sending. record() keeps one
+        // per message; this guards rows written some other way.
+        let mut newest: HashMap<MessageKey, Entry> = HashMap::new();
+        for entry in pending {
+            newest.insert(key_of(&entry), entry);
+        }
+        let queue: BTreeMap<i64, Entry> = newest.into_values().map(|e| (e.id, e)).collect();
+
+        let now = Instant::now();
+        // While the server is unreachable one probe at a time is enough to notice it is back.
+        let limit = if self.offline {
+            1
+        } else {
+            self.options.max_in_flight.max(1)
+        };
+        let mut next_due: Option<Instant> = None;
+        for entry in queue.into_values() {
+            let key = key_of(&entry);
+            if busy.contains(&key) {
+                continue;
+            }
+            let own = self.retries.get(&entry.id).map(|r| r.next_at);
+            let due = match (own, self.gate_until) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
+            };
+            if let Some(due) = due
+                && due > now
+            {
+                next_due = Some(next_due.map_or(due, |d: Instant| d.min(due)));
+                continue;
+            }
+            if in_flight.len() >= limit {
+                break;
+            }
+            busy.insert(key);
+            // A task of its own, so the request goes out now, not when this loop is next
+            // free to poll it.
+            let task = tokio::spawn(send(
+                self.journal.clone(),
+                self.client.clone(),
+                entry.clone(),
+            ));
+            in_flight.push(Box::pin(async move {
+                match task.await {
+                    Ok(done) => done,
+                    Err(e) => (
+                        entry,
+                        Some(Err(ApiError::Network(format!("the send task failed: {e}")))),
+                    ),
+                }
+            }));
+        }
+        Ok(next_due)
+    }
+
+    /// Records the answer to one send and tells the app.
+    async fn settle(&mut self, entry: Entry, result: Result<SubmitFeedbackResponse, ApiError>) {
+        let id = entry.id;
+        match result {
+            Ok(receipt) => {
+                if self.offline {
+                    // The server is back: everything waiting goes now, not after its backoff.
+                    self.retries.clear();
+                    self.gate_until = None;
+                }
+                self.offline = false;
+                self.offline_failures = 0;
+                self.retries.remove(&id);
+                let r = receipt.clone();
+                match self
+                    .journal
+                    .call(move |j| {
+                        j.mark_sent(id, &r)?;
+                        j.entry(id)
+                    })
+                    .await
+                {
+                    Ok(Some(current)) => {
+                        tracing::info!(id, stored = receipt.stored, "rating sent");
+                        // A superseded rating's late receipt is kept but not shown.
+                        if current.state == RatingState::Sent {
+                            self.emit(OutboxEvent::Sent {
+                                entry: current,
+                                receipt,
+                            });
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(e) => tracing::error!(id, "cannot record a receipt: {e}"),
+                }
+            }
+            Err(error) if error.is_retryable() => {
+                let now = Instant::now();
+                let attempt = self
+                    .retries
+                    .get(&id)
+                    .map_or(1, |r| r.attempt.saturating_add(1));
+                let asked = error
+                    .retry_after()
+                    .map(|d| d.min(self.options.retry_after_cap));
+                let own_next = now + asked.unwrap_or_else(|| self.backoff(attempt));
+                self.retries.insert(
+                    id,
+                    Retry {
+                        attempt,
+                        next_at: own_next,
+                    },
+                );
+                if error.is_offline() {
+                    self.offline = true;
+                    self.offline_failures = self.offline_failures.saturating_add(1);
+                    let wait = self.backoff(self.offline_failures);
+                    self.raise_gate(now + wait);
+                } else {
+                    self.offline = false;
+                }
+                if let Some(asked) = asked {
+                    // Retry-After speaks for the whole server, not one rating.
+                    self.raise_gate(now + asked);
+                }
+                let next_at = self.gate_until.map_or(own_next, |g| g.max(own_next));
+                let message = describe(&error);
+                tracing::warn!(id, attempt, "rating not sent, will retry: {message}");
+                match self
+                    .journal
+                    .call(move |j| {
+                        j.mark_retry(id, &message)?;
+                        j.entry(id)
+                    })
+                    .await
+                {
+                    Ok(Some(current)) if current.state == RatingState::Pending => {
+                        self.emit(OutboxEvent::Retrying {
+                            entry: current,
+                            error,
+                            next_attempt_in: next_at.saturating_duration_since(now),
+                        });
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(id, "cannot record a retry: {e}"),
+                }
+            }
+            Err(error) => {
+                self.offline = false;
+                self.offline_failures = 0;
+                self.retries.remove(&id);
+                let message = describe(&error);
+                tracing::warn!(id, "rating refused by the server: {message}");
+                match self
+                    .journal
+                    .call(move |j| {
+                        j.mark_failed(id, &message)?;
+                        j.entry(id)
+                    })
+                    .await
+                {
+                    Ok(Some(current)) if current.state == RatingState::Failed => {
+                        self.emit(OutboxEvent::Failed {
+                            entry: current,
+                            error,
+                        });
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(id, "cannot record a refusal: {e}"),
+                }
+            }
+        }
+    }
+
+    fn raise_gate(&mut self, until: Instant) {
+        self.gate_until = Some(self.gate_until.map_or(until, |g| g.max(until)));
+    }
+
+    /// Exponential backoff with full jitter: a random wait in 0..=min(cap, base * 2^(n-1)).
+    fn backoff(&self, attempt: u32) -> Duration {
+        let exp = attempt.saturating_sub(1).min(30);
+        let ceiling = self
+            .options
+            .backoff_base
+            .saturating_mul(1u32 << exp)
+            .min(self.options.backoff_cap);
+        full_jitter(ceiling)
+    }
+
+    async fn emit_counts(&mut self) {
+        let (base, ns) = (self.base_url.clone(), self.namespace.clone());
+        let counts = match self.journal.call(move |j| j.counts(&base, &ns)).await {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::error!("cannot count pending ratings: {e}");
+                return;
+            }
+        };
+        let now = (counts, self.offline);
+        if self.last_counts != Some(now) {
+            self.last_counts = Some(now);
+            self.emit(OutboxEvent::Counts {
+                counts,
+                offline: self.offline,
+            });
+        }
+    }
+
+    fn emit(&self, event: OutboxEvent) {
+        // The app may have stopped listening; the journal still holds the truth.
+        let _ = self.events.send(event);
+    }
+}
+
+/// Posts one rating, unless a newer one replaced it since it was picked: the pick and the
+/// post are apart by a scheduling gap, and only the newest rating should reach the server.
+async fn send(journal: JournalHandle, client: Client, entry: Entry) -> (Entry, Sent) {
+    let id = entry.id;
+    match journal.call(move |j| j.entry(id)).await {
+        Ok(Some(current)) if current.state != RatingState::Pending => return (entry, None),
+        // Unreadable: sending is the safe side, the server keeps the latest rating anyway.
+        _ => {}
+    }
+    let request = SubmitFeedbackRequest {
+        message_id: entry.target.message_id.clone(),
+        rating: entry.rating,
+        feedback_text: entry.text.clone(),
+    };
+    let result = client
+        .submit_feedback(&entry.target.session_id, &request)
+        .await;
+    (entry, Some(result))
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// A uniformly random duration in 0..=ceiling.
+fn full_jitter(ceiling: Duration) -> Duration {
+    let nanos = u64::try_from(ceiling.as_nanos()).unwrap_or(u64::MAX);
+    if nanos == 0 {
+        return Duration::ZERO;
+    }
+    match getrandom::u64() {
+        Ok(r) => Duration::from_nanos(r % (nanos.saturating_add(1)).max(1)),
+        // No entropy source: the midpoint still backs off, only without spreading clients.
+        Err(_) => Duration::from_nanos(nanos / 2),
+    }
+}
+
+/// What the journal keeps as `last_error`: the status and the server's message.
+pub fn describe(error: &ApiError) -> String {
+    match error.info() {
+        Some(info) => format!("{} {}: {}", info.status, info.kind, info.message),
+        None => error.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jitter_stays_within_the_ceiling() {
+        let ceiling = Duration::from_millis(40);
+        for _ in 0..200 {
+            assert!(full_jitter(ceiling) <= ceiling);
+        }
+        assert_eq!(full_jitter(Duration::ZERO), Duration::ZERO);
+        // 200 draws all equal would mean the randomness is missing.
+        let draws: HashSet<Duration> = (0..200).map(|_| full_jitter(ceiling)).collect();
+        assert!(draws.len() > 10);
+    }
+
+    #[test]
+    fn describe_keeps_status_and_server_message() {
+        let e = crate::api::client::error_from_body(
+            reqwest::StatusCode::NOT_FOUND,
+            br#"{"success":false,"status":404,"error":{"type":"NotFoundError","message":"Session not found"}}"#,
+            None,
+        );
+        assert_eq!(describe(&e), "404 NotFoundError: Session not found");
+        assert_eq!(
+            describe(&ApiError::Timeout),
+            "the server did not answer in time"
+        );
     }
 }

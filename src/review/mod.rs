@@ -1,9 +1,78 @@
 //! The terminal app: Model, Action, pure update, effects, keymap, views and the loop.
 
+pub mod action;
+pub mod editor;
+pub mod effect;
+pub mod keymap;
+pub mod layout;
+pub mod markdown;
+pub mod model;
+pub mod run;
+pub mod text;
+pub mod update;
+pub mod view;
+
+#[cfg(test)]
+mod fixtures;
+#[cfg(test)]
+mod update_tests;
+#[cfg(test)]
+mod view_tests;
+
 use crate::cli::ConnectArgs;
+use crate::config::Settings;
+use anyhow::Context;
+use keymap::Keymap;
+use run::{App, AppConfig, Connection};
+use view::theme::{Look, Theme};
 
 /// Opens the reviewer. With no API key configured, or with `demo`, starts the local
 /// server in-process on the demo transcripts.
-pub async fn run(_connect: &ConnectArgs, _demo: bool) -> anyhow::Result<()> {
-    anyhow::bail!("the reviewer is not built yet")
+pub async fn run(connect: &ConnectArgs, demo: bool) -> anyhow::Result<()> {
+    // Everything that can be wrong with the setup is said on stderr, before the
+    // terminal is taken over.
+    let settings = Settings::load(connect)?;
+    for w in &settings.warnings {
+        eprintln!("verdict: warning: {w}");
+    }
+    let keymap = Keymap::from_config(&settings.keys)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", settings.paths.config_file.display()))?;
+    settings.paths.ensure_data_dir().with_context(|| {
+        format!(
+            "Cannot create the data directory {}; set VERDICT_DATA_DIR to a writable place",
+            settings.paths.data_dir.display()
+        )
+    })?;
+    crate::logging::to_file(&settings.paths.log_file());
+    let conn = Connection::open(&settings, demo).await?;
+    let demo_mode = conn.info.demo;
+    let config = AppConfig {
+        keymap,
+        look: Look::new(Theme::from_env(), settings.review.ascii),
+        advance_after_rating: settings.review.advance_after_rating,
+        offset: *chrono::Local::now().offset(),
+    };
+    tracing::info!(server = %conn.info.server, namespace = %conn.info.namespace, demo = demo_mode, "reviewer starting");
+
+    let terminal = run::tty::enter().context("Cannot take over the terminal")?;
+    let mut app = match App::new(terminal, config, conn) {
+        Ok(app) => app,
+        Err(e) => {
+            run::tty::restore();
+            return Err(e);
+        }
+    };
+    let result = app
+        .run(crossterm::event::EventStream::new(), run::termination())
+        .await;
+    run::tty::restore();
+    let pending = app.model().sends_pending();
+    app.close().await;
+    result?;
+    if pending > 0 && !demo_mode {
+        eprintln!(
+            "verdict: {pending} rating(s) not yet sent are kept in the journal; they are sent the next time verdict runs."
+        );
+    }
+    Ok(())
 }

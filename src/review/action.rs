@@ -1,0 +1,226 @@
+//! Everything that can change the model: what the reviewer asked for, and the results
+//! of background work, each result carrying the request it answers.
+
+use super::model::Receipt;
+use crate::api::ApiError;
+use crate::api::model::{GetHistoryResponse, ListSessionsResponse, Rating};
+use crate::journal::Entry;
+use crate::journal::outbox::OutboxEvent;
+use crossterm::event::{KeyEvent, MouseEvent};
+
+/// Which key table a command lives in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Context {
+    Browse,
+    Compose,
+}
+
+/// A bindable command: the names are what `[keys]` in the config file uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Command {
+    Up,
+    Down,
+    Top,
+    Bottom,
+    PageUp,
+    PageDown,
+    NextPane,
+    FocusSessions,
+    FocusTranscript,
+    Open,
+    ToggleTools,
+    RatePositive,
+    RateNegative,
+    RateWithText,
+    NextUnrated,
+    PrevUnrated,
+    Search,
+    NextMatch,
+    PrevMatch,
+    Filter,
+    Refresh,
+    Help,
+    Quit,
+    Send,
+    Cancel,
+    ToggleRating,
+}
+
+impl Command {
+    /// In the order the help screen lists them.
+    pub const ALL: [Command; 26] = [
+        Command::RatePositive,
+        Command::RateNegative,
+        Command::RateWithText,
+        Command::NextUnrated,
+        Command::PrevUnrated,
+        Command::Up,
+        Command::Down,
+        Command::PageUp,
+        Command::PageDown,
+        Command::Top,
+        Command::Bottom,
+        Command::NextPane,
+        Command::FocusSessions,
+        Command::FocusTranscript,
+        Command::Open,
+        Command::ToggleTools,
+        Command::Search,
+        Command::NextMatch,
+        Command::PrevMatch,
+        Command::Filter,
+        Command::Refresh,
+        Command::Help,
+        Command::Quit,
+        Command::Send,
+        Command::ToggleRating,
+        Command::Cancel,
+    ];
+
+    /// The name used in `[keys]`.
+    pub fn name(self) -> &'static str {
+        use Command::*;
+        match self {
+            Up => "up",
+            Down => "down",
+            Top => "top",
+            Bottom => "bottom",
+            PageUp => "page_up",
+            PageDown => "page_down",
+            NextPane => "next_pane",
+            FocusSessions => "focus_sessions",
+            FocusTranscript => "focus_transcript",
+            Open => "open",
+            ToggleTools => "toggle_tools",
+            RatePositive => "rate_positive",
+            RateNegative => "rate_negative",
+            RateWithText => "rate_with_text",
+            NextUnrated => "next_unrated",
+            PrevUnrated => "prev_unrated",
+            Search => "search",
+            NextMatch => "next_match",
+            PrevMatch => "prev_match",
+            Filter => "filter",
+            Refresh => "refresh",
+            Help => "help",
+            Quit => "quit",
+            Send => "send",
+            Cancel => "cancel",
+            ToggleRating => "toggle_rating",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Command> {
+        Command::ALL.into_iter().find(|c| c.name() == name)
+    }
+
+    pub fn context(self) -> Context {
+        match self {
+            Command::Send | Command::Cancel | Command::ToggleRating => Context::Compose,
+            _ => Context::Browse,
+        }
+    }
+
+    pub fn group(self) -> &'static str {
+        use Command::*;
+        match self {
+            RatePositive | RateNegative | RateWithText | NextUnrated | PrevUnrated => "Rate",
+            Up | Down | PageUp | PageDown | Top | Bottom | NextPane | FocusSessions
+            | FocusTranscript | Open | ToggleTools => "Move",
+            Search | NextMatch | PrevMatch | Filter => "Find",
+            Refresh | Help | Quit => "Other",
+            Send | Cancel | ToggleRating => "In the rating editor",
+        }
+    }
+
+    pub fn description(self) -> &'static str {
+        use Command::*;
+        match self {
+            Up => "previous item",
+            Down => "next item",
+            Top => "first item",
+            Bottom => "last item",
+            PageUp => "page up",
+            PageDown => "page down",
+            NextPane => "switch between sessions and transcript",
+            FocusSessions => "go to the sessions pane",
+            FocusTranscript => "go to the transcript pane",
+            Open => "open the session / fold or unfold a tool call",
+            ToggleTools => "fold or unfold every tool call",
+            RatePositive => "rate the selected assistant message positive",
+            RateNegative => "rate the selected assistant message negative",
+            RateWithText => "rate with text (opens the editor)",
+            NextUnrated => "next unrated assistant message, across sessions",
+            PrevUnrated => "previous unrated assistant message",
+            Search => "search transcript and session names",
+            NextMatch => "next match",
+            PrevMatch => "previous match",
+            Filter => "filter sessions: all, unrated, by status",
+            Refresh => "refresh, and retry sending now",
+            Help => "this help",
+            Quit => "quit",
+            Send => "send the rating with its text",
+            Cancel => "cancel, send nothing",
+            ToggleRating => "switch positive / negative",
+        }
+    }
+}
+
+/// One earlier rating learned at load time (server listing, or this reviewer's journal).
+#[derive(Debug, Clone, PartialEq)]
+pub struct KnownRating {
+    pub message_id: String,
+    pub receipt: Receipt,
+}
+
+/// Everything update() reacts to.
+#[derive(Debug, Clone)]
+pub enum Action {
+    Command(Command),
+    /// Ctrl-C: quit now, whatever is on screen.
+    ForceQuit,
+    /// Esc outside an editor: close the overlay, clear the search.
+    Dismiss,
+    /// A key for the rating editor's text.
+    EditorKey(KeyEvent),
+    /// A key for the one-line search prompt.
+    PromptKey(KeyEvent),
+    PromptSubmit,
+    PromptCancel,
+    ConfirmYes,
+    ConfirmNo,
+    /// Text pasted into the terminal (bracketed paste): goes to the editor or the prompt.
+    Paste(String),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    /// A timer beat: only used while something counts down.
+    Tick,
+    /// A page of the session list, for the list generation that asked.
+    SessionsLoaded {
+        generation: u64,
+        offset: u64,
+        result: Result<ListSessionsResponse, ApiError>,
+    },
+    /// A page of a session's history, for the transcript generation that asked.
+    HistoryLoaded {
+        session_id: String,
+        generation: u64,
+        offset: u64,
+        result: Result<GetHistoryResponse, ApiError>,
+    },
+    /// Earlier ratings of a session's messages.
+    KnownRatingsLoaded {
+        session_id: String,
+        generation: u64,
+        result: Result<Vec<KnownRating>, String>,
+    },
+    /// The journal committed a rating (or could not).
+    RateRecorded {
+        session_id: String,
+        message_id: String,
+        rating: Rating,
+        result: Result<Entry, String>,
+    },
+    /// What the outbox reports about sending.
+    Outbox(OutboxEvent),
+}

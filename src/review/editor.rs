@@ -1,0 +1,95 @@
+//! The multi-line text editor of "rate with text", wrapping ratatui-textarea.
+
+use crossterm::event::KeyEvent;
+use ratatui::style::Style;
+use ratatui_textarea::{TextArea, WrapMode};
+
+/// The server's cap on feedback text, in characters.
+pub const MAX_FEEDBACK_CHARS: usize = 10_000;
+
+/// Feedback text being written. Keys go in; text comes out.
+#[derive(Debug, Clone)]
+pub struct Editor {
+    area: TextArea<'static>,
+}
+
+impl Default for Editor {
+    fn default() -> Self {
+        Editor::new("")
+    }
+}
+
+impl Editor {
+    pub fn new(initial: &str) -> Editor {
+        let lines = if initial.is_empty() {
+            vec![String::new()]
+        } else {
+            initial.lines().map(str::to_string).collect()
+        };
+        let mut area = TextArea::new(lines);
+        area.set_wrap_mode(WrapMode::WordOrGlyph);
+        area.set_cursor_line_style(Style::new());
+        area.set_placeholder_text("Why is this answer good or bad? (optional)");
+        area.move_cursor(ratatui_textarea::CursorMove::Bottom);
+        area.move_cursor(ratatui_textarea::CursorMove::End);
+        Editor { area }
+    }
+
+    /// Feeds one key to the text. Returns whether the text changed.
+    pub fn input(&mut self, key: KeyEvent) -> bool {
+        self.area.input(key)
+    }
+
+    pub fn insert_str(&mut self, s: &str) {
+        self.area.insert_str(s);
+    }
+
+    /// The text as it would be sent: lines joined, surrounding blank space trimmed.
+    pub fn text(&self) -> String {
+        self.area.lines().join("\n").trim().to_string()
+    }
+
+    pub fn chars(&self) -> usize {
+        self.text().chars().count()
+    }
+
+    pub fn too_long(&self) -> bool {
+        self.chars() > MAX_FEEDBACK_CHARS
+    }
+
+    /// The widget, styled for the current theme.
+    pub fn styled(&self, text: Style, placeholder: Style, cursor: Style) -> TextArea<'static> {
+        let mut area = self.area.clone();
+        area.set_style(text);
+        area.set_placeholder_style(placeholder);
+        area.set_cursor_style(cursor);
+        area
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossterm::event::{KeyCode, KeyModifiers};
+
+    #[test]
+    fn typing_and_newlines_make_the_text() {
+        let mut e = Editor::default();
+        for c in "too vague".chars() {
+            e.input(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+        }
+        e.input(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+        e.insert_str("  second line  ");
+        assert_eq!(e.text(), "too vague\n  second line");
+        assert!(!e.too_long());
+    }
+
+    #[test]
+    fn over_the_cap_is_flagged() {
+        let mut e = Editor::default();
+        e.insert_str(&"é".repeat(MAX_FEEDBACK_CHARS));
+        assert!(!e.too_long());
+        e.insert_str("x");
+        assert!(e.too_long());
+    }
+}

@@ -1,0 +1,367 @@
+//! Effects: the work update() asks for, run on tokio; each result comes back as an Action.
+
+use super::action::{Action, KnownRating};
+use super::model::Receipt;
+use crate::api::Client;
+use crate::api::model::{ListFeedbackResponse, ListSessionsRequest, Rating};
+use crate::journal::outbox::{Outbox, OutboxEvent};
+use crate::journal::{Entry, RatingState};
+use serde_json::{Map, Value};
+use std::collections::HashSet;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+
+/// Sessions per list page.
+pub const SESSIONS_PAGE: u32 = 100;
+/// Messages per history page (the contract's maximum).
+pub const HISTORY_PAGE: u32 = 200;
+
+/// Work for the runner. Each carries what its result must be matched against.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    LoadSessions {
+        generation: u64,
+        offset: u64,
+    },
+    LoadHistory {
+        session_id: String,
+        generation: u64,
+        offset: u64,
+    },
+    LoadKnownRatings {
+        session_id: String,
+        generation: u64,
+    },
+    /// Journal first (committed), then the outbox sends it.
+    Rate {
+        session_id: String,
+        message_id: String,
+        rating: Rating,
+        text: Option<String>,
+    },
+    WakeOutbox,
+    LoadCounts,
+}
+
+/// The sort verdict asks for: most recent activity first.
+pub fn list_request() -> ListSessionsRequest {
+    let mut sort = Map::new();
+    sort.insert("field".into(), Value::String("last_activity_at".into()));
+    sort.insert("direction".into(), Value::String("desc".into()));
+    ListSessionsRequest {
+        status: None,
+        filters: None,
+        sort: Some(sort),
+    }
+}
+
+/// Earlier ratings of a session: the server's listing where it offers one (latest
+/// first, so the first per message wins), with this reviewer's unsent or refused
+/// journal entries on top, since those are newer than anything the server has.
+/// Without a listing the journal is all there is.
+pub fn merge_known(listing: Option<ListFeedbackResponse>, journal: Vec<Entry>) -> Vec<KnownRating> {
+    let mut out: Vec<KnownRating> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    let offered = listing.is_some();
+    for e in &journal {
+        let receipt = match e.state {
+            RatingState::Pending => Receipt::Queued {
+                rating: e.rating,
+                entry: e.id,
+            },
+            RatingState::Failed => Receipt::Failed {
+                rating: e.rating,
+                entry: Some(e.id),
+                error: e
+                    .last_error
+                    .clone()
+                    .unwrap_or_else(|| "the server refused this rating".to_string()),
+            },
+            RatingState::Sent if !offered => Receipt::Sent {
+                rating: e.rating,
+                stored: e.stored.unwrap_or(false),
+                entry: Some(e.id),
+            },
+            RatingState::Sent | RatingState::Superseded => continue,
+        };
+        if seen.insert(e.target.message_id.clone()) {
+            out.push(KnownRating {
+                message_id: e.target.message_id.clone(),
+                receipt,
+            });
+        }
+    }
+    if let Some(listing) = listing {
+        for f in listing.feedback {
+            if seen.insert(f.message_id.clone()) {
+                out.push(KnownRating {
+                    message_id: f.message_id,
+                    receipt: Receipt::Sent {
+                        rating: f.rating,
+                        stored: f.stored,
+                        entry: None,
+                    },
+                });
+            }
+        }
+    }
+    out
+}
+
+struct RateJob {
+    session_id: String,
+    message_id: String,
+    rating: Rating,
+    text: Option<String>,
+}
+
+/// Runs effects as tokio tasks and sends their results to the app's action channel.
+#[derive(Clone)]
+pub struct Runner {
+    client: Client,
+    outbox: Outbox,
+    actions: UnboundedSender<Action>,
+    rates: UnboundedSender<RateJob>,
+}
+
+impl Runner {
+    /// Starts the rating writer (ratings are journaled one at a time, in key order) and
+    /// forwards outbox events into the action channel.
+    pub fn start(
+        client: Client,
+        outbox: Outbox,
+        outbox_events: UnboundedReceiver<OutboxEvent>,
+        actions: UnboundedSender<Action>,
+    ) -> Runner {
+        let (rates, mut rate_rx) = unbounded_channel::<RateJob>();
+        {
+            let outbox = outbox.clone();
+            let actions = actions.clone();
+            tokio::spawn(async move {
+                while let Some(job) = rate_rx.recv().await {
+                    let result = outbox
+                        .rate(&job.session_id, &job.message_id, job.rating, job.text)
+                        .await
+                        .map_err(|e| e.to_string());
+                    let _ = actions.send(Action::RateRecorded {
+                        session_id: job.session_id,
+                        message_id: job.message_id,
+                        rating: job.rating,
+                        result,
+                    });
+                }
+            });
+        }
+        {
+            let actions = actions.clone();
+            let mut events = outbox_events;
+            tokio::spawn(async move {
+                while let Some(ev) = events.recv().await {
+                    if actions.send(Action::Outbox(ev)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        Runner {
+            client,
+            outbox,
+            actions,
+            rates,
+        }
+    }
+
+    pub fn outbox(&self) -> &Outbox {
+        &self.outbox
+    }
+
+    pub fn run(&self, effect: Effect) {
+        let client = self.client.clone();
+        let tx = self.actions.clone();
+        match effect {
+            Effect::LoadSessions { generation, offset } => {
+                tokio::spawn(async move {
+                    let result = client
+                        .list_sessions_page(&list_request(), SESSIONS_PAGE, offset)
+                        .await;
+                    if let Err(e) = &result {
+                        tracing::warn!(offset, "listing sessions failed: {e}");
+                    }
+                    let _ = tx.send(Action::SessionsLoaded {
+                        generation,
+                        offset,
+                        result,
+                    });
+                });
+            }
+            Effect::LoadHistory {
+                session_id,
+                generation,
+                offset,
+            } => {
+                tokio::spawn(async move {
+                    let result = client.history_page(&session_id, HISTORY_PAGE, offset).await;
+                    if let Err(e) = &result {
+                        tracing::warn!(session = %session_id, offset, "loading history failed: {e}");
+                    }
+                    let _ = tx.send(Action::HistoryLoaded {
+                        session_id,
+                        generation,
+                        offset,
+                        result,
+                    });
+                });
+            }
+            Effect::LoadKnownRatings {
+                session_id,
+                generation,
+            } => {
+                let outbox = self.outbox.clone();
+                tokio::spawn(async move {
+                    let result = async {
+                        // A listing that fails is no worse than one not offered.
+                        let listing = client.feedback_listing(&session_id).await.unwrap_or(None);
+                        let journal = outbox
+                            .known_ratings(&session_id)
+                            .await
+                            .map_err(|e| e.to_string())?;
+                        Ok(merge_known(listing, journal))
+                    }
+                    .await;
+                    let _ = tx.send(Action::KnownRatingsLoaded {
+                        session_id,
+                        generation,
+                        result,
+                    });
+                });
+            }
+            Effect::Rate {
+                session_id,
+                message_id,
+                rating,
+                text,
+            } => {
+                let job = RateJob {
+                    session_id,
+                    message_id,
+                    rating,
+                    text,
+                };
+                if let Err(e) = self.rates.send(job) {
+                    let job = e.0;
+                    let _ = tx.send(Action::RateRecorded {
+                        session_id: job.session_id,
+                        message_id: job.message_id,
+                        rating: job.rating,
+                        result: Err("the rating writer has stopped".to_string()),
+                    });
+                }
+            }
+            Effect::WakeOutbox => self.outbox.wake(),
+            Effect::LoadCounts => {
+                let outbox = self.outbox.clone();
+                tokio::spawn(async move {
+                    if let Ok(counts) = outbox.counts().await {
+                        let _ = tx.send(Action::Outbox(OutboxEvent::Counts {
+                            counts,
+                            offline: false,
+                        }));
+                    }
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::model::FeedbackRecord;
+    use crate::journal::Target;
+
+    fn entry(id: i64, msg: &str, rating: Rating, state: RatingState) -> Entry {
+        Entry {
+            id,
+            target: Target {
+                base_url: "http://127.0.0.1:1".into(),
+                namespace: "demo".into(),
+                session_id: "ses_1".into(),
+                message_id: msg.into(),
+            },
+            rating,
+            text: None,
+            reviewer: "ann".into(),
+            made_at: "2026-11-20T10:00:00Z".into(),
+            state,
+            stored: (state == RatingState::Sent).then_some(rating == Rating::Positive),
+            recorded_at: None,
+            last_error: (state == RatingState::Failed).then(|| "refused".to_string()),
+            attempts: 1,
+        }
+    }
+
+    fn record(msg: &str, rating: Rating, stored: bool) -> FeedbackRecord {
+        FeedbackRecord {
+            feedback_id: format!("fb_{msg}"),
+            session_id: "ses_1".into(),
+            message_id: msg.into(),
+            rating,
+            feedback_text: None,
+            stored,
+            recorded_at: "2026-11-20T10:00:00Z".into(),
+        }
+    }
+
+    #[test]
+    fn server_listing_wins_over_sent_journal_but_not_over_pending() {
+        let listing = ListFeedbackResponse {
+            session_id: "ses_1".into(),
+            feedback: vec![
+                record("m1", Rating::Negative, false),
+                record("m1", Rating::Positive, true),
+                record("m2", Rating::Positive, true),
+            ],
+        };
+        let journal = vec![
+            entry(1, "m1", Rating::Positive, RatingState::Sent),
+            entry(2, "m2", Rating::Negative, RatingState::Pending),
+            entry(3, "m3", Rating::Negative, RatingState::Failed),
+        ];
+        let known = merge_known(Some(listing), journal);
+        let find = |m: &str| known.iter().find(|k| k.message_id == m).map(|k| &k.receipt);
+        assert_eq!(
+            find("m1"),
+            Some(&Receipt::Sent {
+                rating: Rating::Negative,
+                stored: false,
+                entry: None
+            })
+        );
+        assert_eq!(
+            find("m2"),
+            Some(&Receipt::Queued {
+                rating: Rating::Negative,
+                entry: 2
+            })
+        );
+        assert!(matches!(find("m3"), Some(Receipt::Failed { error, .. }) if error == "refused"));
+    }
+
+    #[test]
+    fn without_a_listing_the_journal_is_the_record() {
+        let known = merge_known(
+            None,
+            vec![entry(7, "m1", Rating::Positive, RatingState::Sent)],
+        );
+        assert_eq!(
+            known,
+            vec![KnownRating {
+                message_id: "m1".into(),
+                receipt: Receipt::Sent {
+                    rating: Rating::Positive,
+                    stored: true,
+                    entry: Some(7)
+                }
+            }]
+        );
+    }
+}

@@ -1,0 +1,117 @@
+//! Where each region sits for a terminal size; shared by drawing, scrolling and mouse hits.
+
+use ratatui::layout::{Position, Rect};
+
+/// Below this the screen says so instead of drawing panes.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 15;
+/// Columns before a transcript line: the cursor bar and a space.
+pub const GUTTER: usize = 2;
+/// Extra indent of a message body under its header.
+pub const BODY_INDENT: usize = 2;
+/// Lines per session in the list.
+pub const ROW_HEIGHT: usize = 2;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Areas {
+    /// The demo banner (only in demo mode).
+    pub banner: Option<Rect>,
+    pub sessions: Rect,
+    pub transcript: Rect,
+    /// The result of the last action, or the search prompt.
+    pub notice: Rect,
+    pub status: Rect,
+}
+
+fn inner(r: Rect) -> Rect {
+    Rect {
+        x: r.x.saturating_add(1),
+        y: r.y.saturating_add(1),
+        width: r.width.saturating_sub(2),
+        height: r.height.saturating_sub(2),
+    }
+}
+
+impl Areas {
+    /// Inside the sessions border.
+    pub fn session_list(&self) -> Rect {
+        inner(self.sessions)
+    }
+
+    /// Inside the transcript border.
+    pub fn transcript_body(&self) -> Rect {
+        inner(self.transcript)
+    }
+
+    /// How many sessions fit.
+    pub fn session_rows(&self) -> usize {
+        (self.session_list().height as usize / ROW_HEIGHT).max(1)
+    }
+
+    pub fn transcript_lines(&self) -> usize {
+        (self.transcript_body().height as usize).max(1)
+    }
+
+    /// Width message bodies wrap to.
+    pub fn wrap_width(&self) -> usize {
+        (self.transcript_body().width as usize)
+            .saturating_sub(GUTTER + BODY_INDENT)
+            .max(8)
+    }
+
+    /// The session list row under a screen position.
+    pub fn session_row_at(&self, col: u16, row: u16) -> Option<usize> {
+        let list = self.session_list();
+        list.contains(Position::new(col, row))
+            .then(|| (row - list.y) as usize / ROW_HEIGHT)
+    }
+
+    /// The transcript line (counted from the top of the view) under a screen position.
+    pub fn transcript_line_at(&self, col: u16, row: u16) -> Option<usize> {
+        let body = self.transcript_body();
+        body.contains(Position::new(col, row))
+            .then(|| (row - body.y) as usize)
+    }
+}
+
+/// The regions for a terminal of `width` x `height`; `None` when it is too small.
+pub fn areas(width: u16, height: u16, demo: bool) -> Option<Areas> {
+    if width < MIN_WIDTH || height < MIN_HEIGHT {
+        return None;
+    }
+    let mut y = 0;
+    let banner = demo.then(|| {
+        y = 1;
+        Rect::new(0, 0, width, 1)
+    });
+    let panes_height = height - y - 2;
+    let left = (width / 3).clamp(28, 48);
+    Some(Areas {
+        banner,
+        sessions: Rect::new(0, y, left, panes_height),
+        transcript: Rect::new(left, y, width - left, panes_height),
+        notice: Rect::new(0, height - 2, width, 1),
+        status: Rect::new(0, height - 1, width, 1),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_hits() {
+        assert!(areas(59, 24, false).is_none());
+        assert!(areas(80, 14, false).is_none());
+        let a = areas(80, 24, true).unwrap();
+        assert_eq!(a.sessions.width + a.transcript.width, 80);
+        assert_eq!(a.sessions.height, 21);
+        assert_eq!(a.session_rows(), 9);
+        assert_eq!(a.session_row_at(3, 2), Some(0));
+        assert_eq!(a.session_row_at(3, 4), Some(1));
+        assert_eq!(a.session_row_at(0, 2), None);
+        let b = areas(120, 40, false).unwrap();
+        assert_eq!(b.sessions.width, 40);
+        assert_eq!(b.wrap_width(), 80 - 2 - 4);
+    }
+}

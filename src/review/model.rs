@@ -1,0 +1,594 @@
+//! Everything on screen, as plain data: sessions, transcripts, receipts, mode, notices.
+
+use super::action::Command;
+use super::editor::Editor;
+use super::keymap::{HelpSection, Keymap};
+use super::layout;
+use super::text;
+use super::view::theme::Look;
+use crate::api::model::{
+    GetSessionResponse, MessageHistoryItem, Rating, ReviewStats, SessionStatus,
+};
+use chrono::{DateTime, FixedOffset, Utc};
+use ratatui::text::Line;
+use std::collections::{BTreeMap, HashMap};
+
+/// Which pane has the keyboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Sessions,
+    Transcript,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Success,
+    Warning,
+    Error,
+}
+
+/// The result of the last action, shown in the status bar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub text: String,
+    pub level: Level,
+}
+
+/// Which sessions the list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Filter {
+    All,
+    Unrated,
+    Status(SessionStatus),
+}
+
+impl Filter {
+    pub fn next(self) -> Filter {
+        match self {
+            Filter::All => Filter::Unrated,
+            Filter::Unrated => Filter::Status(SessionStatus::Active),
+            Filter::Status(SessionStatus::Active) => Filter::Status(SessionStatus::Idle),
+            Filter::Status(SessionStatus::Idle) => Filter::Status(SessionStatus::Archived),
+            Filter::Status(SessionStatus::Archived) => Filter::Status(SessionStatus::Terminated),
+            Filter::Status(SessionStatus::Terminated) => Filter::All,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Filter::All => "all",
+            Filter::Unrated => "unrated",
+            Filter::Status(s) => s.as_str(),
+        }
+    }
+}
+
+/// One session in the list, as the reviewer needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionRow {
+    pub id: String,
+    /// Sanitised: never holds control characters.
+    pub name: Option<String>,
+    pub status: SessionStatus,
+    pub message_count: u64,
+    /// Filled by verdict's own server; the hosted API leaves it out.
+    pub review: Option<ReviewStats>,
+    pub last_activity: Option<DateTime<Utc>>,
+}
+
+impl SessionRow {
+    pub fn from_api(s: GetSessionResponse) -> SessionRow {
+        SessionRow {
+            name: s
+                .session_name
+                .filter(|n| !n.trim().is_empty())
+                .map(|n| text::sanitize(n.trim()).into_owned()),
+            id: s.session_id,
+            status: s.status,
+            message_count: s.message_count,
+            review: s.review,
+            last_activity: text::parse_time(&s.last_activity_at),
+        }
+    }
+
+    /// The name, or the id when the session has none.
+    pub fn title(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.id)
+    }
+}
+
+/// The session list and how far it has loaded.
+#[derive(Debug, Clone, Default)]
+pub struct Sessions {
+    pub rows: Vec<SessionRow>,
+    pub index: HashMap<String, usize>,
+    /// Indices into `rows` that pass the filter, in list order.
+    pub visible: Vec<usize>,
+    /// Position in `visible`.
+    pub selected: usize,
+    /// First entry of `visible` drawn.
+    pub offset: usize,
+    pub generation: u64,
+    pub loading: bool,
+    pub loaded_once: bool,
+    pub exhausted: bool,
+    /// Where the next page starts on the server.
+    pub next_offset: u64,
+    pub total: Option<u64>,
+    pub error: Option<String>,
+}
+
+impl Sessions {
+    pub fn selected_row(&self) -> Option<&SessionRow> {
+        self.visible
+            .get(self.selected)
+            .and_then(|&i| self.rows.get(i))
+    }
+
+    pub fn row(&self, id: &str) -> Option<&SessionRow> {
+        self.index.get(id).and_then(|&i| self.rows.get(i))
+    }
+
+    /// Position in `visible` of a session id.
+    pub fn position(&self, id: &str) -> Option<usize> {
+        let row = *self.index.get(id)?;
+        self.visible.iter().position(|&i| i == row)
+    }
+}
+
+/// What the screen shows for an assistant message's rating.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Receipt {
+    /// Key pressed; the journal write has not returned yet.
+    Saving {
+        rating: Rating,
+        /// The entry this rating replaces, so its late reports can be told apart.
+        after: Option<i64>,
+    },
+    /// Committed to the journal, waiting for the server.
+    Queued { rating: Rating, entry: i64 },
+    /// The server's answer.
+    Sent {
+        rating: Rating,
+        stored: bool,
+        entry: Option<i64>,
+    },
+    /// Not sent yet; the outbox tries again at `retry_at`.
+    Retrying {
+        rating: Rating,
+        entry: i64,
+        error: String,
+        retry_at: DateTime<Utc>,
+    },
+    /// The server refused it for good.
+    Failed {
+        rating: Rating,
+        entry: Option<i64>,
+        error: String,
+    },
+}
+
+impl Receipt {
+    pub fn rating(&self) -> Rating {
+        match self {
+            Receipt::Saving { rating, .. }
+            | Receipt::Queued { rating, .. }
+            | Receipt::Sent { rating, .. }
+            | Receipt::Retrying { rating, .. }
+            | Receipt::Failed { rating, .. } => *rating,
+        }
+    }
+
+    /// The journal entry this receipt is about, when known.
+    pub fn entry(&self) -> Option<i64> {
+        match self {
+            Receipt::Saving { .. } => None,
+            Receipt::Queued { entry, .. } | Receipt::Retrying { entry, .. } => Some(*entry),
+            Receipt::Sent { entry, .. } | Receipt::Failed { entry, .. } => *entry,
+        }
+    }
+
+    /// Counts as rated: anything but a refused rating.
+    pub fn is_rating(&self) -> bool {
+        !matches!(self, Receipt::Failed { .. })
+    }
+
+    /// Still on its way to the server.
+    pub fn in_flight(&self) -> bool {
+        matches!(
+            self,
+            Receipt::Saving { .. } | Receipt::Queued { .. } | Receipt::Retrying { .. }
+        )
+    }
+}
+
+/// Wrapped message bodies for one width, and where each message starts.
+#[derive(Debug, Clone, Default)]
+pub struct TranscriptLayout {
+    /// 0 until built.
+    pub width: usize,
+    pub bodies: Vec<Vec<Line<'static>>>,
+    /// `starts[i]` is the first line of message i; one more entry holds the total.
+    pub starts: Vec<usize>,
+}
+
+impl TranscriptLayout {
+    pub fn total_lines(&self) -> usize {
+        self.starts.last().copied().unwrap_or(0)
+    }
+
+    /// The message drawn at `line`.
+    pub fn item_at(&self, line: usize) -> Option<usize> {
+        if self.bodies.is_empty() || line >= self.total_lines() {
+            return None;
+        }
+        Some(
+            self.starts
+                .partition_point(|&s| s <= line)
+                .saturating_sub(1),
+        )
+    }
+
+    /// Lines of message i: header, body, one blank.
+    pub fn height(&self, i: usize) -> usize {
+        self.bodies.get(i).map_or(0, |b| b.len() + 2)
+    }
+}
+
+/// How a message is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    User,
+    Assistant,
+    Tool,
+    System,
+    Other,
+}
+
+pub fn kind_of(m: &MessageHistoryItem) -> Kind {
+    if m.is_tool() || m.content_type == "tool_call" || m.content_type == "tool_result" {
+        Kind::Tool
+    } else if m.is_assistant() {
+        Kind::Assistant
+    } else if m.is_user() {
+        Kind::User
+    } else if m.role == "system" {
+        Kind::System
+    } else {
+        Kind::Other
+    }
+}
+
+/// One session's messages, their receipts, and the reviewer's place in them.
+#[derive(Debug, Clone, Default)]
+pub struct Transcript {
+    pub session_id: String,
+    pub messages: Vec<MessageHistoryItem>,
+    pub kinds: Vec<Kind>,
+    pub unfolded: Vec<bool>,
+    /// By message id.
+    pub receipts: HashMap<String, Receipt>,
+    pub generation: u64,
+    pub requested: bool,
+    pub loading: bool,
+    pub complete: bool,
+    pub total: Option<u64>,
+    pub error: Option<String>,
+    pub known_loaded: bool,
+    pub cursor: Option<usize>,
+    /// The cursor was placed by verdict, not by the reviewer: a later load may move it.
+    pub cursor_auto: bool,
+    pub scroll: usize,
+    pub layout: TranscriptLayout,
+    pub assistants: usize,
+    pub rated: usize,
+    /// Receipts still on their way to the server, and those among them waiting to retry
+    /// (kept by `recount`, so the status bar and the loop's timer cost nothing per frame).
+    pub in_flight: usize,
+    pub retrying: usize,
+}
+
+impl Transcript {
+    pub fn new(session_id: &str) -> Transcript {
+        Transcript {
+            session_id: session_id.to_string(),
+            cursor_auto: true,
+            ..Default::default()
+        }
+    }
+
+    pub fn is_assistant(&self, i: usize) -> bool {
+        self.kinds.get(i) == Some(&Kind::Assistant)
+    }
+
+    /// The cursor can rest on assistant messages (to rate) and tool calls (to unfold).
+    pub fn selectable(&self, i: usize) -> bool {
+        matches!(self.kinds.get(i), Some(Kind::Assistant | Kind::Tool))
+    }
+
+    pub fn receipt(&self, i: usize) -> Option<&Receipt> {
+        self.messages
+            .get(i)
+            .and_then(|m| self.receipts.get(&m.message_id))
+    }
+
+    /// An assistant message nobody has rated (a refused rating counts as unrated).
+    pub fn is_unrated(&self, i: usize) -> bool {
+        self.is_assistant(i) && !self.receipt(i).is_some_and(Receipt::is_rating)
+    }
+
+    pub fn recount(&mut self) {
+        let mut assistants = 0;
+        let mut rated = 0;
+        for (i, m) in self.messages.iter().enumerate() {
+            if self.kinds[i] == Kind::Assistant {
+                assistants += 1;
+                if self
+                    .receipts
+                    .get(&m.message_id)
+                    .is_some_and(Receipt::is_rating)
+                {
+                    rated += 1;
+                }
+            }
+        }
+        self.assistants = assistants;
+        self.rated = rated;
+        self.in_flight = self.receipts.values().filter(|r| r.in_flight()).count();
+        self.retrying = self
+            .receipts
+            .values()
+            .filter(|r| matches!(r, Receipt::Retrying { .. }))
+            .count();
+    }
+
+    pub fn index_of(&self, message_id: &str) -> Option<usize> {
+        self.messages
+            .iter()
+            .position(|m| m.message_id == message_id)
+    }
+
+    /// First unrated assistant message strictly after (or before) `from`.
+    pub fn find_unrated(&self, from: Option<usize>, forward: bool) -> Option<usize> {
+        let n = self.messages.len();
+        if forward {
+            let start = from.map_or(0, |f| f + 1);
+            (start..n).find(|&i| self.is_unrated(i))
+        } else {
+            let end = from.unwrap_or(n).min(n);
+            (0..end).rev().find(|&i| self.is_unrated(i))
+        }
+    }
+}
+
+/// The one-line search prompt being typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Prompt {
+    pub input: String,
+}
+
+/// Where a search matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Match {
+    Message { session_id: String, index: usize },
+    Session { session_id: String },
+}
+
+/// A submitted search: highlights stay until Esc.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Search {
+    pub query: String,
+    pub matches: Vec<Match>,
+    pub current: Option<usize>,
+}
+
+/// The rating editor: text plus the rating chosen inside it.
+#[derive(Debug, Clone)]
+pub struct Compose {
+    pub session_id: String,
+    pub message_id: String,
+    pub rating: Rating,
+    pub editor: Editor,
+    pub error: Option<String>,
+}
+
+/// What has the keyboard. Overlays are variants, never flags on the model.
+#[derive(Debug, Clone)]
+pub enum Mode {
+    Browse,
+    Compose(Box<Compose>),
+    Search(Prompt),
+    Help { scroll: usize },
+    ConfirmQuit,
+}
+
+/// The outbox's latest report.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OutboxState {
+    pub pending: usize,
+    pub failed: usize,
+    pub offline: bool,
+}
+
+/// A walk to the next unrated message that waits for a session to load.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Jump {
+    pub session_id: String,
+    pub forward: bool,
+    /// Look only after this message (the walk started inside this session).
+    pub after: Option<usize>,
+}
+
+/// Where verdict is connected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnInfo {
+    /// Host (and port) of the base URL, for the status bar.
+    pub server: String,
+    pub namespace: String,
+    pub demo: bool,
+}
+
+/// Settings the model needs at start.
+#[derive(Debug, Clone)]
+pub struct ModelInit {
+    pub conn: ConnInfo,
+    pub look: Look,
+    pub advance_after_rating: bool,
+    pub keymap: Keymap,
+    pub size: (u16, u16),
+    pub now: DateTime<Utc>,
+    pub offset: FixedOffset,
+}
+
+/// Everything on screen.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub conn: ConnInfo,
+    pub look: Look,
+    pub advance_after_rating: bool,
+    pub help: Vec<HelpSection>,
+    /// First key of each command, for hints and titles.
+    pub key_names: BTreeMap<Command, String>,
+    pub width: u16,
+    pub height: u16,
+    pub now: DateTime<Utc>,
+    pub offset: FixedOffset,
+    pub focus: Pane,
+    pub mode: Mode,
+    pub filter: Filter,
+    pub sessions: Sessions,
+    pub transcripts: HashMap<String, Transcript>,
+    /// The session the transcript pane shows.
+    pub open: Option<String>,
+    pub search: Option<Search>,
+    pub notice: Option<Notice>,
+    /// This run's latest rating of each (session, message): the +N/-N in the status bar.
+    pub this_run: HashMap<(String, String), Rating>,
+    pub outbox: OutboxState,
+    pub jump: Option<Jump>,
+    pub quit: bool,
+    /// The size changed since the last frame: wrap again and keep the cursor in view.
+    pub resized: bool,
+    pub(crate) generation: u64,
+}
+
+impl Model {
+    pub fn new(init: ModelInit) -> Model {
+        let key_names = Command::ALL
+            .into_iter()
+            .map(|c| (c, init.keymap.first(c)))
+            .collect();
+        Model {
+            conn: init.conn,
+            look: init.look,
+            advance_after_rating: init.advance_after_rating,
+            help: init.keymap.help(),
+            key_names,
+            width: init.size.0,
+            height: init.size.1,
+            now: init.now,
+            offset: init.offset,
+            focus: Pane::Sessions,
+            mode: Mode::Browse,
+            filter: Filter::All,
+            sessions: Sessions::default(),
+            transcripts: HashMap::new(),
+            open: None,
+            search: None,
+            notice: None,
+            this_run: HashMap::new(),
+            outbox: OutboxState::default(),
+            jump: None,
+            quit: false,
+            resized: false,
+            generation: 0,
+        }
+    }
+
+    pub fn key(&self, cmd: Command) -> &str {
+        self.key_names.get(&cmd).map_or("?", String::as_str)
+    }
+
+    pub fn next_generation(&mut self) -> u64 {
+        self.generation += 1;
+        self.generation
+    }
+
+    pub fn open_transcript(&self) -> Option<&Transcript> {
+        self.open.as_ref().and_then(|id| self.transcripts.get(id))
+    }
+
+    pub fn open_transcript_mut(&mut self) -> Option<&mut Transcript> {
+        let id = self.open.as_ref()?;
+        self.transcripts.get_mut(id)
+    }
+
+    /// Rated and total assistant messages of a session, as well as they are known.
+    pub fn review_counts(&self, row: &SessionRow) -> Option<(u64, u64)> {
+        if let Some(t) = self.transcripts.get(&row.id)
+            && t.complete
+            && (t.known_loaded || row.review.is_none())
+        {
+            return Some((t.rated as u64, t.assistants as u64));
+        }
+        row.review.map(|r| {
+            (
+                r.rated_messages.min(r.assistant_messages),
+                r.assistant_messages,
+            )
+        })
+    }
+
+    /// Whether a session may still hold unrated messages (unknown counts as yes).
+    pub fn has_unrated(&self, row: &SessionRow) -> bool {
+        match self.review_counts(row) {
+            Some((rated, total)) => rated < total,
+            None => row.message_count > 0,
+        }
+    }
+
+    pub fn passes_filter(&self, row: &SessionRow) -> bool {
+        match self.filter {
+            Filter::All => true,
+            Filter::Unrated => self.has_unrated(row),
+            Filter::Status(s) => row.status == s,
+        }
+    }
+
+    /// Ratings waiting to reach the server (journal says pending, or still being written).
+    pub fn sends_pending(&self) -> usize {
+        let local = self
+            .transcripts
+            .values()
+            .map(|t| t.in_flight)
+            .sum::<usize>();
+        local.max(self.outbox.pending)
+    }
+
+    /// Ratings given this run: (positive, negative).
+    pub fn run_counts(&self) -> (usize, usize) {
+        let pos = self
+            .this_run
+            .values()
+            .filter(|r| **r == Rating::Positive)
+            .count();
+        (pos, self.this_run.len() - pos)
+    }
+
+    /// Something is counting down, so the loop needs a timer.
+    pub fn animating(&self) -> bool {
+        self.transcripts.values().any(|t| t.retrying > 0)
+    }
+
+    pub fn areas(&self) -> Option<layout::Areas> {
+        layout::areas(self.width, self.height, self.conn.demo)
+    }
+
+    pub fn set_notice(&mut self, level: Level, text: impl Into<String>) {
+        self.notice = Some(Notice {
+            text: text.into(),
+            level,
+        });
+    }
+}

@@ -1,0 +1,414 @@
+//! The loop: terminal events, results and a timer in; drain everything pending, draw once.
+
+use super::action::Action;
+use super::effect::Runner;
+use super::keymap::{KeyMode, Keymap};
+use super::model::{ConnInfo, Mode, Model, ModelInit};
+use super::update;
+use super::view::{self, theme::Look};
+use crate::api::{Client, ClientOptions};
+use crate::config::Settings;
+use crate::journal::outbox::{Outbox, OutboxEvent};
+use crate::server::{self, ServerHandle};
+use anyhow::Context;
+use chrono::{DateTime, FixedOffset, Utc};
+use crossterm::event::{Event, KeyEventKind, MouseButton, MouseEventKind};
+use futures_util::{Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use ratatui::buffer::Buffer;
+use std::future::Future;
+use std::path::Path;
+use std::task::Poll;
+use std::time::Duration;
+use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
+use tokio::sync::watch;
+
+/// How often the screen refreshes while a retry countdown is shown.
+const TICK: Duration = Duration::from_secs(1);
+/// How long quitting waits for a send in flight before leaving it to the next run.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
+
+/// Everything that talks to the outside: the API client, the outbox, the demo server.
+pub struct Connection {
+    pub client: Client,
+    pub outbox: Outbox,
+    pub events: UnboundedReceiver<OutboxEvent>,
+    pub info: ConnInfo,
+    pub server: Option<ServerHandle>,
+}
+
+impl Connection {
+    /// Connects as the settings say; with no API key, or with `demo`, starts the local
+    /// server in-process on the demo transcripts.
+    pub async fn open(settings: &Settings, demo: bool) -> anyhow::Result<Connection> {
+        let journal = settings.paths.journal_db();
+        let reviewer = settings.reviewer.clone();
+        match (&settings.api_key, demo) {
+            (Some(key), false) => {
+                let mut options = ClientOptions::new(
+                    settings.base_url.clone(),
+                    key.clone(),
+                    settings.namespace.clone().unwrap_or_default(),
+                );
+                options.allow_insecure_http = settings.allow_insecure_http;
+                let client = Client::new(options).map_err(|e| anyhow::anyhow!(e.user_message()))?;
+                Connection::with_client(client, None, &journal, reviewer)
+            }
+            _ => {
+                let db = settings.paths.demo_db();
+                let (server, key) = server::start_demo(&db)
+                    .await
+                    .with_context(|| format!("Cannot start the demo server on {}", db.display()))?;
+                let options = ClientOptions::new(server.base_url(), key, server::DEMO_NAMESPACE);
+                let client = match Client::new(options) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        server.shutdown().await;
+                        anyhow::bail!(e.user_message());
+                    }
+                };
+                Connection::with_client(client, Some(server), &journal, reviewer)
+            }
+        }
+    }
+
+    /// Starts the outbox on `journal` for an existing client (tests use this with a
+    /// server they started). `server`, when given, is the in-process demo server.
+    pub fn with_client(
+        client: Client,
+        server: Option<ServerHandle>,
+        journal: &Path,
+        reviewer: String,
+    ) -> anyhow::Result<Connection> {
+        let (tx, events) = unbounded_channel();
+        let outbox = Outbox::start(journal, client.clone(), reviewer, tx).with_context(|| {
+            format!(
+                "Cannot open the journal at {}; check that the data directory is writable",
+                journal.display()
+            )
+        })?;
+        let info = ConnInfo {
+            server: server_label(client.base_url()),
+            namespace: client.namespace().to_string(),
+            demo: server.is_some(),
+        };
+        Ok(Connection {
+            client,
+            outbox,
+            events,
+            info,
+            server,
+        })
+    }
+}
+
+/// "api.mixpeek.com" or "127.0.0.1:8000": what the status bar shows of the base URL.
+fn server_label(base_url: &str) -> String {
+    match url::Url::parse(base_url) {
+        Ok(u) => match (u.host_str(), u.port()) {
+            (Some(h), Some(p)) => format!("{h}:{p}"),
+            (Some(h), None) => h.to_string(),
+            _ => base_url.to_string(),
+        },
+        Err(_) => base_url.to_string(),
+    }
+}
+
+/// How the reviewer looks and behaves, from the settings.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    pub keymap: Keymap,
+    pub look: Look,
+    pub advance_after_rating: bool,
+    /// The reviewer's time zone, for message times.
+    pub offset: FixedOffset,
+}
+
+/// The reviewer: model, keymap and effect runner around one terminal. Drivable with any
+/// ratatui backend and any stream of terminal events, so tests run it headless.
+pub struct App<B: Backend> {
+    terminal: Terminal<B>,
+    model: Model,
+    keymap: Keymap,
+    runner: Runner,
+    actions: UnboundedReceiver<Action>,
+    server: Option<ServerHandle>,
+    frames: Option<watch::Sender<Buffer>>,
+    clock: fn() -> DateTime<Utc>,
+}
+
+impl<B: Backend> App<B>
+where
+    B::Error: Send + Sync + 'static,
+{
+    /// Must be called inside a tokio runtime (the runner starts its tasks).
+    pub fn new(
+        terminal: Terminal<B>,
+        config: AppConfig,
+        conn: Connection,
+    ) -> anyhow::Result<App<B>> {
+        let size = terminal.size().context("Cannot read the terminal size")?;
+        let (tx, actions) = unbounded_channel();
+        let runner = Runner::start(conn.client, conn.outbox, conn.events, tx);
+        let model = Model::new(ModelInit {
+            conn: conn.info,
+            look: config.look,
+            advance_after_rating: config.advance_after_rating,
+            keymap: config.keymap.clone(),
+            size: (size.width, size.height),
+            now: Utc::now(),
+            offset: config.offset,
+        });
+        Ok(App {
+            terminal,
+            model,
+            keymap: config.keymap,
+            runner,
+            actions,
+            server: conn.server,
+            frames: None,
+            clock: Utc::now,
+        })
+    }
+
+    /// Every frame drawn from now on is published here (tests watch the screen with it).
+    pub fn frames(&mut self) -> watch::Receiver<Buffer> {
+        let (tx, rx) = watch::channel(Buffer::default());
+        self.frames = Some(tx);
+        rx
+    }
+
+    /// Fixes the clock (snapshot-stable relative times).
+    pub fn set_clock(&mut self, clock: fn() -> DateTime<Utc>) {
+        self.clock = clock;
+    }
+
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    pub fn terminal(&self) -> &Terminal<B> {
+        &self.terminal
+    }
+
+    fn apply(&mut self, action: Action) {
+        for effect in update::update(&mut self.model, action) {
+            self.runner.run(effect);
+        }
+    }
+
+    fn event_action(&self, ev: Event) -> Option<Action> {
+        match ev {
+            Event::Key(k) if k.kind != KeyEventKind::Release => {
+                self.keymap.action(key_mode(&self.model.mode), &k)
+            }
+            Event::Mouse(me) => match me.kind {
+                MouseEventKind::ScrollUp
+                | MouseEventKind::ScrollDown
+                | MouseEventKind::Down(MouseButton::Left) => Some(Action::Mouse(me)),
+                _ => None,
+            },
+            Event::Resize(w, h) => Some(Action::Resize(w, h)),
+            Event::Paste(s) => Some(Action::Paste(s)),
+            _ => None,
+        }
+    }
+
+    fn draw(&mut self) -> anyhow::Result<()> {
+        self.model.now = (self.clock)();
+        update::prepare(&mut self.model);
+        let model = &self.model;
+        let frame = self
+            .terminal
+            .draw(|f| view::draw(f, model))
+            .context("Cannot draw to the terminal")?;
+        if let Some(tx) = &self.frames {
+            tx.send_replace(frame.buffer.clone());
+        }
+        Ok(())
+    }
+
+    /// Runs until the reviewer quits, the event stream ends, or `shutdown` completes
+    /// (SIGTERM, SIGHUP).
+    pub async fn run<S, F>(&mut self, mut events: S, shutdown: F) -> anyhow::Result<()>
+    where
+        S: Stream<Item = std::io::Result<Event>> + Unpin,
+        F: Future<Output = ()>,
+    {
+        let mut shutdown = std::pin::pin!(shutdown);
+        let start = update::start(&mut self.model);
+        for effect in start {
+            self.runner.run(effect);
+        }
+        let mut dirty = true;
+        loop {
+            if dirty {
+                self.draw()?;
+                dirty = false;
+            }
+            if self.model.quit {
+                return Ok(());
+            }
+            let animating = self.model.animating();
+            tokio::select! {
+                ev = events.next() => match ev {
+                    Some(Ok(ev)) => {
+                        if let Some(a) = self.event_action(ev) {
+                            self.apply(a);
+                            dirty = true;
+                        }
+                    }
+                    Some(Err(e)) => return Err(e).context("Cannot read the terminal"),
+                    None => return Ok(()),
+                },
+                Some(action) = self.actions.recv() => {
+                    self.apply(action);
+                    dirty = true;
+                }
+                _ = tokio::time::sleep(TICK), if animating => {
+                    self.apply(Action::Tick);
+                    dirty = true;
+                }
+                _ = &mut shutdown => {
+                    self.model.quit = true;
+                    return Ok(());
+                }
+            }
+            // Everything already waiting is applied before the next frame: a burst of
+            // results or keys costs one draw.
+            loop {
+                let mut any = false;
+                while let Ok(action) = self.actions.try_recv() {
+                    self.apply(action);
+                    any = true;
+                }
+                // Polled with this task's own waker: crossterm keeps the first waker it
+                // sees, so a no-op waker here would leave the loop deaf to keys.
+                let ready =
+                    std::future::poll_fn(|cx| Poll::Ready(events.poll_next_unpin(cx))).await;
+                if let Poll::Ready(Some(Ok(ev))) = ready {
+                    if let Some(a) = self.event_action(ev) {
+                        self.apply(a);
+                    }
+                    any = true;
+                }
+                if !any {
+                    break;
+                }
+                dirty = true;
+            }
+        }
+    }
+
+    /// Stops the outbox (ratings not yet sent stay in the journal) and the demo server.
+    pub async fn close(self) {
+        let outbox = self.runner.outbox().clone();
+        if tokio::time::timeout(SHUTDOWN_GRACE, outbox.shutdown())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                "a rating was still being sent at exit; it stays pending in the journal"
+            );
+        }
+        if let Some(server) = self.server {
+            server.shutdown().await;
+        }
+    }
+}
+
+fn key_mode(mode: &Mode) -> KeyMode {
+    match mode {
+        Mode::Browse => KeyMode::Browse,
+        Mode::Compose(_) => KeyMode::Compose,
+        Mode::Search(_) => KeyMode::Prompt,
+        Mode::Help { .. } => KeyMode::Help,
+        Mode::ConfirmQuit => KeyMode::Confirm,
+    }
+}
+
+/// Taking over and giving back the real terminal.
+pub mod tty {
+    use crossterm::event::{
+        DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+    };
+    use crossterm::terminal::{
+        EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+    };
+    use crossterm::{cursor, execute};
+    use ratatui::Terminal;
+    use ratatui::backend::CrosstermBackend;
+    use std::io::{Stdout, stdout};
+    use std::sync::Once;
+
+    static HOOK: Once = Once::new();
+
+    /// Raw mode, alternate screen, mouse and bracketed paste. A panic gives the terminal
+    /// back before the message is printed.
+    pub fn enter() -> std::io::Result<Terminal<CrosstermBackend<Stdout>>> {
+        HOOK.call_once(|| {
+            let previous = std::panic::take_hook();
+            std::panic::set_hook(Box::new(move |info| {
+                restore();
+                previous(info);
+            }));
+        });
+        enable_raw_mode()?;
+        let entered = execute!(
+            stdout(),
+            EnterAlternateScreen,
+            EnableMouseCapture,
+            EnableBracketedPaste,
+            cursor::Hide
+        );
+        if let Err(e) = entered {
+            restore();
+            return Err(e);
+        }
+        Terminal::new(CrosstermBackend::new(stdout())).inspect_err(|_| restore())
+    }
+
+    /// Safe to call more than once.
+    pub fn restore() {
+        let _ = execute!(
+            stdout(),
+            DisableBracketedPaste,
+            DisableMouseCapture,
+            LeaveAlternateScreen,
+            cursor::Show
+        );
+        let _ = disable_raw_mode();
+    }
+}
+
+/// Completes on SIGTERM, SIGHUP or SIGINT: the loop then restores the terminal and exits.
+pub fn termination() -> impl Future<Output = ()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let term = signal(SignalKind::terminate());
+    let hup = signal(SignalKind::hangup());
+    let int = signal(SignalKind::interrupt());
+    async move {
+        match (term, hup, int) {
+            (Ok(mut term), Ok(mut hup), Ok(mut int)) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = hup.recv() => {}
+                    _ = int.recv() => {}
+                }
+            }
+            _ => std::future::pending::<()>().await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_labels() {
+        assert_eq!(server_label("https://api.mixpeek.com"), "api.mixpeek.com");
+        assert_eq!(server_label("http://127.0.0.1:8000/"), "127.0.0.1:8000");
+    }
+}

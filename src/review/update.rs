@@ -1,0 +1,1434 @@
+//! `update(&mut Model, Action) -> Vec<Effect>`: every change of state, with no I/O.
+
+use super::action::{Action, Command, KnownRating};
+use super::editor::{Editor, MAX_FEEDBACK_CHARS};
+use super::effect::{Effect, SESSIONS_PAGE};
+use super::model::*;
+use super::text;
+use super::view::transcript::body_lines;
+use crate::api::ApiError;
+use crate::api::client::LIST_OFFSET_MAX;
+use crate::api::model::{GetHistoryResponse, ListSessionsResponse, Rating};
+use crate::journal::Entry;
+use crate::journal::outbox::OutboxEvent;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+
+/// Lines the mouse wheel scrolls the transcript per notch.
+const WHEEL_LINES: usize = 3;
+
+/// The first work of a fresh model: the first page of sessions and the outbox counts.
+pub fn start(m: &mut Model) -> Vec<Effect> {
+    let generation = m.next_generation();
+    m.sessions.generation = generation;
+    m.sessions.loading = true;
+    vec![
+        Effect::LoadSessions {
+            generation,
+            offset: 0,
+        },
+        Effect::LoadCounts,
+    ]
+}
+
+/// Applies one action. Returns the work it asks for; never waits for anything.
+pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    match action {
+        Action::ForceQuit => m.quit = true,
+        Action::Resize(w, h) => {
+            // Re-wrapping waits for `prepare`, so a burst of resizes wraps once.
+            m.width = w;
+            m.height = h;
+            m.resized = true;
+            return fx;
+        }
+        Action::Tick => {}
+        Action::Mouse(ev) => mouse(m, ev, &mut fx),
+        Action::SessionsLoaded {
+            generation,
+            offset,
+            result,
+        } => sessions_loaded(m, generation, offset, result, &mut fx),
+        Action::HistoryLoaded {
+            session_id,
+            generation,
+            offset,
+            result,
+        } => history_loaded(m, &session_id, generation, offset, result, &mut fx),
+        Action::KnownRatingsLoaded {
+            session_id,
+            generation,
+            result,
+        } => known_loaded(m, &session_id, generation, result, &mut fx),
+        Action::RateRecorded {
+            session_id,
+            message_id,
+            rating,
+            result,
+        } => rate_recorded(m, &session_id, &message_id, rating, result),
+        Action::Outbox(ev) => outbox_event(m, ev),
+        other => match &m.mode {
+            Mode::Browse => browse(m, other, &mut fx),
+            Mode::Compose(_) => compose(m, other, &mut fx),
+            Mode::Search(_) => prompt(m, other),
+            Mode::Help { .. } => help(m, other),
+            Mode::ConfirmQuit => confirm(m, other),
+        },
+    }
+    settle(m);
+    fx
+}
+
+/// Brings derived state up to date before a frame is drawn (the loop calls this once
+/// after applying everything pending).
+pub fn prepare(m: &mut Model) {
+    if m.resized {
+        m.resized = false;
+        reveal_cursor(m);
+    }
+    settle(m);
+}
+
+/// Keeps derived state in step: the open transcript's layout for the current width,
+/// and the selected session inside the visible rows.
+fn settle(m: &mut Model) {
+    ensure_layout(m);
+    if let Some(a) = m.areas() {
+        let rows = a.session_rows();
+        let s = &mut m.sessions;
+        s.selected = s.selected.min(s.visible.len().saturating_sub(1));
+        if s.selected < s.offset {
+            s.offset = s.selected;
+        } else if s.selected >= s.offset + rows {
+            s.offset = s.selected + 1 - rows;
+        }
+        let max_offset = s.visible.len().saturating_sub(rows);
+        s.offset = s.offset.min(max_offset);
+        let lines = a.transcript_lines();
+        if let Some(t) = m.open_transcript_mut() {
+            t.scroll = t.scroll.min(t.layout.total_lines().saturating_sub(lines));
+        }
+    }
+}
+
+/// Builds (or extends) the wrapped bodies of the open transcript for the current width.
+fn ensure_layout(m: &mut Model) {
+    let Some(a) = m.areas() else { return };
+    let width = a.wrap_width();
+    let look = m.look.clone();
+    let Some(t) = m.open_transcript_mut() else {
+        return;
+    };
+    if t.layout.width != width {
+        t.layout = TranscriptLayout {
+            width,
+            bodies: Vec::with_capacity(t.messages.len()),
+            starts: vec![0],
+        };
+    }
+    while t.layout.bodies.len() < t.messages.len() {
+        let i = t.layout.bodies.len();
+        let body = body_lines(&t.messages[i], t.kinds[i], t.unfolded[i], width, &look);
+        let start = t.layout.total_lines();
+        t.layout.starts.push(start + body.len() + 2);
+        t.layout.bodies.push(body);
+    }
+}
+
+/// Re-renders one message (folded or unfolded) and shifts the lines after it.
+fn relayout_item(m: &mut Model, i: usize) {
+    let look = m.look.clone();
+    let Some(t) = m.open_transcript_mut() else {
+        return;
+    };
+    if i >= t.layout.bodies.len() {
+        return;
+    }
+    let width = t.layout.width;
+    t.layout.bodies[i] = body_lines(&t.messages[i], t.kinds[i], t.unfolded[i], width, &look);
+    for j in i..t.layout.bodies.len() {
+        t.layout.starts[j + 1] = t.layout.starts[j] + t.layout.bodies[j].len() + 2;
+    }
+}
+
+/// Scrolls the open transcript so the cursor's message is in view.
+fn reveal_cursor(m: &mut Model) {
+    ensure_layout(m);
+    let Some(a) = m.areas() else { return };
+    let h = a.transcript_lines();
+    let Some(t) = m.open_transcript_mut() else {
+        return;
+    };
+    let Some(c) = t.cursor else { return };
+    if c >= t.layout.bodies.len() {
+        return;
+    }
+    let start = t.layout.starts[c];
+    // The blank line after a message need not be shown.
+    let end = t.layout.starts[c + 1] - 1;
+    if start < t.scroll {
+        t.scroll = start;
+    } else if end > t.scroll + h {
+        t.scroll = if end - start <= h { end - h } else { start };
+    }
+}
+
+fn browse(m: &mut Model, action: Action, fx: &mut Vec<Effect>) {
+    match action {
+        Action::Command(cmd) => command(m, cmd, fx),
+        // Esc clears the search highlights first, then the last notice.
+        Action::Dismiss => {
+            let had_search = m.search.take().is_some();
+            if !had_search {
+                m.notice = None;
+            }
+        }
+        _ => {}
+    }
+}
+
+fn command(m: &mut Model, cmd: Command, fx: &mut Vec<Effect>) {
+    use Command::*;
+    match cmd {
+        Up | Down | Top | Bottom | PageUp | PageDown => {
+            m.jump = None;
+            match m.focus {
+                Pane::Sessions => move_session(m, cmd, fx),
+                Pane::Transcript => move_cursor(m, cmd),
+            }
+        }
+        NextPane => {
+            m.focus = match m.focus {
+                Pane::Sessions => Pane::Transcript,
+                Pane::Transcript => Pane::Sessions,
+            };
+        }
+        FocusSessions => m.focus = Pane::Sessions,
+        FocusTranscript => m.focus = Pane::Transcript,
+        Open => match m.focus {
+            Pane::Sessions => {
+                if let Some(id) = m.sessions.selected_row().map(|r| r.id.clone()) {
+                    m.jump = None;
+                    open_session(m, &id, fx);
+                    m.focus = Pane::Transcript;
+                }
+            }
+            Pane::Transcript => {
+                let target = m
+                    .open_transcript()
+                    .and_then(|t| t.cursor.filter(|&c| t.kinds[c] == Kind::Tool));
+                match target {
+                    Some(i) => toggle_fold(m, i),
+                    None => m.set_notice(
+                        Level::Info,
+                        format!(
+                            "{} rates positive, {} negative, {} with text.",
+                            m.key(RatePositive),
+                            m.key(RateNegative),
+                            m.key(RateWithText)
+                        ),
+                    ),
+                }
+            }
+        },
+        ToggleTools => toggle_all_tools(m),
+        RatePositive => rate_selected(m, Rating::Positive, fx),
+        RateNegative => rate_selected(m, Rating::Negative, fx),
+        RateWithText => open_compose(m),
+        NextUnrated => next_unrated(m, true, fx),
+        PrevUnrated => next_unrated(m, false, fx),
+        Search => m.mode = Mode::Search(Prompt::default()),
+        NextMatch => step_match(m, true),
+        PrevMatch => step_match(m, false),
+        Filter => cycle_filter(m, fx),
+        Refresh => refresh(m, fx),
+        Help => m.mode = Mode::Help { scroll: 0 },
+        Quit => {
+            if m.sends_pending() > 0 {
+                m.mode = Mode::ConfirmQuit;
+            } else {
+                m.quit = true;
+            }
+        }
+        Send | Cancel | ToggleRating => {}
+    }
+}
+
+// ---- sessions ----
+
+fn move_session(m: &mut Model, cmd: Command, fx: &mut Vec<Effect>) {
+    let rows = m.areas().map_or(1, |a| a.session_rows());
+    let n = m.sessions.visible.len();
+    if n == 0 {
+        return;
+    }
+    let s = &mut m.sessions;
+    s.selected = match cmd {
+        Command::Up => s.selected.saturating_sub(1),
+        Command::Down => (s.selected + 1).min(n - 1),
+        Command::Top => 0,
+        Command::Bottom => n - 1,
+        Command::PageUp => s.selected.saturating_sub(rows),
+        Command::PageDown => (s.selected + rows).min(n - 1),
+        _ => s.selected,
+    };
+    maybe_load_more(m, fx);
+}
+
+/// Asks for the next page when the selection nears the end of what is loaded.
+fn maybe_load_more(m: &mut Model, fx: &mut Vec<Effect>) {
+    let rows = m.areas().map_or(10, |a| a.session_rows());
+    let s = &m.sessions;
+    if s.loading || s.exhausted || !s.loaded_once || s.error.is_some() {
+        return;
+    }
+    if s.visible.len().saturating_sub(s.selected) > rows * 2 + 10 {
+        return;
+    }
+    let offset = s.next_offset;
+    m.sessions.loading = true;
+    fx.push(Effect::LoadSessions {
+        generation: m.sessions.generation,
+        offset,
+    });
+}
+
+fn rebuild_visible(m: &mut Model) {
+    let keep = m.sessions.selected_row().map(|r| r.id.clone());
+    let visible: Vec<usize> = (0..m.sessions.rows.len())
+        .filter(|&i| m.passes_filter(&m.sessions.rows[i]))
+        .collect();
+    m.sessions.visible = visible;
+    m.sessions.selected = keep.and_then(|id| m.sessions.position(&id)).unwrap_or(0);
+}
+
+fn sessions_loaded(
+    m: &mut Model,
+    generation: u64,
+    offset: u64,
+    result: Result<ListSessionsResponse, ApiError>,
+    fx: &mut Vec<Effect>,
+) {
+    if generation != m.sessions.generation {
+        return;
+    }
+    m.sessions.loading = false;
+    let page = match result {
+        Ok(page) => page,
+        Err(e) => {
+            let msg = e.user_message();
+            m.sessions.error = Some(msg.clone());
+            m.set_notice(Level::Error, msg);
+            return;
+        }
+    };
+    if offset != 0 && offset != m.sessions.next_offset {
+        return;
+    }
+    let got = page.results.len() as u64;
+    // The server's offset, not the row count: a session that moved between pages
+    // arrives twice and is kept once.
+    m.sessions.next_offset = offset + got;
+    m.sessions.error = None;
+    m.sessions.loaded_once = true;
+    m.sessions.total = Some(page.total).filter(|&t| t > 0 || got == 0);
+    m.sessions.exhausted = got < u64::from(SESSIONS_PAGE)
+        || m.sessions.total.is_some_and(|t| offset + got >= t)
+        || offset + got > LIST_OFFSET_MAX;
+    if offset == 0 {
+        m.sessions.rows.clear();
+        m.sessions.index.clear();
+    }
+    let first_new = m.sessions.rows.len();
+    for s in page.results {
+        if m.sessions.index.contains_key(&s.session_id) {
+            continue;
+        }
+        m.sessions
+            .index
+            .insert(s.session_id.clone(), m.sessions.rows.len());
+        m.sessions.rows.push(SessionRow::from_api(s));
+    }
+    if offset == 0 {
+        rebuild_visible(m);
+    } else {
+        for i in first_new..m.sessions.rows.len() {
+            if m.passes_filter(&m.sessions.rows[i]) {
+                m.sessions.visible.push(i);
+            }
+        }
+    }
+    if matches!(&m.notice, Some(n) if n.text == REFRESHING) {
+        m.notice = None;
+    }
+    if m.open.is_none()
+        && let Some(id) = m.sessions.selected_row().map(|r| r.id.clone())
+    {
+        open_session(m, &id, fx);
+    }
+    maybe_load_more(m, fx);
+}
+
+const REFRESHING: &str = "Refreshing…";
+
+/// Shows a session in the transcript pane, loading its history the first time.
+fn open_session(m: &mut Model, id: &str, fx: &mut Vec<Effect>) {
+    m.open = Some(id.to_string());
+    if let Some(pos) = m.sessions.position(id) {
+        m.sessions.selected = pos;
+    }
+    let needs_load = m
+        .transcripts
+        .get(id)
+        .is_none_or(|t| !t.requested || (t.error.is_some() && !t.loading));
+    if needs_load {
+        load_transcript(m, id, fx);
+    }
+}
+
+fn load_transcript(m: &mut Model, id: &str, fx: &mut Vec<Effect>) {
+    let generation = m.next_generation();
+    let t = m
+        .transcripts
+        .entry(id.to_string())
+        .or_insert_with(|| Transcript::new(id));
+    t.generation = generation;
+    t.requested = true;
+    t.loading = true;
+    t.error = None;
+    fx.push(Effect::LoadHistory {
+        session_id: id.to_string(),
+        generation,
+        offset: 0,
+    });
+    fx.push(Effect::LoadKnownRatings {
+        session_id: id.to_string(),
+        generation,
+    });
+}
+
+fn history_loaded(
+    m: &mut Model,
+    id: &str,
+    generation: u64,
+    offset: u64,
+    result: Result<GetHistoryResponse, ApiError>,
+    fx: &mut Vec<Effect>,
+) {
+    let Some(t) = m.transcripts.get_mut(id) else {
+        return;
+    };
+    if t.generation != generation {
+        return;
+    }
+    t.loading = false;
+    let page = match result {
+        Ok(p) => p,
+        Err(e) => {
+            let msg = e.user_message();
+            t.error = Some(msg.clone());
+            if m.jump.as_ref().is_some_and(|j| j.session_id == id) {
+                m.jump = None;
+            }
+            m.set_notice(Level::Error, msg);
+            return;
+        }
+    };
+    if offset == 0 {
+        // A refresh: replace, keeping the reviewer's place by message id.
+        let keep = t
+            .cursor
+            .and_then(|c| t.messages.get(c))
+            .map(|m| m.message_id.clone());
+        t.messages.clear();
+        t.kinds.clear();
+        t.unfolded.clear();
+        t.layout = TranscriptLayout::default();
+        t.cursor = None;
+        append(t, page.messages);
+        t.cursor = keep.and_then(|k| t.index_of(&k));
+    } else if offset as usize == t.messages.len() {
+        append(t, page.messages);
+    } else {
+        return;
+    }
+    t.total = Some(page.total_messages);
+    let n = t.messages.len();
+    t.complete = !page.has_more || n as u64 >= page.total_messages || offset as usize == n;
+    if !t.complete {
+        t.loading = true;
+        fx.push(Effect::LoadHistory {
+            session_id: id.to_string(),
+            generation,
+            offset: n as u64,
+        });
+    }
+    t.recount();
+    place_cursor(m, id);
+    settle_jump(m, fx);
+}
+
+fn append(t: &mut Transcript, messages: Vec<crate::api::model::MessageHistoryItem>) {
+    for msg in messages {
+        t.kinds.push(kind_of(&msg));
+        t.unfolded.push(false);
+        t.messages.push(msg);
+    }
+}
+
+/// Until the reviewer moves it, the cursor sits on the first unrated assistant message.
+fn place_cursor(m: &mut Model, id: &str) {
+    let Some(t) = m.transcripts.get_mut(id) else {
+        return;
+    };
+    if !t.cursor_auto {
+        return;
+    }
+    let n = t.messages.len();
+    let target = t
+        .find_unrated(None, true)
+        .or_else(|| (0..n).find(|&i| t.is_assistant(i)))
+        .or_else(|| (0..n).find(|&i| t.selectable(i)));
+    if target != t.cursor {
+        t.cursor = target;
+        if m.open.as_deref() == Some(id) {
+            reveal_cursor(m);
+        }
+    }
+}
+
+fn known_loaded(
+    m: &mut Model,
+    id: &str,
+    generation: u64,
+    result: Result<Vec<KnownRating>, String>,
+    fx: &mut Vec<Effect>,
+) {
+    let Some(t) = m.transcripts.get_mut(id) else {
+        return;
+    };
+    if t.generation != generation {
+        return;
+    }
+    t.known_loaded = true;
+    match result {
+        Ok(list) => {
+            for k in list {
+                // This run's own ratings are newer than anything loaded.
+                if m.this_run
+                    .contains_key(&(id.to_string(), k.message_id.clone()))
+                {
+                    continue;
+                }
+                t.receipts.insert(k.message_id, k.receipt);
+            }
+            t.recount();
+        }
+        Err(e) => m.set_notice(
+            Level::Warning,
+            format!("Earlier ratings could not be read from the journal ({e})."),
+        ),
+    }
+    place_cursor(m, id);
+    settle_jump(m, fx);
+}
+
+// ---- the transcript ----
+
+fn move_cursor(m: &mut Model, cmd: Command) {
+    let Some(a) = m.areas() else { return };
+    let h = a.transcript_lines();
+    ensure_layout(m);
+    let Some(t) = m.open_transcript_mut() else {
+        return;
+    };
+    let n = t.messages.len();
+    if n == 0 {
+        return;
+    }
+    t.cursor_auto = false;
+    let max_scroll = t.layout.total_lines().saturating_sub(h);
+    let next = |t: &Transcript, from: Option<usize>| match from {
+        Some(c) => (c + 1..n).find(|&i| t.selectable(i)),
+        None => (0..n).find(|&i| t.selectable(i)),
+    };
+    let prev = |t: &Transcript, from: usize| (0..from).rev().find(|&i| t.selectable(i));
+    match cmd {
+        Command::Down => match next(t, t.cursor) {
+            Some(i) => t.cursor = Some(i),
+            None => {
+                t.scroll = (t.scroll + 1).min(max_scroll);
+                return;
+            }
+        },
+        Command::Up => match t.cursor.and_then(|c| prev(t, c)) {
+            Some(i) => t.cursor = Some(i),
+            None => {
+                t.scroll = t.scroll.saturating_sub(1);
+                return;
+            }
+        },
+        Command::Top => {
+            t.cursor = next(t, None).or(t.cursor);
+            t.scroll = 0;
+        }
+        Command::Bottom => {
+            t.cursor = prev(t, n).or(t.cursor);
+            t.scroll = max_scroll;
+        }
+        Command::PageDown | Command::PageUp => {
+            let page = h.saturating_sub(1).max(1);
+            t.scroll = if cmd == Command::PageDown {
+                (t.scroll + page).min(max_scroll)
+            } else {
+                t.scroll.saturating_sub(page)
+            };
+            let (top, bottom) = (t.scroll, t.scroll + h);
+            let visible = |t: &Transcript, i: usize| {
+                t.layout.starts[i] < bottom && t.layout.starts[i + 1] > top
+            };
+            if t.cursor.is_none_or(|c| !visible(t, c)) {
+                let first = t.layout.item_at(top).unwrap_or(0);
+                let mut in_view = (first..n).take_while(|&i| t.layout.starts[i] < bottom);
+                let pick = if cmd == Command::PageDown {
+                    in_view.find(|&i| t.selectable(i))
+                } else {
+                    in_view.filter(|&i| t.selectable(i)).last()
+                };
+                if pick.is_some() {
+                    t.cursor = pick;
+                }
+            }
+            return;
+        }
+        _ => return,
+    }
+    reveal_cursor(m);
+}
+
+fn toggle_fold(m: &mut Model, i: usize) {
+    if let Some(t) = m.open_transcript_mut() {
+        t.unfolded[i] = !t.unfolded[i];
+    }
+    relayout_item(m, i);
+    reveal_cursor(m);
+}
+
+fn toggle_all_tools(m: &mut Model) {
+    let Some(t) = m.open_transcript_mut() else {
+        return;
+    };
+    let tools: Vec<usize> = (0..t.messages.len())
+        .filter(|&i| t.kinds[i] == Kind::Tool)
+        .collect();
+    if tools.is_empty() {
+        m.set_notice(Level::Info, "This session has no tool calls.");
+        return;
+    }
+    let unfold = tools.iter().any(|&i| !t.unfolded[i]);
+    for &i in &tools {
+        t.unfolded[i] = unfold;
+    }
+    // Every height may change: build the layout again.
+    t.layout = TranscriptLayout::default();
+    reveal_cursor(m);
+    m.set_notice(
+        Level::Info,
+        if unfold {
+            "Tool calls unfolded."
+        } else {
+            "Tool calls folded."
+        },
+    );
+}
+
+// ---- rating ----
+
+fn selected_assistant(m: &Model) -> Option<(String, String)> {
+    let t = m.open_transcript()?;
+    let c = t.cursor?;
+    t.is_assistant(c)
+        .then(|| (t.session_id.clone(), t.messages[c].message_id.clone()))
+}
+
+fn rate_selected(m: &mut Model, rating: Rating, fx: &mut Vec<Effect>) {
+    match selected_assistant(m) {
+        Some((session, message)) => rate(m, &session, &message, rating, None, fx),
+        None => not_on_assistant(m),
+    }
+}
+
+fn not_on_assistant(m: &mut Model) {
+    let text = if m.open_transcript().is_some_and(|t| t.assistants > 0) {
+        "Select an assistant message to rate it: move with j/k in the transcript."
+    } else if m.open.is_some() {
+        "This session has no assistant message to rate."
+    } else {
+        "Open a session first: select it and press Enter."
+    };
+    m.set_notice(Level::Warning, text);
+}
+
+fn rate(
+    m: &mut Model,
+    session_id: &str,
+    message_id: &str,
+    rating: Rating,
+    text: Option<String>,
+    fx: &mut Vec<Effect>,
+) {
+    let t = m
+        .transcripts
+        .entry(session_id.to_string())
+        .or_insert_with(|| Transcript::new(session_id));
+    let after = t.receipts.get(message_id).and_then(Receipt::entry);
+    t.receipts
+        .insert(message_id.to_string(), Receipt::Saving { rating, after });
+    t.recount();
+    fx.push(Effect::Rate {
+        session_id: session_id.to_string(),
+        message_id: message_id.to_string(),
+        rating,
+        text,
+    });
+    m.set_notice(Level::Info, format!("Rated {rating}: saving…"));
+    if m.advance_after_rating
+        && m.open.as_deref() == Some(session_id)
+        && let Some(t) = m.transcripts.get_mut(session_id)
+        && let Some(i) = t.index_of(message_id)
+        && let Some(next) = t.find_unrated(Some(i), true)
+    {
+        t.cursor = Some(next);
+        t.cursor_auto = false;
+        reveal_cursor(m);
+    }
+}
+
+fn rate_recorded(
+    m: &mut Model,
+    session_id: &str,
+    message_id: &str,
+    rating: Rating,
+    result: Result<Entry, String>,
+) {
+    let t = m
+        .transcripts
+        .entry(session_id.to_string())
+        .or_insert_with(|| Transcript::new(session_id));
+    match result {
+        Ok(entry) => {
+            let newer_known = t
+                .receipts
+                .get(message_id)
+                .and_then(Receipt::entry)
+                .is_some_and(|e| e >= entry.id);
+            if !newer_known {
+                t.receipts.insert(
+                    message_id.to_string(),
+                    Receipt::Queued {
+                        rating,
+                        entry: entry.id,
+                    },
+                );
+            }
+            m.this_run
+                .insert((session_id.to_string(), message_id.to_string()), rating);
+            if matches!(&m.notice, Some(n) if n.text.ends_with("saving…")) {
+                m.set_notice(Level::Info, format!("Rated {rating}: sending…"));
+            }
+        }
+        Err(e) => {
+            t.receipts.insert(
+                message_id.to_string(),
+                Receipt::Failed {
+                    rating,
+                    entry: None,
+                    error: format!("not saved: {e}"),
+                },
+            );
+            m.set_notice(
+                Level::Error,
+                format!("The rating could not be written to the journal ({e}); check the data directory and try again."),
+            );
+        }
+    }
+    if let Some(t) = m.transcripts.get_mut(session_id) {
+        t.recount();
+    }
+}
+
+/// Whether an outbox report about `entry` is older than what the screen shows.
+fn is_stale(current: Option<&Receipt>, entry: i64) -> bool {
+    match current {
+        Some(Receipt::Saving { after, .. }) => after.is_some_and(|a| entry <= a),
+        Some(r) => r.entry().is_some_and(|e| e > entry),
+        None => false,
+    }
+}
+
+fn outbox_event(m: &mut Model, ev: OutboxEvent) {
+    let (entry, receipt, notice) = match ev {
+        OutboxEvent::Counts { counts, offline } => {
+            m.outbox = OutboxState {
+                pending: counts.pending,
+                failed: counts.failed,
+                offline,
+            };
+            return;
+        }
+        OutboxEvent::Sent { entry, receipt } => {
+            let memory = if receipt.stored {
+                "stored to memory"
+            } else {
+                "not stored"
+            };
+            let r = Receipt::Sent {
+                rating: receipt.rating,
+                stored: receipt.stored,
+                entry: Some(entry.id),
+            };
+            let text = format!(
+                "{} rating recorded by the server: {memory}.",
+                capitalise(receipt.rating.as_str())
+            );
+            (
+                entry,
+                r,
+                Notice {
+                    text,
+                    level: Level::Success,
+                },
+            )
+        }
+        OutboxEvent::Retrying {
+            entry,
+            error,
+            next_attempt_in,
+        } => {
+            let delay = chrono::Duration::from_std(next_attempt_in)
+                .unwrap_or_else(|_| chrono::Duration::seconds(60));
+            let r = Receipt::Retrying {
+                rating: entry.rating,
+                entry: entry.id,
+                error: short_reason(&error),
+                retry_at: m.now + delay,
+            };
+            let text = format!("Not sent yet: {}", error.user_message());
+            (
+                entry,
+                r,
+                Notice {
+                    text,
+                    level: Level::Warning,
+                },
+            )
+        }
+        OutboxEvent::Failed { entry, error } => {
+            let r = Receipt::Failed {
+                rating: entry.rating,
+                entry: Some(entry.id),
+                error: error.user_message(),
+            };
+            let text = format!("Rating refused: {}", error.user_message());
+            (
+                entry,
+                r,
+                Notice {
+                    text,
+                    level: Level::Error,
+                },
+            )
+        }
+    };
+    let session = entry.target.session_id.clone();
+    let message = entry.target.message_id.clone();
+    let t = m
+        .transcripts
+        .entry(session.clone())
+        .or_insert_with(|| Transcript::new(&session));
+    if is_stale(t.receipts.get(&message), entry.id) {
+        return;
+    }
+    t.receipts.insert(message, receipt);
+    t.recount();
+    let mut notice = notice;
+    if notice.level == Level::Success && t.complete && t.assistants > 0 && t.rated == t.assistants {
+        notice.text.push_str(&format!(
+            " Session fully rated; {} goes to the next.",
+            m.key(Command::NextUnrated)
+        ));
+    }
+    m.notice = Some(notice);
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+/// A few words on why a send is waiting, for the receipt line.
+fn short_reason(e: &ApiError) -> String {
+    match e {
+        ApiError::Network(_) | ApiError::Timeout => "offline".to_string(),
+        ApiError::RateLimited(_) => "rate limited".to_string(),
+        other => match other.status() {
+            Some(s) => format!("server {s}"),
+            None => "error".to_string(),
+        },
+    }
+}
+
+// ---- rate with text ----
+
+fn open_compose(m: &mut Model) {
+    let Some((session_id, message_id)) = selected_assistant(m) else {
+        not_on_assistant(m);
+        return;
+    };
+    let rating = m
+        .open_transcript()
+        .and_then(|t| t.receipts.get(&message_id))
+        .map_or(Rating::Positive, Receipt::rating);
+    m.mode = Mode::Compose(Box::new(Compose {
+        session_id,
+        message_id,
+        rating,
+        editor: Editor::default(),
+        error: None,
+    }));
+}
+
+fn compose(m: &mut Model, action: Action, fx: &mut Vec<Effect>) {
+    let Mode::Compose(c) = &mut m.mode else {
+        return;
+    };
+    match action {
+        Action::Command(Command::Cancel) => {
+            m.mode = Mode::Browse;
+            m.set_notice(Level::Info, "Rating with text cancelled; nothing was sent.");
+        }
+        Action::Command(Command::ToggleRating) => {
+            c.rating = match c.rating {
+                Rating::Positive => Rating::Negative,
+                Rating::Negative => Rating::Positive,
+            };
+        }
+        Action::Command(Command::Send) => {
+            let chars = c.editor.chars();
+            if chars > MAX_FEEDBACK_CHARS {
+                c.error = Some(too_long(chars));
+                return;
+            }
+            let text = c.editor.text();
+            let (session, message, rating) = (c.session_id.clone(), c.message_id.clone(), c.rating);
+            m.mode = Mode::Browse;
+            let text = (!text.is_empty()).then_some(text);
+            rate(m, &session, &message, rating, text, fx);
+        }
+        Action::Paste(pasted) => {
+            c.editor
+                .insert_str(&pasted.replace("\r\n", "\n").replace('\r', "\n"));
+            let chars = c.editor.chars();
+            c.error = (chars > MAX_FEEDBACK_CHARS).then(|| too_long(chars));
+        }
+        Action::EditorKey(key) => {
+            c.editor.input(key);
+            let chars = c.editor.chars();
+            c.error = (chars > MAX_FEEDBACK_CHARS).then(|| too_long(chars));
+        }
+        _ => {}
+    }
+}
+
+fn too_long(chars: usize) -> String {
+    format!(
+        "Too long to send: {chars} characters, the limit is {MAX_FEEDBACK_CHARS}. Shorten it first."
+    )
+}
+
+// ---- next unrated ----
+
+fn land(m: &mut Model, session_id: &str, i: usize) {
+    m.open = Some(session_id.to_string());
+    if let Some(pos) = m.sessions.position(session_id) {
+        m.sessions.selected = pos;
+    }
+    m.focus = Pane::Transcript;
+    if let Some(t) = m.transcripts.get_mut(session_id) {
+        t.cursor = Some(i);
+        t.cursor_auto = false;
+    }
+    reveal_cursor(m);
+}
+
+fn next_unrated(m: &mut Model, forward: bool, fx: &mut Vec<Effect>) {
+    m.jump = None;
+    if let Some(t) = m.open_transcript() {
+        let id = t.session_id.clone();
+        if let Some(i) = t.find_unrated(t.cursor, forward) {
+            land(m, &id, i);
+            return;
+        }
+        if forward && !t.complete && t.error.is_none() {
+            m.jump = Some(Jump {
+                session_id: id,
+                forward,
+                after: t.messages.len().checked_sub(1),
+            });
+            m.set_notice(Level::Info, "Loading the rest of this session…");
+            return;
+        }
+    }
+    cross_sessions(m, forward, fx);
+}
+
+/// Walks the visible sessions after (or before) the open one to the first that has an
+/// unrated assistant message, loading its history when needed.
+fn cross_sessions(m: &mut Model, forward: bool, fx: &mut Vec<Effect>) {
+    let n = m.sessions.visible.len();
+    let here = m
+        .open
+        .as_deref()
+        .and_then(|id| m.sessions.position(id))
+        .unwrap_or(m.sessions.selected);
+    let order: Box<dyn Iterator<Item = usize>> = if forward {
+        Box::new(here + 1..n)
+    } else {
+        Box::new((0..here.min(n)).rev())
+    };
+    for pos in order {
+        let row = &m.sessions.rows[m.sessions.visible[pos]];
+        if !m.has_unrated(row) {
+            continue;
+        }
+        let id = row.id.clone();
+        let title = row.title().to_string();
+        let ready = m
+            .transcripts
+            .get(&id)
+            .filter(|t| t.complete && t.known_loaded && t.error.is_none());
+        if let Some(t) = ready {
+            match t.find_unrated(None, forward) {
+                Some(i) => {
+                    land(m, &id, i);
+                    landed_in(m, &id);
+                    return;
+                }
+                None => continue,
+            }
+        }
+        m.sessions.selected = pos;
+        open_session(m, &id, fx);
+        m.focus = Pane::Transcript;
+        m.jump = Some(Jump {
+            session_id: id,
+            forward,
+            after: None,
+        });
+        m.set_notice(
+            Level::Info,
+            format!("Opening {}…", text::truncate(&title, 40)),
+        );
+        settle_jump(m, fx);
+        return;
+    }
+    if forward && !m.sessions.exhausted && !m.sessions.loading && m.sessions.loaded_once {
+        m.sessions.loading = true;
+        fx.push(Effect::LoadSessions {
+            generation: m.sessions.generation,
+            offset: m.sessions.next_offset,
+        });
+        m.set_notice(
+            Level::Info,
+            format!(
+                "Loading more sessions; press {} again in a moment.",
+                m.key(Command::NextUnrated)
+            ),
+        );
+        return;
+    }
+    let scope = if m.filter == Filter::All {
+        String::new()
+    } else {
+        format!(" (filter: {})", m.filter.label())
+    };
+    let dir = if forward { "below" } else { "above" };
+    m.set_notice(
+        Level::Success,
+        format!("No unrated assistant messages {dir}{scope}."),
+    );
+}
+
+fn landed_in(m: &mut Model, id: &str) {
+    let title = m.sessions.row(id).map_or(id, |r| r.title()).to_string();
+    let (unrated, total) = m
+        .transcripts
+        .get(id)
+        .map_or((0, 0), |t| (t.assistants - t.rated, t.assistants));
+    m.set_notice(
+        Level::Info,
+        format!(
+            "{}: {unrated} of {total} assistant messages unrated.",
+            text::truncate(&title, 50)
+        ),
+    );
+}
+
+/// Lands a pending jump once its session has loaded enough to decide.
+fn settle_jump(m: &mut Model, fx: &mut Vec<Effect>) {
+    let Some(j) = m.jump.clone() else { return };
+    let Some(t) = m.transcripts.get(&j.session_id) else {
+        m.jump = None;
+        return;
+    };
+    if t.error.is_some() {
+        m.jump = None;
+        return;
+    }
+    if !t.known_loaded {
+        return;
+    }
+    let found = if j.forward {
+        t.find_unrated(j.after, true)
+    } else if t.complete {
+        t.find_unrated(None, false)
+    } else {
+        None
+    };
+    if let Some(i) = found {
+        m.jump = None;
+        land(m, &j.session_id, i);
+        if j.after.is_none() {
+            landed_in(m, &j.session_id);
+        }
+        return;
+    }
+    if !t.complete {
+        return;
+    }
+    // Nothing unrated here after all: keep walking from this session.
+    m.jump = None;
+    m.open = Some(j.session_id.clone());
+    cross_sessions(m, j.forward, fx);
+}
+
+// ---- search ----
+
+fn prompt(m: &mut Model, action: Action) {
+    let Mode::Search(p) = &mut m.mode else { return };
+    match action {
+        Action::PromptKey(KeyEvent {
+            code, modifiers, ..
+        }) => match code {
+            KeyCode::Backspace => {
+                p.input.pop();
+            }
+            KeyCode::Char('u') if modifiers.contains(KeyModifiers::CONTROL) => p.input.clear(),
+            KeyCode::Char('w') if modifiers.contains(KeyModifiers::CONTROL) => {
+                let trimmed = p.input.trim_end().len();
+                let cut = p.input[..trimmed].rfind(' ').map_or(0, |i| i + 1);
+                p.input.truncate(cut);
+            }
+            KeyCode::Char(c)
+                if !modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+                    && p.input.chars().count() < 200 =>
+            {
+                p.input.push(c)
+            }
+            _ => {}
+        },
+        Action::Paste(pasted) => {
+            let line = pasted.lines().next().unwrap_or("");
+            p.input
+                .extend(line.chars().filter(|c| !c.is_control()).take(200));
+        }
+        Action::PromptCancel => m.mode = Mode::Browse,
+        Action::PromptSubmit => {
+            let query = p.input.trim().to_string();
+            m.mode = Mode::Browse;
+            run_search(m, query);
+        }
+        _ => {}
+    }
+}
+
+fn run_search(m: &mut Model, query: String) {
+    if query.is_empty() {
+        m.search = None;
+        return;
+    }
+    let mut matches = Vec::new();
+    let mut current = None;
+    if let Some(t) = m.open_transcript() {
+        let from = t.cursor.unwrap_or(0);
+        for (i, msg) in t.messages.iter().enumerate() {
+            let hit = text::contains_ignore_case(&msg.content, &query)
+                || [&msg.tool_name, &msg.tool_inputs, &msg.tool_outputs]
+                    .into_iter()
+                    .flatten()
+                    .any(|s| text::contains_ignore_case(s, &query));
+            if hit {
+                if current.is_none() && i >= from {
+                    current = Some(matches.len());
+                }
+                matches.push(Match::Message {
+                    session_id: t.session_id.clone(),
+                    index: i,
+                });
+            }
+        }
+    }
+    for &ri in &m.sessions.visible {
+        let row = &m.sessions.rows[ri];
+        if text::contains_ignore_case(row.title(), &query)
+            || text::contains_ignore_case(&row.id, &query)
+        {
+            matches.push(Match::Session {
+                session_id: row.id.clone(),
+            });
+        }
+    }
+    if matches.is_empty() {
+        m.set_notice(Level::Warning, format!("No match for {query:?}."));
+        m.search = Some(Search {
+            query,
+            matches,
+            current: None,
+        });
+        return;
+    }
+    let current = current.or(Some(0));
+    let count = matches.len();
+    m.search = Some(Search {
+        query: query.clone(),
+        matches,
+        current,
+    });
+    go_to_match(m);
+    m.set_notice(
+        Level::Info,
+        format!(
+            "{count} match{} for {query:?}: {} next, {} previous, Esc clears.",
+            if count == 1 { "" } else { "es" },
+            m.key(Command::NextMatch),
+            m.key(Command::PrevMatch)
+        ),
+    );
+}
+
+fn step_match(m: &mut Model, forward: bool) {
+    let Some(s) = &mut m.search else {
+        m.set_notice(
+            Level::Info,
+            format!(
+                "Nothing searched yet: press {} to search.",
+                m.key(Command::Search)
+            ),
+        );
+        return;
+    };
+    let n = s.matches.len();
+    if n == 0 {
+        return;
+    }
+    let cur = s.current.unwrap_or(0);
+    let next = if forward {
+        (cur + 1) % n
+    } else {
+        (cur + n - 1) % n
+    };
+    let wrapped = (forward && next < cur) || (!forward && next > cur);
+    s.current = Some(next);
+    let label = format!("Match {} of {}", next + 1, n);
+    go_to_match(m);
+    m.set_notice(
+        Level::Info,
+        if wrapped {
+            format!("{label} (wrapped around).")
+        } else {
+            format!("{label}.")
+        },
+    );
+}
+
+fn go_to_match(m: &mut Model) {
+    let Some(s) = &m.search else { return };
+    let Some(target) = s.current.and_then(|c| s.matches.get(c)).cloned() else {
+        return;
+    };
+    match target {
+        Match::Message { session_id, index } => {
+            if m.open.as_deref() != Some(session_id.as_str()) {
+                return;
+            }
+            if let Some(t) = m.transcripts.get_mut(&session_id)
+                && index < t.messages.len()
+            {
+                t.cursor = Some(index);
+                t.cursor_auto = false;
+                m.focus = Pane::Transcript;
+                reveal_cursor(m);
+            }
+        }
+        Match::Session { session_id } => {
+            if let Some(pos) = m.sessions.position(&session_id) {
+                m.sessions.selected = pos;
+                m.focus = Pane::Sessions;
+            }
+        }
+    }
+}
+
+// ---- filter, refresh, overlays ----
+
+fn cycle_filter(m: &mut Model, fx: &mut Vec<Effect>) {
+    m.filter = m.filter.next();
+    rebuild_visible(m);
+    let n = m.sessions.visible.len();
+    let which = match m.filter {
+        Filter::All => "all sessions".to_string(),
+        Filter::Unrated => "sessions with unrated messages".to_string(),
+        Filter::Status(s) => format!("{s} sessions"),
+    };
+    m.set_notice(
+        Level::Info,
+        format!(
+            "Showing {which} ({n} loaded); {} changes the filter.",
+            m.key(Command::Filter)
+        ),
+    );
+    maybe_load_more(m, fx);
+}
+
+fn refresh(m: &mut Model, fx: &mut Vec<Effect>) {
+    m.jump = None;
+    let generation = m.next_generation();
+    m.sessions.generation = generation;
+    m.sessions.loading = true;
+    fx.push(Effect::LoadSessions {
+        generation,
+        offset: 0,
+    });
+    let open = m.open.clone();
+    for (id, t) in m.transcripts.iter_mut() {
+        if Some(id) != open.as_ref() {
+            // Loaded again when next opened.
+            t.requested = false;
+        }
+    }
+    if let Some(id) = open {
+        load_transcript(m, &id, fx);
+    }
+    fx.push(Effect::WakeOutbox);
+    fx.push(Effect::LoadCounts);
+    m.set_notice(Level::Info, REFRESHING);
+}
+
+fn help(m: &mut Model, action: Action) {
+    // The same bound the overlay uses: lines beyond a screenful.
+    let total = super::view::help::lines(m).len();
+    let shown = (m.height as usize).saturating_sub(4).min(total);
+    let max = total - shown;
+    let Mode::Help { scroll } = &mut m.mode else {
+        return;
+    };
+    match action {
+        Action::Dismiss | Action::Command(Command::Help) | Action::Command(Command::Quit) => {
+            m.mode = Mode::Browse;
+            return;
+        }
+        Action::Command(Command::Down) => *scroll += 1,
+        Action::Command(Command::Up) => *scroll = scroll.saturating_sub(1),
+        Action::Command(Command::PageDown) => *scroll += shown.max(1),
+        Action::Command(Command::PageUp) => *scroll = scroll.saturating_sub(shown.max(1)),
+        Action::Command(Command::Top) => *scroll = 0,
+        Action::Command(Command::Bottom) => *scroll = max,
+        _ => {}
+    }
+    *scroll = (*scroll).min(max);
+}
+
+fn confirm(m: &mut Model, action: Action) {
+    match action {
+        Action::ConfirmYes => m.quit = true,
+        Action::ConfirmNo | Action::Dismiss => {
+            m.mode = Mode::Browse;
+            m.set_notice(Level::Info, "Still here; ratings keep sending.");
+        }
+        _ => {}
+    }
+}
+
+// ---- mouse ----
+
+fn mouse(m: &mut Model, ev: MouseEvent, fx: &mut Vec<Effect>) {
+    if !matches!(m.mode, Mode::Browse) {
+        if matches!(m.mode, Mode::Help { .. }) {
+            let step = match ev.kind {
+                MouseEventKind::ScrollDown => Command::Down,
+                MouseEventKind::ScrollUp => Command::Up,
+                _ => return,
+            };
+            for _ in 0..WHEEL_LINES {
+                help(m, Action::Command(step));
+            }
+        }
+        return;
+    }
+    let Some(a) = m.areas() else { return };
+    let (col, row) = (ev.column, ev.row);
+    let in_sessions = a.sessions.contains((col, row).into());
+    let in_transcript = a.transcript.contains((col, row).into());
+    match ev.kind {
+        MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+            let down = ev.kind == MouseEventKind::ScrollDown;
+            if in_sessions {
+                let cmd = if down { Command::Down } else { Command::Up };
+                move_session(m, cmd, fx);
+            } else if in_transcript {
+                let h = a.transcript_lines();
+                if let Some(t) = m.open_transcript_mut() {
+                    let max = t.layout.total_lines().saturating_sub(h);
+                    t.scroll = if down {
+                        (t.scroll + WHEEL_LINES).min(max)
+                    } else {
+                        t.scroll.saturating_sub(WHEEL_LINES)
+                    };
+                }
+            }
+        }
+        MouseEventKind::Down(MouseButton::Left) => {
+            if let Some(r) = a.session_row_at(col, row) {
+                let pos = m.sessions.offset + r;
+                if let Some(id) = m
+                    .sessions
+                    .visible
+                    .get(pos)
+                    .map(|&i| m.sessions.rows[i].id.clone())
+                {
+                    m.focus = Pane::Sessions;
+                    m.sessions.selected = pos;
+                    m.jump = None;
+                    open_session(m, &id, fx);
+                    maybe_load_more(m, fx);
+                }
+            } else if let Some(line) = a.transcript_line_at(col, row) {
+                m.focus = Pane::Transcript;
+                if let Some(t) = m.open_transcript_mut()
+                    && let Some(i) = t.layout.item_at(t.scroll + line)
+                    && t.selectable(i)
+                {
+                    t.cursor = Some(i);
+                    t.cursor_auto = false;
+                    m.jump = None;
+                }
+            } else if in_sessions {
+                m.focus = Pane::Sessions;
+            }
+        }
+        _ => {}
+    }
+}

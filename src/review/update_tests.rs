@@ -1,0 +1,675 @@
+//! update() flows: rating, rating with text, re-rating, next unrated, search, filter,
+//! quitting with sends pending, stale results.
+
+use super::action::{Action, Command};
+use super::effect::Effect;
+use super::fixtures::*;
+use super::model::*;
+use super::update::update;
+use crate::api::ApiError;
+use crate::api::model::{Rating, SessionStatus};
+use crate::journal::outbox::OutboxEvent;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use std::time::Duration;
+
+fn cmd(c: Command) -> Action {
+    Action::Command(c)
+}
+
+fn key(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+}
+
+fn cursor_id(m: &Model) -> Option<String> {
+    let t = m.open_transcript()?;
+    t.cursor.map(|c| t.messages[c].message_id.clone())
+}
+
+fn receipt<'a>(m: &'a Model, session: &str, message: &str) -> Option<&'a Receipt> {
+    m.transcripts.get(session)?.receipts.get(message)
+}
+
+#[test]
+fn opening_loads_the_first_session_and_lands_on_its_first_unrated_message() {
+    let m = loaded(120, 40);
+    assert_eq!(m.open.as_deref(), Some("ses_a"));
+    assert_eq!(cursor_id(&m).as_deref(), Some("a4"));
+    let t = m.open_transcript().unwrap();
+    assert!(t.complete && t.known_loaded);
+    assert_eq!((t.rated, t.assistants), (0, 2));
+    assert_eq!(m.sessions.visible.len(), 3);
+}
+
+#[test]
+fn rate_positive_journals_first_then_shows_the_server_receipt() {
+    let mut m = loaded(120, 40);
+    let fx = update(&mut m, cmd(Command::RatePositive));
+    assert_eq!(
+        fx,
+        vec![Effect::Rate {
+            session_id: "ses_a".into(),
+            message_id: "a4".into(),
+            rating: Rating::Positive,
+            text: None
+        }]
+    );
+    assert!(matches!(
+        receipt(&m, "ses_a", "a4"),
+        Some(Receipt::Saving {
+            rating: Rating::Positive,
+            after: None
+        })
+    ));
+    // The selection moved on to the next unrated assistant message.
+    assert_eq!(cursor_id(&m).as_deref(), Some("a6"));
+    assert_eq!(m.sends_pending(), 1);
+
+    let e = entry(1, "ses_a", "a4", Rating::Positive);
+    apply(
+        &mut m,
+        [Action::RateRecorded {
+            session_id: "ses_a".into(),
+            message_id: "a4".into(),
+            rating: Rating::Positive,
+            result: Ok(e.clone()),
+        }],
+    );
+    assert_eq!(
+        receipt(&m, "ses_a", "a4"),
+        Some(&Receipt::Queued {
+            rating: Rating::Positive,
+            entry: 1
+        })
+    );
+    assert_eq!(m.run_counts(), (1, 0));
+
+    apply(
+        &mut m,
+        [Action::Outbox(OutboxEvent::Sent {
+            entry: e,
+            receipt: super::fixtures::receipt("ses_a", "a4", Rating::Positive, true),
+        })],
+    );
+    assert_eq!(
+        receipt(&m, "ses_a", "a4"),
+        Some(&Receipt::Sent {
+            rating: Rating::Positive,
+            stored: true,
+            entry: Some(1)
+        })
+    );
+    assert_eq!(m.sends_pending(), 0);
+    assert!(m.notice.as_ref().unwrap().text.contains("stored to memory"));
+    assert_eq!(m.open_transcript().unwrap().rated, 1);
+}
+
+#[test]
+fn rating_needs_an_assistant_message() {
+    let mut m = loaded(120, 40);
+    m.open_transcript_mut().unwrap().cursor = Some(1);
+    let fx = update(&mut m, cmd(Command::RateNegative));
+    assert!(fx.is_empty());
+    assert_eq!(m.notice.as_ref().unwrap().level, Level::Warning);
+}
+
+#[test]
+fn rate_with_text_sends_the_text_and_the_rating_chosen_in_the_editor() {
+    let mut m = loaded(120, 40);
+    update(&mut m, cmd(Command::RateWithText));
+    assert!(matches!(m.mode, Mode::Compose(_)));
+    for c in "too vague".chars() {
+        update(&mut m, Action::EditorKey(key(c)));
+    }
+    update(&mut m, cmd(Command::ToggleRating));
+    let fx = update(&mut m, cmd(Command::Send));
+    assert_eq!(
+        fx,
+        vec![Effect::Rate {
+            session_id: "ses_a".into(),
+            message_id: "a4".into(),
+            rating: Rating::Negative,
+            text: Some("too vague".into())
+        }]
+    );
+    assert!(matches!(m.mode, Mode::Browse));
+}
+
+#[test]
+fn cancelled_editor_sends_nothing_and_overlong_text_is_refused() {
+    let mut m = loaded(120, 40);
+    update(&mut m, cmd(Command::RateWithText));
+    update(&mut m, Action::EditorKey(key('x')));
+    assert!(update(&mut m, cmd(Command::Cancel)).is_empty());
+    assert!(matches!(m.mode, Mode::Browse));
+    assert_eq!(receipt(&m, "ses_a", "a4"), None);
+
+    update(&mut m, cmd(Command::RateWithText));
+    update(&mut m, Action::Paste("y".repeat(10_001)));
+    let Mode::Compose(c) = &m.mode else {
+        panic!("editor closed")
+    };
+    assert!(c.error.as_ref().unwrap().contains("10001"));
+    assert!(update(&mut m, cmd(Command::Send)).is_empty());
+    assert!(matches!(m.mode, Mode::Compose(_)));
+    update(
+        &mut m,
+        Action::EditorKey(KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE)),
+    );
+    let fx = update(&mut m, cmd(Command::Send));
+    assert!(matches!(&fx[..], [Effect::Rate { text: Some(t), .. }] if t.chars().count() == 10_000));
+}
+
+#[test]
+fn re_rating_follows_the_latest_and_drops_late_reports_of_the_older() {
+    let mut m = loaded(120, 40);
+    m.advance_after_rating = false;
+    let first = entry(1, "ses_a", "a4", Rating::Positive);
+    update(&mut m, cmd(Command::RatePositive));
+    apply(
+        &mut m,
+        [Action::RateRecorded {
+            session_id: "ses_a".into(),
+            message_id: "a4".into(),
+            rating: Rating::Positive,
+            result: Ok(first.clone()),
+        }],
+    );
+    // Changed mind before the first was sent.
+    update(&mut m, cmd(Command::RateNegative));
+    assert_eq!(
+        receipt(&m, "ses_a", "a4"),
+        Some(&Receipt::Saving {
+            rating: Rating::Negative,
+            after: Some(1)
+        })
+    );
+    // The older rating's answer arrives late: it must not show.
+    apply(
+        &mut m,
+        [Action::Outbox(OutboxEvent::Sent {
+            entry: first,
+            receipt: super::fixtures::receipt("ses_a", "a4", Rating::Positive, true),
+        })],
+    );
+    assert!(matches!(
+        receipt(&m, "ses_a", "a4"),
+        Some(Receipt::Saving {
+            rating: Rating::Negative,
+            ..
+        })
+    ));
+
+    let second = entry(2, "ses_a", "a4", Rating::Negative);
+    apply(
+        &mut m,
+        [
+            Action::Outbox(OutboxEvent::Sent {
+                entry: second.clone(),
+                receipt: super::fixtures::receipt("ses_a", "a4", Rating::Negative, false),
+            }),
+            // The journal's answer can come after the send's: the receipt stays.
+            Action::RateRecorded {
+                session_id: "ses_a".into(),
+                message_id: "a4".into(),
+                rating: Rating::Negative,
+                result: Ok(second),
+            },
+        ],
+    );
+    assert_eq!(
+        receipt(&m, "ses_a", "a4"),
+        Some(&Receipt::Sent {
+            rating: Rating::Negative,
+            stored: false,
+            entry: Some(2)
+        })
+    );
+    assert_eq!(m.run_counts(), (0, 1));
+}
+
+#[test]
+fn retry_and_failure_reports_show_on_the_message() {
+    let mut m = loaded(120, 40);
+    update(&mut m, cmd(Command::RatePositive));
+    let e = entry(3, "ses_a", "a4", Rating::Positive);
+    apply(
+        &mut m,
+        [Action::Outbox(OutboxEvent::Retrying {
+            entry: e.clone(),
+            error: ApiError::Network("connection refused".into()),
+            next_attempt_in: Duration::from_secs(8),
+        })],
+    );
+    assert!(matches!(
+        receipt(&m, "ses_a", "a4"),
+        Some(Receipt::Retrying { error, retry_at, .. }) if error == "offline" && (*retry_at - m.now).num_seconds() == 8
+    ));
+    assert!(m.animating());
+    apply(
+        &mut m,
+        [Action::Outbox(OutboxEvent::Failed {
+            entry: e,
+            error: ApiError::BadRequest(crate::api::ErrorInfo {
+                status: 400,
+                kind: "BadRequestError".into(),
+                message: "Only assistant messages can be rated".into(),
+                retry_after: None,
+            }),
+        })],
+    );
+    assert!(matches!(
+        receipt(&m, "ses_a", "a4"),
+        Some(Receipt::Failed { .. })
+    ));
+    assert_eq!(m.notice.as_ref().unwrap().level, Level::Error);
+    // A refused rating leaves the message unrated for the next-unrated walk.
+    assert!(m.open_transcript().unwrap().is_unrated(3));
+}
+
+#[test]
+fn next_unrated_walks_the_session_then_crosses_into_the_next_loading_it() {
+    let mut m = loaded(120, 40);
+    let fx = update(&mut m, cmd(Command::NextUnrated));
+    assert!(fx.is_empty());
+    assert_eq!(cursor_id(&m).as_deref(), Some("a6"));
+    assert_eq!(m.focus, Pane::Transcript);
+
+    // Nothing unrated left below in ses_a: ses_b is opened and loaded.
+    let fx = update(&mut m, cmd(Command::NextUnrated));
+    assert_eq!(m.open.as_deref(), Some("ses_b"));
+    assert!(fx.iter().any(
+        |e| matches!(e, Effect::LoadHistory { session_id, offset: 0, .. } if session_id == "ses_b")
+    ));
+    assert!(m.jump.is_some());
+    serve(
+        &mut m,
+        fx,
+        &demo_sessions(),
+        &demo_histories(),
+        &demo_known(),
+    );
+    assert_eq!(m.jump, None);
+    assert_eq!(cursor_id(&m).as_deref(), Some("b2"));
+    assert_eq!(m.sessions.selected_row().unwrap().id, "ses_b");
+
+    // ses_c is fully rated (the server says so): nothing more below.
+    let fx = update(&mut m, cmd(Command::NextUnrated));
+    assert!(fx.is_empty());
+    assert_eq!(m.open.as_deref(), Some("ses_b"));
+    assert!(m.notice.as_ref().unwrap().text.contains("No unrated"));
+
+    // And back up: the last unrated of ses_a.
+    update(&mut m, cmd(Command::PrevUnrated));
+    assert_eq!(m.open.as_deref(), Some("ses_a"));
+    assert_eq!(cursor_id(&m).as_deref(), Some("a6"));
+}
+
+#[test]
+fn next_unrated_skips_a_session_that_turns_out_fully_rated() {
+    let mut m = model(120, 40);
+    // The hosted API gives no review stats: ses_y must be loaded to know.
+    let mut sessions = demo_sessions();
+    sessions.truncate(1);
+    let mut y = session("ses_y", "Already done", SessionStatus::Active, None);
+    y.review = None;
+    let z = session("ses_z", "Still to do", SessionStatus::Active, None);
+    sessions.push(y);
+    sessions.push(z);
+    let mut histories = demo_histories();
+    histories.push((
+        "ses_y",
+        vec![msg("y1", "user", "hi"), msg("y2", "assistant", "hello")],
+    ));
+    histories.push((
+        "ses_z",
+        vec![msg("z1", "user", "hi"), msg("z2", "assistant", "hey")],
+    ));
+    let known = vec![(
+        "ses_y",
+        vec![super::action::KnownRating {
+            message_id: "y2".into(),
+            receipt: Receipt::Sent {
+                rating: Rating::Positive,
+                stored: true,
+                entry: None,
+            },
+        }],
+    )];
+    let fx = super::update::start(&mut m);
+    serve(&mut m, fx, &sessions, &histories, &known);
+    update(&mut m, cmd(Command::NextUnrated));
+    assert_eq!(cursor_id(&m).as_deref(), Some("a6"));
+    // ses_y loads, turns out fully rated, and the walk goes on to ses_z.
+    let fx = update(&mut m, cmd(Command::NextUnrated));
+    assert_eq!(m.open.as_deref(), Some("ses_y"));
+    serve(&mut m, fx, &sessions, &histories, &known);
+    assert_eq!(m.open.as_deref(), Some("ses_z"));
+    assert_eq!(cursor_id(&m).as_deref(), Some("z2"));
+}
+
+#[test]
+fn long_histories_load_page_after_page_in_the_background() {
+    let mut m = model(120, 40);
+    let many: Vec<_> = (0..450)
+        .map(|i| {
+            msg(
+                &format!("m{i}"),
+                if i % 2 == 0 { "user" } else { "assistant" },
+                "text",
+            )
+        })
+        .collect();
+    let sessions = vec![session("ses_l", "Long", SessionStatus::Active, None)];
+    let fx = super::update::start(&mut m);
+    let fx = serve(&mut m, fx, &sessions, &[], &[]);
+    assert!(fx.iter().all(|e| matches!(e, Effect::LoadCounts)));
+    // The first page arrives alone: it is shown and the next one is asked for.
+    let t = m.transcripts.get("ses_l").unwrap();
+    let generation = t.generation;
+    let fx = update(
+        &mut m,
+        Action::HistoryLoaded {
+            session_id: "ses_l".into(),
+            generation,
+            offset: 0,
+            result: Ok(history("ses_l", many[..200].to_vec(), 450)),
+        },
+    );
+    assert!(fx.contains(&Effect::LoadHistory {
+        session_id: "ses_l".into(),
+        generation,
+        offset: 200
+    }));
+    let t = m.open_transcript().unwrap();
+    assert_eq!(t.messages.len(), 200);
+    assert!(!t.complete);
+    assert_eq!(t.layout.bodies.len(), 200);
+    // A page answering an offset that is not next is dropped.
+    update(
+        &mut m,
+        Action::HistoryLoaded {
+            session_id: "ses_l".into(),
+            generation,
+            offset: 400,
+            result: Ok(history("ses_l", many[400..].to_vec(), 450)),
+        },
+    );
+    assert_eq!(m.open_transcript().unwrap().messages.len(), 200);
+}
+
+#[test]
+fn stale_results_are_dropped() {
+    let mut m = loaded(120, 40);
+    let old_sessions = m.sessions.generation;
+    let old_history = m.open_transcript().unwrap().generation;
+    let fx = update(&mut m, cmd(Command::Refresh));
+    assert!(fx.contains(&Effect::WakeOutbox));
+    assert!(m.sessions.generation > old_sessions);
+    // An answer to the request before the refresh: ignored.
+    update(
+        &mut m,
+        Action::SessionsLoaded {
+            generation: old_sessions,
+            offset: 0,
+            result: Ok(page(vec![session(
+                "ses_x",
+                "Stale",
+                SessionStatus::Active,
+                None,
+            )])),
+        },
+    );
+    assert!(m.sessions.row("ses_x").is_none());
+    update(
+        &mut m,
+        Action::HistoryLoaded {
+            session_id: "ses_a".into(),
+            generation: old_history,
+            offset: 0,
+            result: Ok(history("ses_a", vec![msg("zz", "user", "stale")], 1)),
+        },
+    );
+    assert_eq!(m.open_transcript().unwrap().messages.len(), 6);
+    // The fresh answers apply, and the reviewer's place is kept.
+    serve(
+        &mut m,
+        fx,
+        &demo_sessions(),
+        &demo_histories(),
+        &demo_known(),
+    );
+    assert_eq!(cursor_id(&m).as_deref(), Some("a4"));
+}
+
+#[test]
+fn search_finds_messages_and_session_names_and_steps_through_them() {
+    let mut m = loaded(120, 40);
+    update(&mut m, cmd(Command::Search));
+    assert!(matches!(m.mode, Mode::Search(_)));
+    for c in "LONGEST".chars() {
+        update(&mut m, Action::PromptKey(key(c)));
+    }
+    update(&mut m, Action::PromptSubmit);
+    let s = m.search.clone().unwrap();
+    assert_eq!(s.matches.len(), 2);
+    assert_eq!(cursor_id(&m).as_deref(), Some("a5"));
+    update(&mut m, cmd(Command::NextMatch));
+    assert_eq!(cursor_id(&m).as_deref(), Some("a6"));
+    update(&mut m, cmd(Command::NextMatch));
+    assert!(m.notice.as_ref().unwrap().text.contains("wrapped"));
+
+    // Session names match too.
+    update(&mut m, cmd(Command::Search));
+    for c in "q3".chars() {
+        update(&mut m, Action::PromptKey(key(c)));
+    }
+    update(&mut m, Action::PromptSubmit);
+    assert_eq!(m.focus, Pane::Sessions);
+    assert_eq!(m.sessions.selected_row().unwrap().id, "ses_b");
+    update(&mut m, Action::Dismiss);
+    assert!(m.search.is_none());
+}
+
+#[test]
+fn filter_cycles_through_unrated_and_statuses() {
+    let mut m = loaded(120, 40);
+    update(&mut m, cmd(Command::Filter));
+    assert_eq!(m.filter, Filter::Unrated);
+    let ids = |m: &Model| -> Vec<String> {
+        m.sessions
+            .visible
+            .iter()
+            .map(|&i| m.sessions.rows[i].id.clone())
+            .collect()
+    };
+    assert_eq!(ids(&m), vec!["ses_a", "ses_b"]);
+    update(&mut m, cmd(Command::Filter));
+    assert_eq!(m.filter, Filter::Status(SessionStatus::Active));
+    assert_eq!(ids(&m), vec!["ses_a"]);
+    update(&mut m, cmd(Command::Filter));
+    assert_eq!(ids(&m), vec!["ses_b"]);
+    update(&mut m, cmd(Command::Filter));
+    assert_eq!(ids(&m), vec!["ses_c"]);
+    update(&mut m, cmd(Command::Filter));
+    assert!(ids(&m).is_empty());
+    update(&mut m, cmd(Command::Filter));
+    assert_eq!(m.filter, Filter::All);
+    assert_eq!(ids(&m).len(), 3);
+}
+
+#[test]
+fn quitting_with_sends_pending_asks_first() {
+    let mut m = loaded(120, 40);
+    update(&mut m, cmd(Command::Quit));
+    assert!(m.quit, "nothing pending: quits at once");
+
+    let mut m = loaded(120, 40);
+    update(&mut m, cmd(Command::RatePositive));
+    update(&mut m, cmd(Command::Quit));
+    assert!(!m.quit);
+    assert!(matches!(m.mode, Mode::ConfirmQuit));
+    update(&mut m, Action::ConfirmNo);
+    assert!(matches!(m.mode, Mode::Browse));
+    update(&mut m, cmd(Command::Quit));
+    update(&mut m, Action::ConfirmYes);
+    assert!(m.quit);
+
+    let mut m = loaded(120, 40);
+    update(&mut m, cmd(Command::RatePositive));
+    update(&mut m, Action::ForceQuit);
+    assert!(m.quit, "Ctrl-C never asks");
+}
+
+#[test]
+fn enter_unfolds_a_tool_call_and_the_layout_follows() {
+    let mut m = loaded(120, 40);
+    update(&mut m, cmd(Command::FocusTranscript));
+    update(&mut m, cmd(Command::Top));
+    assert_eq!(cursor_id(&m).as_deref(), Some("a2"));
+    let before = m.open_transcript().unwrap().layout.total_lines();
+    update(&mut m, cmd(Command::Open));
+    let t = m.open_transcript().unwrap();
+    assert!(t.unfolded[1]);
+    assert!(t.layout.total_lines() > before);
+    assert_eq!(t.layout.starts.last(), Some(&t.layout.total_lines()));
+    update(&mut m, cmd(Command::Open));
+    assert_eq!(m.open_transcript().unwrap().layout.total_lines(), before);
+}
+
+#[test]
+fn load_errors_are_shown_and_r_retries() {
+    let mut m = model(120, 40);
+    let fx = super::update::start(&mut m);
+    let Effect::LoadSessions { generation, .. } = fx[0] else {
+        panic!("{fx:?}")
+    };
+    update(
+        &mut m,
+        Action::SessionsLoaded {
+            generation,
+            offset: 0,
+            result: Err(ApiError::Network("connection refused".into())),
+        },
+    );
+    assert!(m.sessions.error.as_ref().unwrap().contains("press r"));
+    let fx = update(&mut m, cmd(Command::Refresh));
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::LoadSessions { offset: 0, .. }))
+    );
+}
+
+#[test]
+fn a_click_opens_a_session_and_the_wheel_scrolls() {
+    let mut m = loaded(120, 40);
+    let a = m.areas().unwrap();
+    let list = a.session_list();
+    let fx = update(
+        &mut m,
+        Action::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: list.x + 2,
+            row: list.y + 2,
+            modifiers: KeyModifiers::NONE,
+        }),
+    );
+    assert_eq!(m.open.as_deref(), Some("ses_b"));
+    serve(
+        &mut m,
+        fx,
+        &demo_sessions(),
+        &demo_histories(),
+        &demo_known(),
+    );
+    assert_eq!(cursor_id(&m).as_deref(), Some("b2"));
+}
+
+#[test]
+fn sessions_page_in_as_the_selection_nears_the_end() {
+    let mut m = model(120, 40);
+    let many: Vec<_> = (0..250)
+        .map(|i| {
+            session(
+                &format!("ses_{i:03}"),
+                &format!("Session {i}"),
+                SessionStatus::Active,
+                Some((0, 1)),
+            )
+        })
+        .collect();
+    let fx = super::update::start(&mut m);
+    let Effect::LoadSessions { generation, .. } = fx[0] else {
+        panic!()
+    };
+    let mut first = page(many[..100].to_vec());
+    first.total = 250;
+    let fx = update(
+        &mut m,
+        Action::SessionsLoaded {
+            generation,
+            offset: 0,
+            result: Ok(first),
+        },
+    );
+    assert!(!fx.iter().any(|e| matches!(e, Effect::LoadSessions { .. })));
+    let rows = m.areas().unwrap().session_rows();
+    let early: Vec<_> = (0..40)
+        .flat_map(|_| update(&mut m, cmd(Command::Down)))
+        .collect();
+    assert!(early.is_empty(), "{early:?}");
+    let fx: Vec<_> = (0..rows * 2)
+        .flat_map(|_| update(&mut m, cmd(Command::Down)))
+        .collect();
+    let loads: Vec<_> = fx
+        .iter()
+        .filter(|e| matches!(e, Effect::LoadSessions { .. }))
+        .collect();
+    // Asked for once, however many keys follow while it loads.
+    assert_eq!(
+        loads,
+        vec![&Effect::LoadSessions {
+            generation,
+            offset: 100
+        }]
+    );
+}
+
+#[test]
+fn a_resize_rewraps_once_before_the_next_frame_and_keeps_the_cursor_in_view() {
+    let mut m = loaded(120, 40);
+    update(&mut m, cmd(Command::NextUnrated));
+    let before = m.open_transcript().unwrap().layout.width;
+    for w in [100, 90, 80] {
+        update(&mut m, Action::Resize(w, 24));
+    }
+    // Nothing re-wrapped yet: a burst of resizes costs one wrap.
+    assert_eq!(m.open_transcript().unwrap().layout.width, before);
+    super::update::prepare(&mut m);
+    let a = m.areas().unwrap();
+    let t = m.open_transcript().unwrap();
+    assert_eq!(t.layout.width, a.wrap_width());
+    let c = t.cursor.unwrap();
+    let (start, end) = (t.layout.starts[c], t.layout.starts[c + 1] - 1);
+    assert!(
+        start >= t.scroll && end <= t.scroll + a.transcript_lines(),
+        "{start}..{end} vs {}",
+        t.scroll
+    );
+}
+
+#[test]
+fn help_scrolls_within_its_length() {
+    let mut m = loaded(80, 24);
+    update(&mut m, cmd(Command::Help));
+    update(&mut m, cmd(Command::Bottom));
+    let Mode::Help { scroll: bottom } = m.mode else {
+        panic!()
+    };
+    assert!(bottom > 0);
+    update(&mut m, cmd(Command::Down));
+    assert!(matches!(m.mode, Mode::Help { scroll } if scroll == bottom));
+    update(&mut m, cmd(Command::Up));
+    assert!(matches!(m.mode, Mode::Help { scroll } if scroll == bottom - 1));
+    update(&mut m, Action::Dismiss);
+    assert!(matches!(m.mode, Mode::Browse));
+}

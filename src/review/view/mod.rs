@@ -1,0 +1,123 @@
+//! Drawing: pure functions of the model, one per region; nothing here changes state.
+
+pub mod compose;
+pub mod help;
+pub mod sessions;
+pub mod status;
+pub mod theme;
+pub mod transcript;
+
+use super::layout::{self, MIN_HEIGHT, MIN_WIDTH};
+use super::model::{Mode, Model};
+use ratatui::Frame;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+
+/// Draws the whole screen.
+pub fn draw(f: &mut Frame, m: &Model) {
+    let screen = f.area();
+    let Some(a) = layout::areas(screen.width, screen.height, m.conn.demo) else {
+        too_small(f, m, screen);
+        return;
+    };
+    status::draw_banner(f, m, &a);
+    sessions::draw(f, m, &a);
+    transcript::draw(f, m, &a);
+    status::draw_notice(f, m, &a);
+    status::draw_status(f, m, &a);
+    match &m.mode {
+        Mode::Compose(c) => compose::draw(f, m, c),
+        Mode::Help { scroll } => help::draw(f, m, *scroll),
+        Mode::ConfirmQuit => confirm_quit(f, m),
+        Mode::Browse | Mode::Search(_) => {}
+    }
+}
+
+fn too_small(f: &mut Frame, m: &Model, screen: Rect) {
+    let t = &m.look.theme;
+    let long = format!(
+        "verdict needs a terminal of at least {MIN_WIDTH}x{MIN_HEIGHT}; this one is {}x{}. Enlarge it, or press q to quit.",
+        screen.width, screen.height
+    );
+    let short = format!("Too small: need {MIN_WIDTH}x{MIN_HEIGHT}");
+    let msg = if screen.width >= 40 && screen.height >= 4 {
+        long
+    } else {
+        short
+    };
+    let lines = super::text::wrap(
+        &[super::text::Piece::new(msg, t.warning)],
+        &[],
+        &[],
+        screen.width as usize,
+    );
+    let n = (lines.len() as u16).min(screen.height);
+    let y = screen.y + (screen.height - n) / 2;
+    f.render_widget(
+        Paragraph::new(lines),
+        Rect::new(screen.x, y, screen.width, n),
+    );
+}
+
+fn confirm_quit(f: &mut Frame, m: &Model) {
+    let t = &m.look.theme;
+    let g = m.look.glyphs;
+    let n = m.sends_pending();
+    let (what, it) = if n == 1 {
+        ("1 rating is".to_string(), "It stays")
+    } else {
+        (format!("{n} ratings are"), "They stay")
+    };
+    let fate = if m.conn.demo {
+        "The demo server stops with verdict, so it will not receive them.".to_string()
+    } else {
+        format!("{it} in the journal and will be sent the next time verdict starts.")
+    };
+    let text = vec![
+        Line::from(Span::styled(format!("{what} not sent yet."), t.warning)),
+        Line::from(fate),
+        Line::default(),
+        Line::from(vec![
+            Span::raw("Quit now? "),
+            Span::styled("y", t.key),
+            Span::raw(" quit  "),
+            Span::styled("n", t.key),
+            Span::raw(" stay"),
+        ]),
+    ];
+    let area = compose::centered(f.area(), 62, 7);
+    f.render_widget(Clear, area);
+    let block = Block::bordered()
+        .border_set(g.border)
+        .border_style(t.border_focus)
+        .title(Span::styled(" Quit? ", t.title_focus));
+    f.render_widget(
+        Paragraph::new(text).wrap(Wrap { trim: true }).block(block),
+        area,
+    );
+}
+
+/// The screen as text, one line per row, trailing spaces removed (wide characters once).
+pub fn buffer_text(buf: &Buffer) -> String {
+    use unicode_width::UnicodeWidthStr;
+    let mut out = String::new();
+    let area = buf.area;
+    for y in area.top()..area.bottom() {
+        let mut line = String::new();
+        let mut skip = 0;
+        for x in area.left()..area.right() {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            let sym = buf[(x, y)].symbol();
+            skip = sym.width().saturating_sub(1);
+            line.push_str(sym);
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,164 @@
+//! The sessions pane: name, status, messages, rated/total and last activity per session.
+
+use crate::review::layout::{Areas, ROW_HEIGHT};
+use crate::review::model::{Filter, Model, Pane};
+use crate::review::text;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Wrap};
+
+pub fn draw(f: &mut Frame, m: &Model, a: &Areas) {
+    let theme = &m.look.theme;
+    let g = m.look.glyphs;
+    let focused = m.focus == Pane::Sessions;
+    let s = &m.sessions;
+    let count = if s.exhausted || s.total.is_none() {
+        format!("{}", s.visible.len())
+    } else if m.filter == Filter::All {
+        format!("{}/{}", s.visible.len(), s.total.unwrap_or(0))
+    } else {
+        format!("{}+", s.visible.len())
+    };
+    let title = if m.filter == Filter::All {
+        format!(" Sessions ({count}) ")
+    } else {
+        format!(" Sessions: {} ({count}) ", m.filter.label())
+    };
+    let mut block = Block::bordered()
+        .border_set(g.border)
+        .border_style(if focused {
+            theme.border_focus
+        } else {
+            theme.border
+        })
+        .title(Span::styled(
+            title,
+            if focused {
+                theme.title_focus
+            } else {
+                theme.title
+            },
+        ));
+    if s.loading && s.loaded_once {
+        block = block.title_bottom(
+            Line::from(Span::styled(format!(" loading{} ", g.ellipsis), theme.dim)).right_aligned(),
+        );
+    }
+    f.render_widget(block, a.sessions);
+    let list = a.session_list();
+    let inner = Rect {
+        x: list.x + 1,
+        width: list.width.saturating_sub(2),
+        ..list
+    };
+
+    if s.visible.is_empty() {
+        let (msg, style) = if let Some(e) = &s.error {
+            (
+                format!(
+                    "{e}\n\nPress {} to retry.",
+                    m.key(crate::review::action::Command::Refresh)
+                ),
+                theme.error,
+            )
+        } else if !s.loaded_once {
+            ("Loading sessions…".to_string(), theme.dim)
+        } else if s.rows.is_empty() {
+            (
+                format!("No sessions in namespace {} yet.", m.conn.namespace),
+                theme.dim,
+            )
+        } else {
+            (
+                format!(
+                    "No {} sessions loaded. Press {} to change the filter.",
+                    m.filter.label(),
+                    m.key(crate::review::action::Command::Filter)
+                ),
+                theme.dim,
+            )
+        };
+        let lines: Vec<Line> = msg
+            .lines()
+            .map(|l| Line::from(Span::styled(l.to_string(), style)))
+            .collect();
+        f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
+        return;
+    }
+
+    let width = list.width as usize;
+    let query = m
+        .search
+        .as_ref()
+        .map(|s| s.query.as_str())
+        .filter(|q| !q.is_empty());
+    let buf = f.buffer_mut();
+    for (slot, pos) in (s.offset..s.visible.len())
+        .take(a.session_rows())
+        .enumerate()
+    {
+        let row = &s.rows[s.visible[pos]];
+        let y = list.y + (slot * ROW_HEIGHT) as u16;
+        let selected = pos == s.selected;
+        let base = if !selected {
+            theme.text
+        } else if focused {
+            theme.row_selected
+        } else {
+            theme.row_selected_unfocused
+        };
+        let counts = match m.review_counts(row) {
+            Some((rated, total)) => {
+                let style = if total > 0 && rated >= total {
+                    theme.positive
+                } else {
+                    theme.text
+                };
+                Span::styled(format!("{rated}/{total}"), style)
+            }
+            None => Span::styled("?".to_string(), theme.dim),
+        };
+        let cw = text::width(&counts.content);
+        let name_room = width.saturating_sub(cw + 3);
+        let name = text::truncate(row.title(), name_room).into_owned();
+        let pad = width.saturating_sub(1 + text::width(&name) + cw + 1);
+        let mut first = Line::from(vec![
+            Span::raw(" "),
+            Span::raw(name),
+            Span::raw(" ".repeat(pad)),
+            counts,
+            Span::raw(" "),
+        ]);
+        if let Some(q) = query {
+            first = text::highlight(&first, q, theme.search_match);
+        }
+        let age = text::relative_time(row.last_activity, m.now);
+        let msgs = format!(
+            "{} msg{}",
+            row.message_count,
+            if row.message_count == 1 { "" } else { "s" }
+        );
+        let mut detail = format!(" {} {} {msgs}", row.status, g.dot);
+        if text::width(&detail) + 1 + text::width(&age) + 1 > width {
+            detail = format!(" {}", row.status);
+        }
+        let pad = width.saturating_sub(text::width(&detail) + text::width(&age) + 1);
+        let detail_style = if selected { base } else { theme.dim };
+        let second = Line::from(vec![
+            Span::styled(detail, detail_style),
+            Span::styled(" ".repeat(pad), detail_style),
+            Span::styled(age, detail_style),
+            Span::styled(" ", detail_style),
+        ]);
+        let second = Line::from(text::truncate_spans(second.spans, width));
+        let row_area = Rect::new(list.x, y, list.width, 1);
+        buf.set_style(row_area, base);
+        buf.set_line(list.x, y, &first.patch_style(base), list.width);
+        if ROW_HEIGHT > 1 && y + 1 < list.y + list.height {
+            let row2 = Rect::new(list.x, y + 1, list.width, 1);
+            buf.set_style(row2, base);
+            buf.set_line(list.x, y + 1, &second, list.width);
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! The demo banner, the notice line (last result, or the search prompt) and the status bar.
+
+use crate::review::action::Command;
+use crate::review::layout::Areas;
+use crate::review::model::{Level, Mode, Model};
+use crate::review::text;
+use ratatui::Frame;
+use ratatui::layout::Position;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+pub const DEMO_HINT: &str =
+    "Demo data on a local server — set MIXPEEK_API_KEY and MIXPEEK_NAMESPACE to review your own";
+const DEMO_HINT_SHORT: &str = "Demo data · set MIXPEEK_API_KEY and MIXPEEK_NAMESPACE for your own";
+
+pub fn draw_banner(f: &mut Frame, m: &Model, a: &Areas) {
+    let Some(area) = a.banner else { return };
+    let t = &m.look.theme;
+    let badge = " DEMO ";
+    let room = (area.width as usize).saturating_sub(badge.len() + 1);
+    let hint = if text::width(DEMO_HINT) <= room {
+        DEMO_HINT
+    } else {
+        DEMO_HINT_SHORT
+    };
+    let line = Line::from(vec![
+        Span::styled(badge, t.demo_badge),
+        Span::raw(" "),
+        Span::styled(text::truncate(hint, room).into_owned(), t.demo_hint),
+    ]);
+    f.render_widget(Paragraph::new(line), area);
+}
+
+pub fn draw_notice(f: &mut Frame, m: &Model, a: &Areas) {
+    let t = &m.look.theme;
+    let width = a.notice.width as usize;
+    if let Mode::Search(p) = &m.mode {
+        let hint = "  Enter search · Esc cancel";
+        let room = width.saturating_sub(1 + hint.len() + 1);
+        // Show the end of a long query: that is where the typing happens.
+        let mut shown = p.input.as_str();
+        while text::width(shown) > room {
+            let mut chars = shown.chars();
+            chars.next();
+            shown = chars.as_str();
+        }
+        let line = Line::from(vec![
+            Span::styled("/", t.key),
+            Span::raw(shown.to_string()),
+            Span::raw(" "),
+            Span::styled(hint, t.dim),
+        ]);
+        f.render_widget(Paragraph::new(line), a.notice);
+        let x = a.notice.x + 1 + text::width(shown) as u16;
+        f.set_cursor_position(Position::new(
+            x.min(a.notice.right().saturating_sub(1)),
+            a.notice.y,
+        ));
+        return;
+    }
+    let line = match &m.notice {
+        Some(n) => {
+            let style = match n.level {
+                Level::Info => t.info,
+                Level::Success => t.success,
+                Level::Warning => t.warning,
+                Level::Error => t.error,
+            };
+            Line::from(Span::styled(
+                text::truncate(&n.text, width).into_owned(),
+                style,
+            ))
+        }
+        None => hints(m, width),
+    };
+    f.render_widget(Paragraph::new(line), a.notice);
+}
+
+/// The most useful keys, as many as fit.
+fn hints(m: &Model, width: usize) -> Line<'static> {
+    let t = &m.look.theme;
+    let items = [
+        (Command::RatePositive, "positive"),
+        (Command::RateNegative, "negative"),
+        (Command::RateWithText, "with text"),
+        (Command::NextUnrated, "next unrated"),
+        (Command::Help, "help"),
+        (Command::Quit, "quit"),
+        (Command::Search, "search"),
+        (Command::Filter, "filter"),
+    ];
+    let mut spans = Vec::new();
+    let mut used = 0;
+    for (cmd, what) in items {
+        let key = m.key(cmd).to_string();
+        let w = text::width(&key) + 1 + what.len() + 2;
+        if used + w > width {
+            break;
+        }
+        spans.push(Span::styled(key, t.key));
+        spans.push(Span::styled(format!(" {what}  "), t.dim));
+        used += w;
+    }
+    Line::from(spans)
+}
+
+pub fn draw_status(f: &mut Frame, m: &Model, a: &Areas) {
+    let t = &m.look.theme;
+    let g = m.look.glyphs;
+    let width = a.status.width as usize;
+    let (pos, neg) = m.run_counts();
+    let mut right: Vec<Span> = Vec::new();
+    right.push(Span::styled(
+        format!("this run {}{pos} ", g.positive),
+        t.positive,
+    ));
+    right.push(Span::styled(format!("{}{neg}", g.negative), t.negative));
+    let pending = m.sends_pending();
+    if m.outbox.offline {
+        right.push(Span::styled(
+            format!(" {} offline, {pending} pending", g.dot),
+            t.warning,
+        ));
+    } else if pending > 0 {
+        right.push(Span::styled(
+            format!(" {} {pending} sending", g.dot),
+            t.pending,
+        ));
+    }
+    if m.outbox.failed > 0 {
+        right.push(Span::styled(
+            format!(" {} {} failed", g.dot, m.outbox.failed),
+            t.failed,
+        ));
+    }
+    right.push(Span::styled(" ".to_string(), t.status_bar));
+    let rw: usize = right.iter().map(|s| text::width(&s.content)).sum();
+    let server = format!(" {} {} {}", m.conn.server, g.dot, m.conn.namespace);
+    let room = width.saturating_sub(rw + 1);
+    let left = text::truncate(&server, room).into_owned();
+    let pad = width.saturating_sub(text::width(&left) + rw);
+    let mut spans = vec![Span::styled(left, t.status_bar), Span::raw(" ".repeat(pad))];
+    spans.extend(right);
+    f.render_widget(
+        Paragraph::new(Line::from(spans)).style(t.status_bar),
+        a.status,
+    );
+}

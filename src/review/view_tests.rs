@@ -1,0 +1,418 @@
+//! Snapshots of every screen at 80x24 and 120x40 (TestBackend + insta), and layout checks.
+
+use super::action::{Action, Command};
+use super::fixtures::*;
+use super::model::*;
+use super::update::update;
+use super::view::theme::{Look, Theme};
+use crate::api::ApiError;
+use crate::api::model::{Rating, SessionStatus};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use insta::assert_snapshot;
+use ratatui::style::Color;
+
+fn cmd(m: &mut Model, c: Command) {
+    update(m, Action::Command(c));
+}
+
+fn typed(m: &mut Model, s: &str) {
+    for c in s.chars() {
+        update(
+            m,
+            Action::EditorKey(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
+        );
+    }
+}
+
+#[test]
+fn sessions_and_transcript() {
+    assert_snapshot!("main_80x24", screen(&loaded(80, 24)));
+    assert_snapshot!("main_120x40", screen(&loaded(120, 40)));
+}
+
+#[test]
+fn tool_call_folded_and_unfolded() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut m = loaded(w, h);
+        cmd(&mut m, Command::FocusTranscript);
+        cmd(&mut m, Command::Top);
+        let folded = screen(&m);
+        assert!(folded.contains("▸ tool call count_objects"), "{folded}");
+        cmd(&mut m, Command::Open);
+        assert_snapshot!(format!("tool_unfolded_{w}x{h}"), screen(&m));
+    }
+}
+
+/// A session whose assistant messages show every kind of receipt.
+fn receipts_model(w: u16, h: u16) -> Model {
+    let mut m = model(w, h);
+    let sessions = vec![session(
+        "ses_r",
+        "Every receipt",
+        SessionStatus::Active,
+        Some((5, 6)),
+    )];
+    let mut messages = Vec::new();
+    let texts = [
+        "Positive, stored.",
+        "Negative, not stored.",
+        "Positive on a session without memory.",
+        "Waiting for the journal.",
+        "Retrying while offline.",
+        "Refused by the server.",
+        "Not rated yet.",
+    ];
+    for (i, t) in texts.iter().enumerate() {
+        messages.push(msg(&format!("q{i}"), "user", "Question?"));
+        messages.push(msg(&format!("r{i}"), "assistant", t));
+    }
+    let fx = super::update::start(&mut m);
+    serve(&mut m, fx, &sessions, &[("ses_r", messages)], &[]);
+    let now = m.now;
+    let t = m.transcripts.get_mut("ses_r").unwrap();
+    let set = |t: &mut Transcript, id: &str, r: Receipt| {
+        t.receipts.insert(id.to_string(), r);
+    };
+    set(
+        t,
+        "r0",
+        Receipt::Sent {
+            rating: Rating::Positive,
+            stored: true,
+            entry: Some(1),
+        },
+    );
+    set(
+        t,
+        "r1",
+        Receipt::Sent {
+            rating: Rating::Negative,
+            stored: false,
+            entry: Some(2),
+        },
+    );
+    set(
+        t,
+        "r2",
+        Receipt::Sent {
+            rating: Rating::Positive,
+            stored: false,
+            entry: Some(3),
+        },
+    );
+    set(
+        t,
+        "r3",
+        Receipt::Queued {
+            rating: Rating::Negative,
+            entry: 4,
+        },
+    );
+    set(
+        t,
+        "r4",
+        Receipt::Retrying {
+            rating: Rating::Positive,
+            entry: 5,
+            error: "offline".into(),
+            retry_at: now + chrono::Duration::seconds(12),
+        },
+    );
+    set(
+        t,
+        "r5",
+        Receipt::Failed {
+            rating: Rating::Negative,
+            entry: Some(6),
+            error: "The server refused the request (400): Only assistant messages can be rated"
+                .into(),
+        },
+    );
+    t.recount();
+    t.cursor = Some(13);
+    m.outbox = OutboxState {
+        pending: 2,
+        failed: 1,
+        offline: true,
+    };
+    m.this_run
+        .insert(("ses_r".into(), "r0".into()), Rating::Positive);
+    m.this_run
+        .insert(("ses_r".into(), "r1".into()), Rating::Negative);
+    m
+}
+
+#[test]
+fn every_receipt() {
+    assert_snapshot!("receipts_80x24", screen(&receipts_model(80, 24)));
+    assert_snapshot!("receipts_120x40", screen(&receipts_model(120, 40)));
+}
+
+#[test]
+fn compose_editor() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut m = loaded(w, h);
+        cmd(&mut m, Command::RateWithText);
+        typed(
+            &mut m,
+            "Right count, but it should say which bucket it checked.",
+        );
+        cmd(&mut m, Command::ToggleRating);
+        assert_snapshot!(format!("compose_{w}x{h}"), screen(&m));
+    }
+}
+
+#[test]
+fn compose_refuses_overlong_text() {
+    let mut m = loaded(80, 24);
+    cmd(&mut m, Command::RateWithText);
+    update(&mut m, Action::Paste("x".repeat(10_050)));
+    let s = screen(&m);
+    assert!(s.contains("Too long to send: 10050 characters"), "{s}");
+}
+
+#[test]
+fn help_overlay() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut m = loaded(w, h);
+        cmd(&mut m, Command::Help);
+        assert_snapshot!(format!("help_{w}x{h}"), screen(&m));
+    }
+}
+
+#[test]
+fn error_state() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut m = model(w, h);
+        let fx = super::update::start(&mut m);
+        let super::effect::Effect::LoadSessions { generation, .. } = fx[0] else {
+            panic!("{fx:?}")
+        };
+        update(
+            &mut m,
+            Action::SessionsLoaded {
+                generation,
+                offset: 0,
+                result: Err(ApiError::Unauthorized(crate::api::ErrorInfo {
+                    status: 401,
+                    kind: "UnauthorizedError".into(),
+                    message: "Invalid API key".into(),
+                    retry_after: None,
+                })),
+            },
+        );
+        assert_snapshot!(format!("error_{w}x{h}"), screen(&m));
+    }
+}
+
+#[test]
+fn empty_namespace() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut m = model(w, h);
+        let fx = super::update::start(&mut m);
+        serve(&mut m, fx, &[], &[], &[]);
+        assert_snapshot!(format!("empty_{w}x{h}"), screen(&m));
+    }
+}
+
+#[test]
+fn tiny_terminals_say_so() {
+    let tiny = screen(&loaded(20, 5));
+    assert_snapshot!("tiny_20x5", tiny);
+    assert!(tiny.lines().all(|l| l.chars().count() <= 20));
+    assert_snapshot!("small_59x20", screen(&loaded(59, 20)));
+}
+
+#[test]
+fn wide_characters_keep_the_layout() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut m = loaded(w, h);
+        cmd(&mut m, Command::Bottom);
+        let fx = update(&mut m, Action::Command(Command::Open));
+        serve(
+            &mut m,
+            fx,
+            &demo_sessions(),
+            &demo_histories(),
+            &demo_known(),
+        );
+        let s = screen(&m);
+        assert_eq!(m.open.as_deref(), Some("ses_c"));
+        assert_snapshot!(format!("wide_text_{w}x{h}"), s);
+        // Every pane row still ends with the right border.
+        let buf = draw(&m);
+        let a = m.areas().unwrap();
+        for y in a.transcript.y..a.transcript.bottom() {
+            let right = buf[(a.transcript.right() - 1, y)].symbol().to_string();
+            assert!(
+                ["│", "╮", "╯"].contains(&right.as_str()),
+                "row {y}: {right:?}\n{s}"
+            );
+        }
+    }
+}
+
+#[test]
+fn search_prompt_and_quit_confirmation() {
+    let mut m = loaded(80, 24);
+    cmd(&mut m, Command::Search);
+    for c in "bucket".chars() {
+        update(
+            &mut m,
+            Action::PromptKey(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
+        );
+    }
+    assert_snapshot!("search_prompt_80x24", screen(&m));
+    update(&mut m, Action::PromptSubmit);
+    cmd(&mut m, Command::RatePositive);
+    cmd(&mut m, Command::Quit);
+    assert_snapshot!("confirm_quit_80x24", screen(&m));
+}
+
+#[test]
+fn ascii_glyphs() {
+    let mut m = receipts_model(80, 24);
+    m.look = Look::new(Theme::plain(), true);
+    let s = screen(&m);
+    assert_snapshot!("receipts_ascii_80x24", s);
+    for glyph in ["✓", "✗", "○", "↻", "▸", "▌", "╭", "│"] {
+        assert!(!s.contains(glyph), "{glyph} in\n{s}");
+    }
+}
+
+#[test]
+fn no_color_means_no_color() {
+    let mut m = receipts_model(120, 40);
+    m.look = Look::new(Theme::plain(), false);
+    cmd(&mut m, Command::Help);
+    let buf = draw(&m);
+    for cell in buf.content() {
+        assert_eq!(cell.fg, Color::Reset, "{cell:?}");
+        assert_eq!(cell.bg, Color::Reset, "{cell:?}");
+    }
+}
+
+/// Frame and key times with 100,000 sessions and a 10,000-message transcript.
+/// Run: cargo test --release --lib review::view_tests::large_data_timings -- --ignored --nocapture
+#[test]
+#[ignore]
+fn large_data_timings() {
+    use std::time::Instant;
+    let mut m = model(120, 40);
+    let fx = super::update::start(&mut m);
+    let super::effect::Effect::LoadSessions { generation, .. } = fx[0] else {
+        panic!()
+    };
+    let t0 = Instant::now();
+    for p in 0..1000u64 {
+        let results = (0..100)
+            .map(|i| {
+                let n = p * 100 + i;
+                session(
+                    &format!("ses_{n:06}"),
+                    &format!("Session number {n} about things"),
+                    SessionStatus::Active,
+                    Some((n % 3, 3)),
+                )
+            })
+            .collect();
+        let mut pg = page(results);
+        pg.total = 100_000;
+        update(
+            &mut m,
+            Action::SessionsLoaded {
+                generation,
+                offset: p * 100,
+                result: Ok(pg),
+            },
+        );
+        // Paging stops at the contract's offset cap; fill the rest directly.
+        if m.sessions.rows.len() as u64 != (p + 1) * 100 {
+            break;
+        }
+    }
+    while m.sessions.rows.len() < 100_000 {
+        let n = m.sessions.rows.len();
+        let row = SessionRow::from_api(session(
+            &format!("ses_{n:06}"),
+            "Filler",
+            SessionStatus::Idle,
+            Some((0, 1)),
+        ));
+        m.sessions.index.insert(row.id.clone(), n);
+        m.sessions.rows.push(row);
+        m.sessions.visible.push(n);
+    }
+    println!("100,000 sessions ingested in {:?}", t0.elapsed());
+
+    let body = "Here is **an answer** with `code`, a list:\n\n- one item that is fairly long and wraps around the line\n- two\n\nAnd a closing paragraph of text that goes on for a while to wrap.";
+    let messages: Vec<_> = (0..10_000)
+        .map(|i| {
+            msg(
+                &format!("m{i}"),
+                if i % 2 == 0 { "user" } else { "assistant" },
+                body,
+            )
+        })
+        .collect();
+    let id = m.sessions.rows[0].id.clone();
+    let t = m.transcripts.get(&id).unwrap();
+    let g = t.generation;
+    let t0 = Instant::now();
+    for p in 0..50usize {
+        let chunk = messages[p * 200..(p + 1) * 200].to_vec();
+        let mut h = history(&id, chunk, 10_000);
+        h.has_more = p < 49;
+        update(
+            &mut m,
+            Action::HistoryLoaded {
+                session_id: id.clone(),
+                generation: g,
+                offset: (p * 200) as u64,
+                result: Ok(h),
+            },
+        );
+    }
+    println!("10,000 messages loaded and wrapped in {:?}", t0.elapsed());
+    assert_eq!(m.open_transcript().unwrap().layout.bodies.len(), 10_000);
+
+    cmd(&mut m, Command::FocusTranscript);
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+    let frames = 200;
+    let t0 = Instant::now();
+    for i in 0..frames {
+        if i % 2 == 0 {
+            cmd(&mut m, Command::PageDown);
+        }
+        terminal.draw(|f| super::view::draw(f, &m)).unwrap();
+    }
+    println!(
+        "frame (draw only, scrolling a 10,000-message transcript, 100,000 sessions): {:?}",
+        t0.elapsed() / frames
+    );
+    let t0 = Instant::now();
+    for _ in 0..frames {
+        cmd(&mut m, Command::Down);
+    }
+    println!("key j in the transcript: {:?}", t0.elapsed() / frames);
+    cmd(&mut m, Command::FocusSessions);
+    let t0 = Instant::now();
+    for _ in 0..frames {
+        cmd(&mut m, Command::PageDown);
+        terminal.draw(|f| super::view::draw(f, &m)).unwrap();
+    }
+    println!(
+        "PgDn + frame in the session list: {:?}",
+        t0.elapsed() / frames
+    );
+    let t0 = Instant::now();
+    update(&mut m, Action::Resize(100, 40));
+    super::update::prepare(&mut m);
+    println!("resize (rewrap 10,000 messages): {:?}", t0.elapsed());
+    let t0 = Instant::now();
+    cmd(&mut m, Command::RatePositive);
+    println!("rate key: {:?}", t0.elapsed());
+    let t0 = Instant::now();
+    cmd(&mut m, Command::Filter);
+    println!("filter over 100,000 sessions: {:?}", t0.elapsed());
+}

@@ -1,0 +1,661 @@
+//! `verdict rate`, `sync`, `export` and `status` through the built binary, against the real
+//! local server: receipts, refusals, the network down, kill -9 after a rating, and the API
+//! key never leaking into a file or an output.
+
+mod common;
+
+use common::TestServer;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+use tokio::time::Instant;
+use verdict::api::model::{MessageHistoryItem, Rating};
+use verdict::server::{self, ServerHandle};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+/// A reviewer's machine: its own config and data directories.
+struct Reviewer {
+    dir: tempfile::TempDir,
+    base_url: String,
+    namespace: String,
+    key: Option<String>,
+}
+
+impl Reviewer {
+    fn new(base_url: &str, namespace: &str, key: &str) -> Reviewer {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("config")).unwrap();
+        Reviewer {
+            dir,
+            base_url: base_url.to_string(),
+            namespace: namespace.to_string(),
+            key: Some(key.to_string()),
+        }
+    }
+
+    fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    fn config_dir(&self) -> PathBuf {
+        self.dir.path().join("config")
+    }
+
+    fn journal(&self) -> PathBuf {
+        self.data_dir().join("journal.db")
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_verdict"));
+        cmd.args(args)
+            .env_remove("MIXPEEK_API_KEY")
+            .env_remove("MIXPEEK_NAMESPACE")
+            .env_remove("MIXPEEK_BASE_URL")
+            .env("HOME", self.dir.path())
+            .env("VERDICT_DATA_DIR", self.data_dir())
+            .env("VERDICT_CONFIG_DIR", self.config_dir())
+            .env("VERDICT_LOG", "trace")
+            .env("USER", "ann")
+            .env("MIXPEEK_BASE_URL", &self.base_url)
+            .env("MIXPEEK_NAMESPACE", &self.namespace)
+            .stdin(Stdio::null());
+        if let Some(key) = &self.key {
+            cmd.env("MIXPEEK_API_KEY", key);
+        }
+        cmd
+    }
+
+    /// Runs verdict to completion off the runtime (the server shares it).
+    async fn run(&self, args: &[&str]) -> Run {
+        let mut cmd = self.command(args);
+        let output = tokio::task::spawn_blocking(move || cmd.output())
+            .await
+            .unwrap()
+            .expect("run verdict");
+        Run(output)
+    }
+}
+
+struct Run(Output);
+
+impl Run {
+    fn ok(&self) -> bool {
+        self.0.status.success()
+    }
+    fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.0.stdout).into_owned()
+    }
+    fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.0.stderr).into_owned()
+    }
+    #[track_caller]
+    fn expect_ok(&self) -> &Self {
+        assert!(
+            self.ok(),
+            "verdict failed: {}\n{}",
+            self.stderr(),
+            self.stdout()
+        );
+        self
+    }
+    #[track_caller]
+    fn expect_failure(&self) -> &Self {
+        assert!(
+            !self.ok(),
+            "verdict succeeded: {}\n{}",
+            self.stdout(),
+            self.stderr()
+        );
+        self
+    }
+}
+
+fn assistant_ids(history: &[MessageHistoryItem]) -> Vec<String> {
+    history
+        .iter()
+        .filter(|m| m.is_assistant())
+        .map(|m| m.message_id.clone())
+        .collect()
+}
+
+/// A loopback address nobody listens on (for now).
+fn free_addr() -> SocketAddr {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap()
+}
+
+/// Starts the server on exactly `addr`, waiting for the port to be free again.
+async fn start_at(db: &Path, addr: SocketAddr) -> ServerHandle {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        match server::start(db, addr).await {
+            Ok(h) => return h,
+            Err(e) => {
+                assert!(Instant::now() < deadline, "cannot listen on {addr}: {e}");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    }
+}
+
+/// RFC 4180 reader, only for checking what export writes.
+fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let mut row = Vec::new();
+    let mut field = String::new();
+    let mut chars = text.chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        if quoted {
+            match c {
+                '"' if chars.peek() == Some(&'"') => {
+                    chars.next();
+                    field.push('"');
+                }
+                '"' => quoted = false,
+                _ => field.push(c),
+            }
+            continue;
+        }
+        match c {
+            '"' => quoted = true,
+            ',' => row.push(std::mem::take(&mut field)),
+            '\r' => {
+                assert_eq!(chars.next(), Some('\n'), "CR without LF outside quotes");
+                row.push(std::mem::take(&mut field));
+                rows.push(std::mem::take(&mut row));
+            }
+            '\n' => panic!("bare LF outside quotes"),
+            _ => field.push(c),
+        }
+    }
+    assert!(field.is_empty() && row.is_empty(), "last line not ended");
+    rows
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_prints_receipts_and_export_carries_the_exchange() {
+    let test = TestServer::with_sample().await;
+    let tools = test.session_named("tools").await.session_id;
+    let no_memory = test.session_named("no-memory").await.session_id;
+    let last = assistant_ids(&test.history(&tools).await).pop().unwrap();
+    let quiet = assistant_ids(&test.history(&no_memory).await)
+        .pop()
+        .unwrap();
+    let me = Reviewer::new(&test.base_url(), &test.namespace, test.key.expose());
+    let text = "good, \"concise\"\nanswer";
+
+    let run = me
+        .run(&["rate", &tools, &last, "positive", "--text", text])
+        .await;
+    run.expect_ok();
+    let receipt = format!("positive on {last} in {tools}: stored to memory (recorded ");
+    assert!(run.stdout().starts_with(&receipt), "{}", run.stdout());
+
+    let run = me.run(&["rate", &no_memory, &quiet, "positive"]).await;
+    run.expect_ok();
+    assert!(
+        run.stdout().contains(": not stored (recorded "),
+        "{}",
+        run.stdout()
+    );
+
+    // JSONL, ready as a preference dataset.
+    let run = me.run(&["export"]).await;
+    run.expect_ok();
+    let lines: Vec<serde_json::Value> = run
+        .stdout()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    let first = &lines[0];
+    assert_eq!(first["prompt"], "And in sales?");
+    assert_eq!(first["completion"], "Sales has 7.");
+    assert_eq!(first["label"], true);
+    assert_eq!(first["rating"], "positive");
+    assert_eq!(first["feedback_text"], text);
+    assert_eq!(first["session_id"], tools.as_str());
+    assert_eq!(first["message_id"], last.as_str());
+    assert_eq!(first["reviewer"], "ann");
+    assert_eq!(first["state"], "sent");
+    assert_eq!(first["stored"], true);
+    assert_eq!(first["latest"], true);
+    assert!(first["recorded_at"].is_string());
+    assert!(first["made_at"].is_string());
+    assert_eq!(lines[1]["prompt"], "Summarise Q3.");
+    assert_eq!(lines[1]["stored"], false);
+
+    // CSV to a file, private to the user, and it reads back field for field.
+    let out = me.dir.path().join("ratings.csv");
+    let run = me
+        .run(&[
+            "export",
+            "--format",
+            "csv",
+            "--output",
+            out.to_str().unwrap(),
+        ])
+        .await;
+    run.expect_ok();
+    assert!(run.stdout().is_empty());
+    let csv = std::fs::read_to_string(&out).unwrap();
+    let rows = parse_csv(&csv);
+    assert_eq!(rows.len(), 3);
+    let col = |name: &str| rows[0].iter().position(|h| h == name).unwrap();
+    assert_eq!(rows[1][col("feedback_text")], text);
+    assert_eq!(rows[1][col("prompt")], "And in sales?");
+    assert_eq!(rows[1][col("completion")], "Sales has 7.");
+    assert_eq!(rows[1][col("stored")], "true");
+    assert_eq!(rows[2][col("label")], "true");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+
+    // --since
+    let run = me.run(&["export", "--since", "2999-01-01"]).await;
+    run.expect_ok();
+    assert!(run.stdout().is_empty());
+    let run = me.run(&["export", "--since", "2000-01-01T00:00:00Z"]).await;
+    assert_eq!(run.expect_ok().stdout().lines().count(), 2);
+    let run = me.run(&["export", "--since", "last tuesday"]).await;
+    run.expect_failure();
+    assert!(run.stderr().contains("YYYY-MM-DD"), "{}", run.stderr());
+
+    // The exchanges are cached: export works with the server gone.
+    test.stop().await;
+    let run = me.run(&["export"]).await;
+    run.expect_ok();
+    assert!(run.stderr().is_empty(), "{}", run.stderr());
+    assert!(run.stdout().contains("\"completion\":\"Sales has 7.\""));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_rating_says_why_and_is_kept_as_failed() {
+    let test = TestServer::with_sample().await;
+    let tools = test.session_named("tools").await.session_id;
+    let me = Reviewer::new(&test.base_url(), &test.namespace, test.key.expose());
+
+    let run = me.run(&["rate", &tools, "msg_nope", "negative"]).await;
+    run.expect_failure();
+    let err = run.stderr();
+    assert!(err.contains("refused the rating (404)"), "{err}");
+    assert!(err.contains("not found"), "{err}");
+    assert!(err.contains("kept in the journal"), "{err}");
+
+    let run = me.run(&["status"]).await;
+    run.expect_ok();
+    let out = run.stdout();
+    assert!(out.contains("pending      0"), "{out}");
+    assert!(out.contains("failed       1"), "{out}");
+    assert!(out.contains("failed: negative on msg_nope"), "{out}");
+
+    // Refused ratings are not retried by a plain sync, and sync says they are there.
+    let run = me.run(&["sync"]).await;
+    run.expect_ok();
+    assert!(
+        run.stdout().contains("0 sent, 0 pending, 1 failed"),
+        "{}",
+        run.stdout()
+    );
+    test.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_server_keeps_the_rating_for_the_next_run() {
+    let mut test = TestServer::with_sample().await;
+    let tools = test.session_named("tools").await.session_id;
+    let msg = assistant_ids(&test.history(&tools).await).remove(0);
+    test.halt().await;
+    let addr = free_addr();
+    let me = Reviewer::new(
+        &format!("http://{addr}"),
+        &test.namespace,
+        test.key.expose(),
+    );
+
+    let run = me.run(&["rate", &tools, &msg, "positive"]).await;
+    run.expect_failure();
+    let err = run.stderr();
+    assert!(err.contains("Could not reach the server"), "{err}");
+    assert!(err.contains("saved in the journal"), "{err}");
+    assert!(err.contains("next run"), "{err}");
+
+    let run = me.run(&["status"]).await;
+    assert!(run.expect_ok().stdout().contains("pending      1"));
+    // Export does not fail for want of the network: empty exchange and a warning.
+    let run = me.run(&["export"]).await;
+    run.expect_ok();
+    assert!(
+        run.stderr().contains("could not be reached"),
+        "{}",
+        run.stderr()
+    );
+    let line: serde_json::Value = serde_json::from_str(run.stdout().trim()).unwrap();
+    assert_eq!(line["completion"], "");
+    assert_eq!(line["state"], "pending");
+    let run = me.run(&["sync"]).await;
+    run.expect_failure();
+    assert!(run.stderr().contains("still pending"), "{}", run.stderr());
+
+    let back = start_at(&test.db, addr).await;
+    let run = me.run(&["sync"]).await;
+    run.expect_ok();
+    assert!(
+        run.stdout().contains("1 sent, 0 pending, 0 failed"),
+        "{}",
+        run.stdout()
+    );
+    let client = verdict::api::Client::new(verdict::api::ClientOptions::new(
+        back.base_url(),
+        test.key.clone(),
+        &test.namespace,
+    ))
+    .unwrap();
+    let listing = client.feedback_listing(&tools).await.unwrap().unwrap();
+    assert_eq!(listing.feedback.len(), 1);
+    assert_eq!(listing.feedback[0].message_id, msg);
+    back.shutdown().await;
+}
+
+/// Accepts connections and never answers, until stopped.
+async fn silent_server(addr: SocketAddr) -> tokio::sync::oneshot::Sender<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
+    let (stop, mut stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        loop {
+            tokio::select! {
+                accepted = listener.accept() => {
+                    if let Ok((socket, _)) = accepted {
+                        held.push(socket);
+                    }
+                }
+                _ = &mut stopped => return,
+            }
+        }
+    });
+    stop
+}
+
+/// The states of the ratings in a journal, read as an outside observer would.
+fn journal_states(path: &Path) -> Vec<String> {
+    let Ok(conn) =
+        rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+    else {
+        return Vec::new();
+    };
+    let Ok(mut stmt) = conn.prepare("SELECT state FROM ratings ORDER BY id") else {
+        return Vec::new();
+    };
+    stmt.query_map([], |r| r.get::<_, String>(0))
+        .map(|rows| rows.filter_map(Result::ok).collect())
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rating_survives_kill_9_and_is_sent_on_restart() {
+    let mut test = TestServer::with_sample().await;
+    let tools = test.session_named("tools").await.session_id;
+    let msgs = assistant_ids(&test.history(&tools).await);
+    test.halt().await;
+    let addr = free_addr();
+    let stop_silence = silent_server(addr).await;
+    let me = Reviewer::new(
+        &format!("http://{addr}"),
+        &test.namespace,
+        test.key.expose(),
+    );
+
+    let mut child = me
+        .command(&[
+            "rate",
+            &tools,
+            &msgs[1],
+            "positive",
+            "--text",
+            "kept through kill -9",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + WAIT;
+    while journal_states(&me.journal()) != ["pending"] {
+        assert!(
+            Instant::now() < deadline,
+            "the rating never showed as pending: {:?}",
+            journal_states(&me.journal())
+        );
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("verdict rate ended before it was killed: {status}");
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    child.kill().unwrap(); // SIGKILL
+    let status = child.wait().unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(status.signal(), Some(9));
+    }
+    let _ = stop_silence.send(());
+
+    // The real server comes back on that address; the next verdict sends the rating.
+    let back = start_at(&test.db, addr).await;
+    let run = me.run(&["rate", &tools, &msgs[2], "negative"]).await;
+    run.expect_ok();
+    let run = me.run(&["sync"]).await;
+    run.expect_ok();
+    assert!(
+        run.stdout().contains("0 pending, 0 failed"),
+        "{}",
+        run.stdout()
+    );
+
+    let client = verdict::api::Client::new(verdict::api::ClientOptions::new(
+        back.base_url(),
+        test.key.clone(),
+        &test.namespace,
+    ))
+    .unwrap();
+    let listing = client.feedback_listing(&tools).await.unwrap().unwrap();
+    let mut got: Vec<(String, Rating, Option<String>)> = listing
+        .feedback
+        .into_iter()
+        .map(|f| (f.message_id, f.rating, f.feedback_text))
+        .collect();
+    got.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut want = vec![
+        (
+            msgs[1].clone(),
+            Rating::Positive,
+            Some("kept through kill -9".to_string()),
+        ),
+        (msgs[2].clone(), Rating::Negative, None),
+    ];
+    want.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(got, want);
+    assert_eq!(journal_states(&me.journal()), ["sent", "sent"]);
+    back.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_key_or_namespace_says_how_to_set_it() {
+    let mut me = Reviewer::new("http://127.0.0.1:9", "ns", "unused");
+    me.key = None;
+    let run = me.run(&["rate", "ses_a", "msg_b", "positive"]).await;
+    run.expect_failure();
+    assert!(run.stderr().contains("MIXPEEK_API_KEY"), "{}", run.stderr());
+
+    let mut me = Reviewer::new("http://127.0.0.1:9", "", "sk_something");
+    me.namespace = String::new();
+    let run = me.run(&["rate", "ses_a", "msg_b", "positive"]).await;
+    run.expect_failure();
+    assert!(run.stderr().contains("--namespace"), "{}", run.stderr());
+    assert!(
+        run.stderr().contains("MIXPEEK_NAMESPACE"),
+        "{}",
+        run.stderr()
+    );
+    // Nothing was recorded for a rating that could never be sent.
+    assert!(journal_states(&me.journal()).is_empty());
+
+    // status works with neither, and with no network.
+    let run = me.run(&["status"]).await;
+    run.expect_ok();
+    assert!(run.stdout().contains("not set"), "{}", run.stdout());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_http_to_a_remote_host_is_refused_unless_allowed() {
+    let test = TestServer::with_sample().await;
+    let tools = test.session_named("tools").await.session_id;
+    let msg = assistant_ids(&test.history(&tools).await).remove(0);
+    // 0.0.0.0 reaches this machine but is not a loopback address, so it stands in for a
+    // remote host without needing one.
+    let remote = format!("http://0.0.0.0:{}", test.addr().port());
+    let me = Reviewer::new(&remote, &test.namespace, test.key.expose());
+
+    let run = me.run(&["rate", &tools, &msg, "positive"]).await;
+    run.expect_failure();
+    assert!(
+        run.stderr()
+            .contains("Refusing to send the API key over plain http")
+    );
+    assert!(run.stderr().contains("--allow-insecure-http"));
+    assert!(journal_states(&me.journal()).is_empty());
+
+    let run = me
+        .run(&["--allow-insecure-http", "rate", &tools, &msg, "positive"])
+        .await;
+    run.expect_ok();
+    assert!(
+        run.stdout().contains("stored to memory"),
+        "{}",
+        run.stdout()
+    );
+    test.stop().await;
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_config_file_with_a_key_readable_by_others_is_warned_about() {
+    use std::os::unix::fs::PermissionsExt;
+    let mut me = Reviewer::new("http://127.0.0.1:9", "ns", "unused");
+    me.key = None;
+    let config = me.config_dir().join("config.toml");
+    let key = "sk_config_file_secret_4242";
+    std::fs::write(&config, format!("api_key = \"{key}\"\n")).unwrap();
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let run = me.run(&["status"]).await;
+    run.expect_ok();
+    assert!(run.stderr().contains("chmod 600"), "{}", run.stderr());
+    assert!(
+        run.stdout().contains("api key      configured"),
+        "{}",
+        run.stdout()
+    );
+    assert!(!run.stdout().contains(key) && !run.stderr().contains(key));
+}
+
+/// Every file under `dir`, recursively.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                todo.push(path);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_key_never_reaches_a_file_or_an_output() {
+    let mut test = TestServer::with_sample().await;
+    let tools = test.session_named("tools").await.session_id;
+    let short = test.session_named("short").await.session_id;
+    let msgs = assistant_ids(&test.history(&tools).await);
+    let short_msg = assistant_ids(&test.history(&short).await).remove(0);
+    let key = test.key.expose().to_string();
+    let me = Reviewer::new(&test.base_url(), &test.namespace, &key);
+    let export_file = me.data_dir().join("export.csv");
+
+    let mut runs = vec![
+        me.run(&["rate", &tools, &msgs[0], "positive", "--text", "fine"])
+            .await,
+        me.run(&["rate", &tools, &msgs[0], "negative"]).await,
+        me.run(&["rate", &tools, "msg_missing", "positive"]).await,
+        me.run(&["sync", "--retry-failed"]).await,
+        me.run(&["export"]).await,
+        me.run(&[
+            "export",
+            "--format",
+            "csv",
+            "--output",
+            export_file.to_str().unwrap(),
+        ])
+        .await,
+        me.run(&["status"]).await,
+    ];
+    // A wrong key is not echoed either.
+    let wrong = Reviewer::new(&test.base_url(), &test.namespace, "sk_wrong_key_77");
+    let wrong_run = wrong.run(&["rate", &tools, &msgs[0], "positive"]).await;
+    assert!(
+        wrong_run.stderr().contains("API key"),
+        "{}",
+        wrong_run.stderr()
+    );
+    assert!(!wrong_run.stdout().contains("sk_wrong_key_77"));
+    assert!(!wrong_run.stderr().contains("sk_wrong_key_77"));
+
+    // And with the server gone: an unsent rating, an export that cannot fetch, status.
+    test.halt().await;
+    runs.push(me.run(&["rate", &short, &short_msg, "positive"]).await);
+    runs.push(me.run(&["export", "--format", "csv"]).await);
+    runs.push(me.run(&["status"]).await);
+    assert!(runs[0].ok() && runs[1].ok() && !runs[2].ok() && !runs[7].ok());
+    for (i, run) in runs.iter().enumerate() {
+        assert!(
+            !run.stdout().contains(&key),
+            "stdout of run {i} holds the key"
+        );
+        assert!(
+            !run.stderr().contains(&key),
+            "stderr of run {i} holds the key"
+        );
+    }
+    let files = files_under(&me.data_dir());
+    let log = me.data_dir().join("verdict.log");
+    assert!(
+        files.contains(&log) && files.contains(&export_file),
+        "{files:?}"
+    );
+    assert!(
+        std::fs::metadata(&log).unwrap().len() > 0,
+        "logging was off"
+    );
+    for file in files {
+        let bytes = std::fs::read(&file).unwrap();
+        assert!(
+            !contains(&bytes, key.as_bytes()),
+            "{} holds the key",
+            file.display()
+        );
+    }
+}

@@ -1,0 +1,317 @@
+//! The whole reviewer, headless: keys in, TestBackend frames out, against the real local
+//! server on 127.0.0.1 with a real SQLite file; the server's records are then checked.
+
+mod common;
+
+use common::TestServer;
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use futures_util::stream::{self, BoxStream};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+use tokio::sync::watch;
+use verdict::api::model::{Rating, SubmitFeedbackRequest};
+use verdict::api::{ApiKey, Client, ClientOptions};
+use verdict::review::keymap::Keymap;
+use verdict::review::run::{App, AppConfig, Connection};
+use verdict::review::view::buffer_text;
+use verdict::review::view::theme::{Look, Theme};
+
+const DEADLINE: Duration = Duration::from_secs(15);
+
+/// A running headless app: where its keys go and where its frames come out.
+struct Driver {
+    keys: UnboundedSender<std::io::Result<Event>>,
+    frames: watch::Receiver<Buffer>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl Driver {
+    fn start(client: Client, journal: &std::path::Path) -> Driver {
+        let conn =
+            Connection::with_client(client, None, journal, "tester".into()).expect("connect");
+        let config = AppConfig {
+            keymap: Keymap::default(),
+            look: Look::new(Theme::colored(), false),
+            advance_after_rating: true,
+            offset: chrono::FixedOffset::east_opt(0).expect("utc"),
+        };
+        let terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+        let mut app = App::new(terminal, config, conn).expect("app");
+        let frames = app.frames();
+        let (keys, rx) = unbounded_channel();
+        let events: BoxStream<'static, std::io::Result<Event>> =
+            Box::pin(stream::unfold(rx, |mut rx| async move {
+                rx.recv().await.map(|e| (e, rx))
+            }));
+        let task = tokio::spawn(async move {
+            let result = app.run(events, std::future::pending()).await;
+            app.close().await;
+            result
+        });
+        Driver { keys, frames, task }
+    }
+
+    fn press(&self, code: KeyCode, mods: KeyModifiers) {
+        self.keys
+            .send(Ok(Event::Key(KeyEvent::new(code, mods))))
+            .expect("app is running");
+    }
+
+    fn key(&self, c: char) {
+        self.press(KeyCode::Char(c), KeyModifiers::NONE);
+    }
+
+    fn text(&self, s: &str) {
+        for c in s.chars() {
+            self.key(c);
+        }
+    }
+
+    /// Waits (with a deadline, never a fixed sleep) for a frame the predicate accepts.
+    async fn wait_for(&mut self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = buffer_text(&self.frames.borrow_and_update());
+            if pred(&screen) {
+                return screen;
+            }
+            let left = DEADLINE.saturating_sub(start.elapsed());
+            if left.is_zero()
+                || tokio::time::timeout(left, self.frames.changed())
+                    .await
+                    .is_err()
+            {
+                panic!("timed out waiting for {what}; last screen:\n{screen}");
+            }
+        }
+    }
+
+    async fn quit(self) {
+        self.key('q');
+        let result = tokio::time::timeout(DEADLINE, self.task)
+            .await
+            .expect("the app quits")
+            .expect("the app task");
+        result.expect("the app ran cleanly");
+    }
+}
+
+/// The header line above the first line containing `content` (the message's receipt).
+fn header_of<'a>(screen: &'a str, content: &str) -> &'a str {
+    let lines: Vec<&str> = screen.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.contains(content))
+        .unwrap_or_else(|| panic!("{content:?} not on screen:\n{screen}"));
+    lines[..at]
+        .iter()
+        .rev()
+        .find(|l| l.contains("assistant"))
+        .unwrap_or_else(|| panic!("no header above {content:?}:\n{screen}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_positive_then_negative_with_text_and_the_server_agrees() {
+    let server = TestServer::with_sample().await;
+    let tools = server.session_named("tools").await;
+    let assistants: Vec<_> = server
+        .history(&tools.session_id)
+        .await
+        .into_iter()
+        .filter(|m| m.role == "assistant")
+        .collect();
+    assert!(assistants.len() >= 2, "{assistants:?}");
+    let (first, second) = (&assistants[0], &assistants[1]);
+
+    let mut app = Driver::start(server.client(), &server.dir.path().join("journal.db"));
+    // The newest session opens with the cursor on its first unrated assistant message.
+    app.wait_for("the transcript", |s| {
+        s.contains("There are 42 videos.") && s.contains("○ unrated")
+    })
+    .await;
+    app.key('+');
+    // The selection moved on by itself: rate that one negative, with text.
+    app.key('c');
+    app.wait_for("the editor", |s| s.contains("Rate with text"))
+        .await;
+    app.text("Too vague");
+    app.press(KeyCode::Tab, KeyModifiers::NONE);
+    app.press(KeyCode::Char('s'), KeyModifiers::CONTROL);
+
+    let screen = app
+        .wait_for("both receipts", |s| {
+            s.contains("✓ positive · stored to memory") && s.contains("✗ negative · not stored")
+        })
+        .await;
+    assert!(
+        header_of(&screen, first.content.lines().next().unwrap_or(""))
+            .contains("✓ positive · stored to memory"),
+        "{screen}"
+    );
+    assert!(
+        header_of(&screen, &second.content).contains("✗ negative · not stored"),
+        "{screen}"
+    );
+    assert!(screen.contains("this run ✓1 ✗1"), "{screen}");
+    assert!(screen.contains("2/3 rated"), "{screen}");
+
+    // The server recorded exactly that.
+    let client = server.client();
+    let listing = client
+        .feedback_listing(&tools.session_id)
+        .await
+        .expect("listing")
+        .expect("offered by the local server");
+    // Both may carry the same recorded_at: match them by message, not by order.
+    let records = &listing.feedback;
+    assert_eq!(records.len(), 2, "{records:?}");
+    let of = |id: &str| {
+        records
+            .iter()
+            .find(|r| r.message_id == id)
+            .unwrap_or_else(|| panic!("no record for {id}: {records:?}"))
+    };
+    let positive = of(&first.message_id);
+    assert_eq!(positive.rating, Rating::Positive);
+    assert_eq!(positive.feedback_text, None);
+    assert!(positive.stored);
+    let negative = of(&second.message_id);
+    assert_eq!(negative.rating, Rating::Negative);
+    assert_eq!(negative.feedback_text.as_deref(), Some("Too vague"));
+    assert!(!negative.stored);
+    let memory = client
+        .memory_listing(&tools.session_id)
+        .await
+        .expect("memory")
+        .expect("offered");
+    let stored: Vec<_> = memory
+        .memories
+        .iter()
+        .map(|m| m.message_id.as_str())
+        .collect();
+    assert_eq!(stored, vec![first.message_id.as_str()]);
+
+    app.quit().await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn earlier_ratings_show_as_receipts_when_a_session_opens() {
+    let server = TestServer::with_sample().await;
+    let tools = server.session_named("tools").await;
+    let history = server.history(&tools.session_id).await;
+    let last = history
+        .iter()
+        .rev()
+        .find(|m| m.role == "assistant")
+        .expect("an assistant message");
+    let receipt = server
+        .client()
+        .submit_feedback(
+            &tools.session_id,
+            &SubmitFeedbackRequest {
+                message_id: last.message_id.clone(),
+                rating: Rating::Positive,
+                feedback_text: None,
+            },
+        )
+        .await
+        .expect("feedback");
+    assert!(receipt.stored);
+
+    let mut app = Driver::start(server.client(), &server.dir.path().join("journal.db"));
+    let screen = app
+        .wait_for("the earlier rating", |s| {
+            s.contains(&last.content) && s.contains("stored to memory")
+        })
+        .await;
+    assert!(
+        header_of(&screen, &last.content).contains("✓ positive · stored to memory"),
+        "{screen}"
+    );
+    assert!(screen.contains("1/3 rated"), "{screen}");
+    // Nothing was rated in this run.
+    assert!(screen.contains("this run ✓0 ✗0"), "{screen}");
+    app.quit().await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_never_answers_leaves_the_keyboard_instant() {
+    // Accepts connections and then says nothing, like a hung proxy.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let hold = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let client = Client::new(ClientOptions::new(
+        format!("http://{addr}"),
+        ApiKey::new("sk_test"),
+        "ns",
+    ))
+    .expect("client");
+    let mut app = Driver::start(client, &dir.path().join("journal.db"));
+    app.wait_for("the loading screen", |s| s.contains("Loading sessions"))
+        .await;
+    let asked = Instant::now();
+    app.key('?');
+    app.wait_for("the help", |s| s.contains("Keys · Esc closes"))
+        .await;
+    assert!(
+        asked.elapsed() < Duration::from_secs(2),
+        "help took {:?} while a request hung",
+        asked.elapsed()
+    );
+    app.press(KeyCode::Esc, KeyModifiers::NONE);
+    app.wait_for("help closed", |s| !s.contains("Keys · Esc closes"))
+        .await;
+    app.quit().await;
+    hold.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_server_is_one_sentence_and_r_retries() {
+    // A port nobody listens on yet.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr").port()
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("server.db");
+    let key = verdict::server::create_key(&db, "late").expect("key");
+    verdict::server::import::import_text(&db, "late", "sample", common::SAMPLE_JSONL)
+        .expect("import");
+    let client = Client::new(ClientOptions::new(
+        format!("http://127.0.0.1:{port}"),
+        key,
+        "late",
+    ))
+    .expect("client");
+    let mut app = Driver::start(client, &dir.path().join("journal.db"));
+    let screen = app
+        .wait_for("the error", |s| s.contains("Cannot reach the server"))
+        .await;
+    assert!(screen.contains("Press r to retry."), "{screen}");
+    // The app stays usable; once the server is up, r brings the sessions in.
+    let server = verdict::server::start(&db, std::net::SocketAddr::from(([127, 0, 0, 1], port)))
+        .await
+        .expect("server on the same port");
+    app.key('r');
+    let screen = app
+        .wait_for("the sessions", |s| {
+            s.contains("no-memory") && s.contains("There are 42 videos.")
+        })
+        .await;
+    assert!(!screen.contains("Cannot reach the server"), "{screen}");
+    app.quit().await;
+    server.shutdown().await;
+}

@@ -1,0 +1,70 @@
+//! The reviewer's startup errors: said on stderr, before the terminal is taken over,
+//! with a non-zero exit.
+
+use std::process::{Command, Output};
+
+fn verdict(config: Option<&str>, env: &[(&str, &str)]) -> (Output, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config_dir = dir.path().join("config");
+    std::fs::create_dir_all(&config_dir).expect("config dir");
+    if let Some(text) = config {
+        std::fs::write(config_dir.join("config.toml"), text).expect("config file");
+    }
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_verdict"));
+    cmd.env_remove("MIXPEEK_API_KEY")
+        .env_remove("MIXPEEK_NAMESPACE")
+        .env_remove("MIXPEEK_BASE_URL")
+        .env("VERDICT_DATA_DIR", dir.path().join("data"))
+        .env("VERDICT_CONFIG_DIR", &config_dir)
+        .stdin(std::process::Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    (cmd.output().expect("verdict runs"), dir)
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn a_broken_config_file_is_named_with_its_line() {
+    let (out, _dir) = verdict(Some("namespace = \n"), &[]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("config.toml") && err.contains("line 1"),
+        "{err}"
+    );
+    // Nothing was drawn: no escape sequences on stdout.
+    assert!(!String::from_utf8_lossy(&out.stdout).contains('\u{1b}'));
+}
+
+#[test]
+fn an_unknown_action_in_keys_is_named() {
+    let (out, _dir) = verdict(Some("[keys]\njump_around = \"x\"\n"), &[]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("jump_around") && err.contains("rate_positive"),
+        "{err}"
+    );
+    assert!(err.contains("config.toml"), "{err}");
+}
+
+#[test]
+fn an_unreadable_key_in_keys_is_named() {
+    let (out, _dir) = verdict(Some("[keys]\nquit = [\"q\", \"ctrl-\"]\n"), &[]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("quit") && err.contains("ctrl-"), "{err}");
+}
+
+#[test]
+fn a_key_without_a_namespace_says_what_to_set() {
+    let (out, _dir) = verdict(None, &[("MIXPEEK_API_KEY", "sk_test_never_printed")]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("MIXPEEK_NAMESPACE"), "{err}");
+    assert!(!err.contains("sk_test_never_printed"), "{err}");
+}
