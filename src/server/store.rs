@@ -1640,12 +1640,16 @@ pub(crate) fn begin_bulk_load(conn: &Connection) -> Result<(), StoreError> {
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     // 256 MiB of page cache keeps the id indices in memory while rows arrive in random id order.
     conn.pragma_update(None, "cache_size", -262_144)?;
+    // Checkpoint every 64 MiB rather than every 4: fewer fsyncs of the database file, and
+    // index pages changed many times between two checkpoints are copied once.
+    conn.pragma_update(None, "wal_autocheckpoint", 16_384)?;
     Ok(())
 }
 
 /// Checkpoints the WAL into the database file with fsync, and restores durable commits.
 pub(crate) fn finish_bulk_load(conn: &Connection) -> Result<(), StoreError> {
     conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "wal_autocheckpoint", 1000)?;
     conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
     Ok(())
 }
