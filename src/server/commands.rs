@@ -169,6 +169,31 @@ pub fn import(connect: &ConnectArgs, args: ImportArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn seed(_args: SeedArgs) -> anyhow::Result<()> {
-    anyhow::bail!("seed is not built yet")
+pub fn seed(args: SeedArgs) -> anyhow::Result<()> {
+    let options = super::seed::SeedOptions {
+        namespace: args.namespace,
+        sessions: args.sessions,
+        messages: args.messages,
+    };
+    let s = super::seed::seed(&args.db, &options)?;
+    if s.namespace_created {
+        println!("Created namespace {}.", options.namespace);
+    }
+    println!(
+        "Seeded {} ({}: {} from the assistant, {} tool calls and results, {} already rated) into namespace {} in {:.1} s.",
+        plural(s.sessions as usize, "session"),
+        plural(s.messages as usize, "message"),
+        s.assistant_messages,
+        s.tool_messages,
+        s.rated_messages,
+        options.namespace,
+        s.elapsed.as_secs_f64()
+    );
+    println!(
+        "{} have memory disabled. Make a key with: verdict keys create --namespace {} --db {}",
+        plural(s.memory_disabled_sessions as usize, "session"),
+        options.namespace,
+        args.db.display()
+    );
+    Ok(())
 }

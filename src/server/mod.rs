@@ -5,6 +5,7 @@ pub mod commands;
 mod error;
 mod handlers;
 pub mod import;
+pub mod seed;
 mod store;
 
 use crate::api::ApiKey;

@@ -175,6 +175,22 @@ pub(crate) fn new_id(prefix: &str) -> Result<String, StoreError> {
     random_string(prefix, 20, b"0123456789abcdefghijklmnopqrstuvwxyz")
 }
 
+/// An id in the same shape as [`new_id`] whose first 10 characters count microseconds,
+/// so ids made later sort later and land at the end of their unique index: a commit
+/// then rewrites one index page instead of one random page per new row.
+pub(crate) fn new_ordered_id(prefix: &str) -> Result<String, StoreError> {
+    const ALPHABET: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut id = new_id(prefix)?.into_bytes();
+    let mut t = now_us().max(0) as u64;
+    let start = prefix.len() + 1;
+    // 36^10 microseconds is about 114 years: ids stay ordered until 2084.
+    for slot in id[start..start + 10].iter_mut().rev() {
+        *slot = ALPHABET[(t % 36) as usize];
+        t /= 36;
+    }
+    String::from_utf8(id).map_err(|e| StoreError::Task(e.to_string()))
+}
+
 /// An API key: `sk_` and 43 characters of [0-9A-Za-z] (about 256 bits).
 pub(crate) fn new_api_key() -> Result<String, StoreError> {
     random_string(
@@ -223,6 +239,23 @@ pub(crate) fn format_time(us: i64) -> String {
 /// Matches chrono's `to_rfc3339_opts(SecondsFormat::AutoSi, true)`.
 fn write_time(out: &mut Vec<u8>, us: i64) {
     use chrono::{Datelike, Timelike};
+    if let Some((year, month, day)) = civil_date(us) {
+        let secs = us / 1_000_000 % 86_400;
+        let parts = [
+            (b'-', month),
+            (b'-', day),
+            (b'T', (secs / 3600) as u32),
+            (b':', (secs / 60 % 60) as u32),
+            (b':', (secs % 60) as u32),
+        ];
+        push_digits(out, year, 4);
+        for (sep, n) in parts {
+            out.push(sep);
+            push_digits(out, n, 2);
+        }
+        push_fraction(out, us);
+        return;
+    }
     let Some(t) = chrono::DateTime::from_timestamp_micros(us) else {
         out.extend_from_slice(b"1970-01-01T00:00:00Z");
         return;
@@ -247,6 +280,11 @@ fn write_time(out: &mut Vec<u8>, us: i64) {
         out.push(sep);
         push_digits(out, n, 2);
     }
+    push_fraction(out, us);
+}
+
+/// The sub-second digits chrono's AutoSi shows (none, milliseconds or microseconds), and `Z`.
+fn push_fraction(out: &mut Vec<u8>, us: i64) {
     let micros = us.rem_euclid(1_000_000) as u32;
     if micros != 0 {
         out.push(b'.');
@@ -257,6 +295,85 @@ fn write_time(out: &mut Vec<u8>, us: i64) {
         }
     }
     out.push(b'Z');
+}
+
+/// (year, month, day) of a time from 1970 to 9999 by arithmetic alone (Howard Hinnant's
+/// days-to-civil), which is several times cheaper than going through chrono's types.
+fn civil_date(us: i64) -> Option<(u32, u32, u32)> {
+    const END_OF_9999_US: i64 = 253_402_300_800_000_000;
+    if !(0..END_OF_9999_US).contains(&us) {
+        return None;
+    }
+    let z = us / 86_400_000_000 + 719_468;
+    let era = z / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    Some((year as u32, month as u32, day as u32))
+}
+
+/// `s` as a JSON string, escaped exactly as serde_json does. Eight bytes are checked at a
+/// time and runs that need no escape are copied whole: message text is mostly such runs.
+fn push_json_str(out: &mut Vec<u8>, s: &str) {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // The high bit of each byte of `w` below 0x20 or equal to '"' or '\\'. Only bytes above
+    // a flagged one can be flagged wrongly, so the lowest flag is always a byte to escape.
+    let flags = |w: u64| {
+        let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+        (w.wrapping_sub(ONES * 0x20) & !w & HIGH)
+            | zero(w ^ (ONES * u64::from(b'"')))
+            | zero(w ^ (ONES * u64::from(b'\\')))
+    };
+    let escaped = |b: u8| b < 0x20 || b == b'"' || b == b'\\';
+    let bytes = s.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    let (mut start, mut i) = (0, 0);
+    while i < bytes.len() {
+        match bytes.get(i..i + 8).map(<[u8; 8]>::try_from) {
+            Some(Ok(word)) => {
+                let f = flags(u64::from_le_bytes(word));
+                if f == 0 {
+                    i += 8;
+                    continue;
+                }
+                i += (f.trailing_zeros() / 8) as usize;
+            }
+            _ if !escaped(bytes[i]) => {
+                i += 1;
+                continue;
+            }
+            _ => {}
+        }
+        let b = bytes[i];
+        out.extend_from_slice(&bytes[start..i]);
+        let short = match b {
+            b'"' => b'"',
+            b'\\' => b'\\',
+            b'\n' => b'n',
+            b'\r' => b'r',
+            b'\t' => b't',
+            0x08 => b'b',
+            0x0c => b'f',
+            _ => 0,
+        };
+        if short != 0 {
+            out.extend_from_slice(&[b'\\', short]);
+        } else {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.extend_from_slice(b"\\u00");
+            out.extend_from_slice(&[HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]);
+        }
+        i += 1;
+        start = i;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
 }
 
 fn push_digits(out: &mut Vec<u8>, n: u32, width: u32) {
@@ -270,6 +387,12 @@ fn push_digits(out: &mut Vec<u8>, n: u32, width: u32) {
 fn configure(conn: &Connection) -> Result<(), rusqlite::Error> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.set_prepared_statement_cache_capacity(64);
+    // Without this, a statement whose plan looked at a bound value (as `LIMIT ?` does) is
+    // compiled again on every run; with it, cached statements stay compiled.
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )?;
     Ok(())
 }
 
@@ -375,13 +498,14 @@ pub(crate) struct Db {
 impl Db {
     pub(crate) fn open(path: &Path) -> Result<Db, StoreError> {
         let conn = open(path)?;
+        let checkpointer = Checkpointer::start(path, &conn)?;
         let spawn_error =
             |e: std::io::Error| StoreError::Task(format!("cannot start a database thread: {e}"));
         let (writer_tx, writer_rx) = mpsc::channel();
         let mut threads = vec![
             std::thread::Builder::new()
                 .name("verdict-db-writer".to_string())
-                .spawn(move || writer_loop(conn, writer_rx))
+                .spawn(move || writer_loop(conn, writer_rx, checkpointer))
                 .map_err(spawn_error)?,
         ];
         // One reader per core: reads are CPU work (rows to JSON), and more threads than
@@ -506,7 +630,7 @@ fn reader_loop(path: &Path, rx: &Mutex<mpsc::Receiver<ReaderMsg>>) {
     }
 }
 
-fn writer_loop(conn: Connection, rx: mpsc::Receiver<WriterMsg>) {
+fn writer_loop(conn: Connection, rx: mpsc::Receiver<WriterMsg>, checkpointer: Checkpointer) {
     let mut stop = false;
     while !stop {
         let first = match rx.recv() {
@@ -525,6 +649,7 @@ fn writer_loop(conn: Connection, rx: mpsc::Receiver<WriterMsg>) {
             }
         }
         run_batch(&conn, batch);
+        checkpointer.after_commit(&conn);
     }
     // Writes queued after Stop still get an answer rather than hanging.
     while let Ok(msg) = rx.try_recv() {
@@ -532,6 +657,7 @@ fn writer_loop(conn: Connection, rx: mpsc::Receiver<WriterMsg>) {
             run_batch(&conn, vec![job]);
         }
     }
+    checkpointer.stop();
 }
 
 fn run_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
@@ -573,6 +699,122 @@ fn run_batch(conn: &Connection, batch: Vec<WriteJob>) {
             (Ok(()), None) => None,
         };
         finish(error);
+    }
+}
+
+// ---------------------------------------------------------------- checkpoints off the commit path
+
+/// WAL pages beyond which the writer finishes a checkpoint itself, so the log starts over
+/// instead of growing while commits never pause.
+const WAL_RESTART_PAGES: i64 = 4096;
+/// The least time between background checkpoints, so each copies many commits at once.
+const CHECKPOINT_PAUSE: Duration = Duration::from_millis(20);
+
+#[derive(Default)]
+struct CheckpointState {
+    committed: bool,
+    stop: bool,
+}
+
+/// Copies committed pages from the WAL into the database file on its own thread and
+/// connection, so no commit waits for that copy or its fsync (SQLite would otherwise
+/// run it inside every thousandth-page commit).
+struct Checkpointer {
+    state: Arc<(Mutex<CheckpointState>, std::sync::Condvar)>,
+    /// Set when the WAL is long: the writer then completes a checkpoint between batches.
+    restart: Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// `PRAGMA wal_checkpoint(PASSIVE)`: (pages in the WAL, pages copied), never waiting on anyone.
+fn checkpoint(conn: &Connection) -> rusqlite::Result<(i64, i64)> {
+    conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+        Ok((r.get(1)?, r.get(2)?))
+    })
+}
+
+impl Checkpointer {
+    /// Takes automatic checkpoints away from `writer` and starts the checkpoint thread.
+    fn start(path: &Path, writer: &Connection) -> Result<Checkpointer, StoreError> {
+        let conn = Connection::open(path)?;
+        configure(&conn)?;
+        writer.pragma_update(None, "wal_autocheckpoint", 0)?;
+        let state = Arc::new((
+            Mutex::new(CheckpointState::default()),
+            std::sync::Condvar::new(),
+        ));
+        let restart = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (s, r) = (state.clone(), restart.clone());
+        let thread = std::thread::Builder::new()
+            .name("verdict-db-checkpoint".to_string())
+            .spawn(move || checkpoint_loop(&conn, &s, &r))
+            .map_err(|e| StoreError::Task(format!("cannot start the checkpoint thread: {e}")))?;
+        Ok(Checkpointer {
+            state,
+            restart,
+            thread: Some(thread),
+        })
+    }
+
+    /// Called by the writer between batches.
+    fn after_commit(&self, writer: &Connection) {
+        use std::sync::atomic::Ordering;
+        if self.restart.load(Ordering::Relaxed) {
+            // Most pages are copied already, so this finishes the tail; the next write then
+            // starts the WAL from its beginning.
+            match checkpoint(writer) {
+                Ok((log, copied)) if copied >= log => self.restart.store(false, Ordering::Relaxed),
+                Ok(_) => {}
+                Err(e) => tracing::warn!("a checkpoint by the writer failed: {e}"),
+            }
+        }
+        let (lock, wake) = &*self.state;
+        if let Ok(mut s) = lock.lock() {
+            s.committed = true;
+            wake.notify_one();
+        }
+    }
+
+    fn stop(mut self) {
+        let (lock, wake) = &*self.state;
+        if let Ok(mut s) = lock.lock() {
+            s.stop = true;
+            wake.notify_one();
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn checkpoint_loop(
+    conn: &Connection,
+    state: &(Mutex<CheckpointState>, std::sync::Condvar),
+    restart: &std::sync::atomic::AtomicBool,
+) {
+    let (lock, wake) = state;
+    loop {
+        let Ok(guard) = lock.lock() else { return };
+        let Ok(mut s) = wake.wait_while(guard, |s| !s.committed && !s.stop) else {
+            return;
+        };
+        if s.stop {
+            return;
+        }
+        s.committed = false;
+        drop(s);
+        match checkpoint(conn) {
+            Ok((log, _)) if log >= WAL_RESTART_PAGES => {
+                restart.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!("a background checkpoint failed: {e}"),
+        }
+        let Ok(guard) = lock.lock() else { return };
+        match wake.wait_timeout_while(guard, CHECKPOINT_PAUSE, |s| !s.stop) {
+            Ok((s, _)) if !s.stop => {}
+            _ => return,
+        }
     }
 }
 
@@ -984,12 +1226,10 @@ pub(crate) fn history_json(
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut rows = stmt.query(params![session_rowid, offset_arg, limit as i64])?;
     let mut out: Vec<u8> = Vec::with_capacity(256 + 512 * limit.min(200) as usize);
-    let encode = |e: serde_json::Error| StoreError::Task(format!("cannot encode JSON: {e}"));
-    let string = |out: &mut Vec<u8>, s: &str| serde_json::to_writer(out, s).map_err(encode);
     let column =
         |e: rusqlite::types::FromSqlError| StoreError::Task(format!("bad message row: {e}"));
     out.extend_from_slice(b"{\"session_id\":");
-    string(&mut out, session_id)?;
+    push_json_str(&mut out, session_id);
     out.extend_from_slice(b",\"messages\":[");
     let mut returned = 0u64;
     while let Some(r) = rows.next()? {
@@ -1006,7 +1246,7 @@ pub(crate) fn history_json(
             out.extend_from_slice(if i == 0 { b"{\"" } else { b",\"" });
             out.extend_from_slice(name.as_bytes());
             out.extend_from_slice(b"\":");
-            string(&mut out, r.get_ref(i)?.as_str().map_err(column)?)?;
+            push_json_str(&mut out, r.get_ref(i)?.as_str().map_err(column)?);
         }
         for (i, name) in [
             (4, "tool_name"),
@@ -1018,7 +1258,7 @@ pub(crate) fn history_json(
                 out.extend_from_slice(b",\"");
                 out.extend_from_slice(name.as_bytes());
                 out.extend_from_slice(b"\":");
-                string(&mut out, v)?;
+                push_json_str(&mut out, v);
             }
         }
         out.extend_from_slice(b",\"timestamp\":\"");
@@ -1074,7 +1314,7 @@ pub(crate) fn submit_feedback(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
     .execute(params![
-        new_id("fb")?,
+        new_ordered_id("fb")?,
         session_rowid,
         message_rowid,
         req.rating.as_str(),
@@ -1101,7 +1341,13 @@ pub(crate) fn submit_feedback(
              VALUES (?1, ?2, ?3, (SELECT rowid FROM messages WHERE session_rowid = ?2 AND seq < ?4 \
                  AND role = 'user' ORDER BY seq DESC LIMIT 1), ?5)",
         )?
-        .execute(params![new_id("mem")?, session_rowid, message_rowid, seq, now])?;
+        .execute(params![
+            new_ordered_id("mem")?,
+            session_rowid,
+            message_rowid,
+            seq,
+            now
+        ])?;
     } else if !stored && was_positive {
         conn.prepare_cached("DELETE FROM memory WHERE message_rowid = ?1")?
             .execute([message_rowid])?;
@@ -1343,6 +1589,178 @@ fn row_exists(conn: &Connection, table: &'static str, id: &str) -> Result<bool, 
     Ok(conn.prepare_cached(&sql)?.query_row([id], |r| r.get(0))?)
 }
 
+// ---------------------------------------------------------------- bulk load (seed)
+
+/// A rating already given to a bulk-loaded assistant message.
+#[derive(Debug, Clone)]
+pub(crate) struct BulkRating {
+    pub feedback_id: String,
+    /// The id of the stored exchange, used when the rating puts it in memory.
+    pub memory_id: String,
+    pub rating: Rating,
+    pub feedback_text: Option<String>,
+    pub recorded_us: i64,
+}
+
+/// A message whose id is already chosen; see [`bulk_insert_sessions`].
+#[derive(Debug, Clone)]
+pub(crate) struct BulkMessage {
+    pub id: String,
+    pub role: &'static str,
+    pub content: String,
+    pub content_type: &'static str,
+    pub tool_name: Option<&'static str>,
+    pub tool_inputs: Option<String>,
+    pub tool_outputs: Option<String>,
+    pub tool_status: Option<&'static str>,
+    pub timestamp_us: i64,
+    pub rating: Option<BulkRating>,
+}
+
+/// A session whose id is already chosen, with its messages (and their ratings, if any).
+#[derive(Debug, Clone)]
+pub(crate) struct BulkSession {
+    pub id: String,
+    pub user_id: Option<String>,
+    pub session_name: Option<String>,
+    /// `AgentConfig` as JSON.
+    pub agent_config: String,
+    /// An object, as JSON.
+    pub metadata: String,
+    pub enable_memory: bool,
+    pub status: SessionStatus,
+    pub created_us: i64,
+    pub messages: Vec<BulkMessage>,
+}
+
+/// Tunes a connection for loading many rows at once. Commits stop waiting for fsync
+/// (WAL keeps each commit atomic, so a crash loses whole batches, never half of one);
+/// [`finish_bulk_load`] makes everything durable at the end.
+pub(crate) fn begin_bulk_load(conn: &Connection) -> Result<(), StoreError> {
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    // 256 MiB of page cache keeps the id indices in memory while rows arrive in random id order.
+    conn.pragma_update(None, "cache_size", -262_144)?;
+    // Checkpoint every 64 MiB rather than every 4: fewer fsyncs of the database file, and
+    // index pages changed many times between two checkpoints are copied once.
+    conn.pragma_update(None, "wal_autocheckpoint", 16_384)?;
+    Ok(())
+}
+
+/// Checkpoints the WAL into the database file with fsync, and restores durable commits.
+pub(crate) fn finish_bulk_load(conn: &Connection) -> Result<(), StoreError> {
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "wal_autocheckpoint", 1000)?;
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    Ok(())
+}
+
+/// Inserts sessions whose ids the caller chose (so no lookups are needed), with their
+/// messages, ratings and stored exchanges, keeping every counter the way a live
+/// server would. Call inside a transaction; ids must be new.
+pub(crate) fn bulk_insert_sessions(
+    conn: &Connection,
+    ns_rowid: i64,
+    sessions: &[BulkSession],
+) -> Result<(), StoreError> {
+    let mut insert_session = conn.prepare_cached(
+        "INSERT INTO sessions (id, namespace_rowid, user_id, session_name, agent_config, \
+         metadata, enable_memory, status, message_count, tool_calls, created_us, updated_us, \
+         last_activity_us, expires_us, terminated_us, assistant_messages, rated_messages) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?14, ?15, ?16)",
+    )?;
+    let mut insert_message = conn.prepare_cached(
+        "INSERT INTO messages (id, session_rowid, seq, role, content, content_type, tool_name, \
+         tool_inputs, tool_outputs, tool_status, timestamp_us, rating) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    )?;
+    let mut insert_feedback = conn.prepare_cached(
+        "INSERT INTO feedback (id, session_rowid, message_rowid, rating, feedback_text, stored, \
+         recorded_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    let mut insert_memory = conn.prepare_cached(
+        "INSERT INTO memory (id, session_rowid, message_rowid, user_message_rowid, stored_us) \
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for s in sessions {
+        let count = |pred: fn(&BulkMessage) -> bool| s.messages.iter().filter(|m| pred(m)).count();
+        let assistant = count(|m| m.role == "assistant") as i64;
+        let rated = count(|m| m.rating.is_some()) as i64;
+        let tool_calls = count(|m| m.content_type == "tool_call") as i64;
+        let last_activity = s
+            .messages
+            .iter()
+            .map(|m| m.timestamp_us)
+            .chain(
+                s.messages
+                    .iter()
+                    .filter_map(|m| m.rating.as_ref().map(|r| r.recorded_us)),
+            )
+            .fold(s.created_us, i64::max);
+        let terminated = (s.status == SessionStatus::Terminated).then_some(last_activity);
+        insert_session.execute(params![
+            s.id,
+            ns_rowid,
+            s.user_id,
+            s.session_name,
+            s.agent_config,
+            s.metadata,
+            s.enable_memory,
+            s.status.as_str(),
+            s.messages.len() as i64,
+            tool_calls,
+            s.created_us,
+            last_activity,
+            s.created_us + SESSION_LIFETIME_US,
+            terminated,
+            assistant,
+            rated,
+        ])?;
+        let session_rowid = conn.last_insert_rowid();
+        let mut last_user: Option<i64> = None;
+        for (seq, m) in s.messages.iter().enumerate() {
+            insert_message.execute(params![
+                m.id,
+                session_rowid,
+                seq as i64,
+                m.role,
+                m.content,
+                m.content_type,
+                m.tool_name,
+                m.tool_inputs,
+                m.tool_outputs,
+                m.tool_status,
+                m.timestamp_us,
+                m.rating.as_ref().map(|r| r.rating.as_str()),
+            ])?;
+            let message_rowid = conn.last_insert_rowid();
+            if m.role == "user" {
+                last_user = Some(message_rowid);
+            }
+            let Some(r) = &m.rating else { continue };
+            let stored = r.rating == Rating::Positive && s.enable_memory;
+            insert_feedback.execute(params![
+                r.feedback_id,
+                session_rowid,
+                message_rowid,
+                r.rating.as_str(),
+                r.feedback_text,
+                stored,
+                r.recorded_us,
+            ])?;
+            if stored {
+                insert_memory.execute(params![
+                    r.memory_id,
+                    session_rowid,
+                    message_rowid,
+                    last_user,
+                    r.recorded_us,
+                ])?;
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1398,6 +1816,59 @@ mod tests {
                 t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
                 "{us}"
             );
+        }
+    }
+
+    #[test]
+    fn fast_json_strings_match_serde() {
+        let mut cases: Vec<String> = vec![
+            String::new(),
+            "plain ascii text that is long enough for several words".into(),
+            "caf\u{e9} \u{6771}\u{4eac} \u{1F680} \"quoted\" back\\slash".into(),
+            (0u8..0x80).map(char::from).collect(),
+            "\u{7f}\u{80}\u{2028}\u{2029}".into(),
+        ];
+        let alphabet: Vec<char> = "ab \"\\\n\r\t\u{8}\u{c}\u{1}\u{1f}\u{e9}\u{1F680}xyz"
+            .chars()
+            .collect();
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for len in 0..300 {
+            let s: String = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    alphabet[(x % alphabet.len() as u64) as usize]
+                })
+                .collect();
+            cases.push(s);
+        }
+        for s in cases {
+            let mut out = Vec::new();
+            push_json_str(&mut out, &s);
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                serde_json::to_string(&s).unwrap()
+            );
+        }
+    }
+
+    #[test]
+    fn arithmetic_dates_match_chrono() {
+        let mut x: u64 = 0x1234_5678_9abc_def1;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let us = (x % 253_402_300_800_000_000) as i64;
+            for us in [us, us - us % 1000, us - us % 1_000_000] {
+                let t = chrono::DateTime::from_timestamp_micros(us).unwrap();
+                assert_eq!(
+                    format_time(us),
+                    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+                    "{us}"
+                );
+            }
         }
     }
 
