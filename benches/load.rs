@@ -123,6 +123,33 @@ fn load_average() -> String {
         .join(" ")
 }
 
+/// The disk's flush latency now: 64 KiB overwritten and `fdatasync`ed, for half a second.
+/// Every rating waits for one such flush, so this bounds feedback latency from below.
+fn flush_latency(dir: &Path) -> String {
+    use std::io::{Seek, SeekFrom, Write};
+    let path = dir.join("flush-probe");
+    let Ok(mut f) = std::fs::File::create(&path) else {
+        return "unknown".to_string();
+    };
+    let block = vec![7u8; 64 * 1024];
+    let mut times = Vec::new();
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_millis(500) && times.len() < 5000 {
+        let t = Instant::now();
+        let ok = f.seek(SeekFrom::Start(0)).is_ok()
+            && f.write_all(&block).is_ok()
+            && f.sync_data().is_ok();
+        if !ok {
+            return "unknown".to_string();
+        }
+        times.push(t.elapsed().as_micros() as u64);
+    }
+    let _ = std::fs::remove_file(&path);
+    times.sort_unstable();
+    let pct = |p: f64| times[((times.len() - 1) as f64 * p).round() as usize] as f64 / 1000.0;
+    format!("p50 {:.2} ms, p99 {:.2} ms", pct(0.5), pct(0.99))
+}
+
 // ---------------------------------------------------------------- the server
 
 fn run(bin: &str, args: &[&str]) -> String {
@@ -654,6 +681,10 @@ fn main() {
     let db = dir.path().join("load.db");
     let db_s = db.to_string_lossy().into_owned();
     println!("machine: {}", machine());
+    println!(
+        "disk flush (64 KiB write + fdatasync): {}",
+        flush_latency(dir.path())
+    );
     let seeded = run(
         bin,
         &[
@@ -758,5 +789,9 @@ fn main() {
         );
         std::process::exit(1);
     }
-    println!("load average after: {}", load_average());
+    println!(
+        "after: load average {}; disk flush {}",
+        load_average(),
+        flush_latency(dir.path())
+    );
 }

@@ -223,6 +223,7 @@ fn loaded(sessions: usize, messages: usize) -> Model {
     let fx = start(&mut m);
     serve(&mut m, fx, sessions, &history);
     // G in the sessions pane loads every page; then back to the top.
+    update(&mut m, Action::Command(Command::FocusSessions));
     let fx = update(&mut m, Action::Command(Command::Bottom));
     serve(&mut m, fx, sessions, &history);
     update(&mut m, Action::Command(Command::Top));
@@ -288,6 +289,7 @@ fn frames(c: &mut Criterion) {
 
         // j/k in the session list, half way down it.
         let mut m = model.clone();
+        key(&mut m, Command::FocusSessions);
         let half = m.sessions.visible.len() / 2;
         m.sessions.selected = half;
         let mut t = terminal();

@@ -86,7 +86,7 @@ rss_kb() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$pid/status"; }
 first_rss=$(rss_kb VmRSS)
 
 t0=$(now)
-tmux send-keys -t "$tmux_session" G
+tmux send-keys -t "$tmux_session" h G
 wait_for "screen | grep -q 'All $SESSIONS sessions loaded'" "$DEADLINE" screen
 loaded_in=$(calc "$(now) - $t0")
 # Scroll a little through the loaded list so the figures include drawing it.

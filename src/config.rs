@@ -30,11 +30,38 @@ pub enum ConfigError {
 }
 
 /// A key binding value in `[keys]`: one key or several.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyList {
     One(String),
     Many(Vec<String>),
+}
+
+// By hand rather than `untagged`, so a wrong value is explained in the config file's
+// terms instead of "did not match any variant of untagged enum".
+impl<'de> Deserialize<'de> for KeyList {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = KeyList;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(r#"a key like "y" or a list of keys like ["+", "y"]"#)
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<KeyList, E> {
+                Ok(KeyList::One(v.to_string()))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<KeyList, A::Error> {
+                let mut keys = Vec::new();
+                while let Some(k) = seq.next_element::<String>()? {
+                    keys.push(k);
+                }
+                Ok(KeyList::Many(keys))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 impl KeyList {
@@ -221,7 +248,7 @@ fn read_file_config(path: &Path, warnings: &mut Vec<String>) -> Result<FileConfi
     };
     let file: FileConfig = toml::from_str(&text).map_err(|e| ConfigError::Parse {
         path: path.to_path_buf(),
-        message: e.to_string().trim().replace('\n', " "),
+        message: parse_message(&text, &e),
     })?;
     #[cfg(unix)]
     if file.api_key.is_some() {
@@ -239,6 +266,21 @@ fn read_file_config(path: &Path, warnings: &mut Vec<String>) -> Result<FileConfi
     #[cfg(not(unix))]
     let _ = warnings;
     Ok(file)
+}
+
+/// "line 3, column 9: invalid type: string "yes", expected a boolean": toml's own
+/// rendering draws the line with a caret under it, which a one-line message garbles.
+fn parse_message(text: &str, e: &toml::de::Error) -> String {
+    let what = e.message().trim().replace('\n', " ");
+    match e.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!("line {line}, column {column}: {what}")
+        }
+        None => what,
+    }
 }
 
 /// Writes a file that may hold a secret: created with mode 0600 from the start.
@@ -306,6 +348,49 @@ mod tests {
             .to_string();
         assert!(err.contains("config.toml"), "{err}");
         assert!(err.contains("line 1"), "{err}");
+    }
+
+    #[test]
+    fn config_errors_are_one_readable_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = |text: &str| {
+            std::fs::write(dir.path().join("config.toml"), text).unwrap();
+            Settings::from_layers(paths(dir.path()), &ConnectArgs::default(), |_| None)
+                .unwrap_err()
+                .to_string()
+        };
+        let e = err("namespace = \"x\"\n[review]\nascii = \"yes\"\n");
+        assert!(
+            e.ends_with("line 3, column 9: invalid type: string \"yes\", expected a boolean"),
+            "{e}"
+        );
+        assert!(!e.contains('|') && !e.contains('^'), "{e}");
+        let e = err("[keys]\nquit = 5\n");
+        assert!(e.contains("line 2, column 8"), "{e}");
+        assert!(
+            e.contains(r#"expected a key like "y" or a list of keys"#),
+            "{e}"
+        );
+        assert!(!e.contains("untagged"), "{e}");
+        let e = err("[keys]\nquit = [\"q\", 5]\n");
+        assert!(e.contains("expected a string"), "{e}");
+        // toml's own rendering quotes the broken line, which may hold the API key.
+        for broken in ["api_key = \"sk_secret_1\n", "api_key = sk_secret_1\n"] {
+            let e = err(broken);
+            assert!(e.contains("line 1"), "{e}");
+            assert!(!e.contains("sk_secret_1"), "{e}");
+        }
+    }
+
+    #[test]
+    fn key_lists_read_one_key_or_several() {
+        let f: FileConfig =
+            toml::from_str("[keys]\nquit = \"x\"\nrate_positive = [\"+\", \"y\"]\n").unwrap();
+        assert_eq!(f.keys["quit"], KeyList::One("x".into()));
+        assert_eq!(
+            f.keys["rate_positive"],
+            KeyList::Many(vec!["+".into(), "y".into()])
+        );
     }
 
     #[test]

@@ -303,6 +303,11 @@ async fn a_refused_rating_says_why_and_is_kept_as_failed() {
         "{}",
         run.stdout()
     );
+    assert!(
+        run.stderr().contains("sync --retry-failed"),
+        "{}",
+        run.stderr()
+    );
     test.stop().await;
 }
 
@@ -658,4 +663,175 @@ async fn the_api_key_never_reaches_a_file_or_an_output() {
             file.display()
         );
     }
+}
+
+/// Demo ratings are kept under the demo's fixed name; `export` with no account fetches
+/// their exchanges from the demo's own database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn demo_ratings_export_with_their_exchange_and_no_account() {
+    use verdict::config::{Paths, Settings};
+    use verdict::journal::outbox::OutboxEvent;
+    use verdict::review::run::Connection;
+
+    let mut reviewer = Reviewer::new("https://api.mixpeek.com", "unused", "unused");
+    reviewer.key = None;
+    let paths = Paths {
+        config_file: reviewer.config_dir().join("config.toml"),
+        data_dir: reviewer.data_dir(),
+    };
+    paths.ensure_data_dir().unwrap();
+    let settings = Settings::from_layers(paths, &Default::default(), |_| None).unwrap();
+    let mut demo = Connection::open(&settings, true).await.unwrap();
+    let session = demo
+        .client
+        .list_sessions(&Default::default(), 100)
+        .await
+        .unwrap()
+        .remove(0);
+    let history = demo.client.history(&session.session_id).await.unwrap();
+    let at = history.iter().position(|m| m.is_assistant()).unwrap();
+    let prompt = history[..at].iter().rev().find(|m| m.is_user()).unwrap();
+    let entry = demo
+        .outbox
+        .rate(
+            &session.session_id,
+            &history[at].message_id,
+            Rating::Positive,
+            None,
+        )
+        .await
+        .unwrap();
+    let deadline = Instant::now() + WAIT;
+    loop {
+        match tokio::time::timeout_at(deadline, demo.events.recv()).await {
+            Ok(Some(OutboxEvent::Sent { entry: e, .. })) if e.id == entry.id => break,
+            Ok(Some(_)) => {}
+            _ => panic!("the demo rating was not sent"),
+        }
+    }
+    demo.outbox.shutdown().await;
+    if let Some(server) = demo.server.take() {
+        server.shutdown().await;
+    }
+
+    let run = reviewer.run(&["export"]).await;
+    run.expect_ok();
+    assert!(!run.stderr().contains("warning"), "{}", run.stderr());
+    let lines: Vec<serde_json::Value> = run
+        .stdout()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1, "{}", run.stdout());
+    assert_eq!(lines[0]["base_url"], "local-demo");
+    assert_eq!(lines[0]["namespace"], "demo");
+    assert_eq!(lines[0]["state"], "sent");
+    assert_eq!(lines[0]["completion"], history[at].content.as_str());
+    assert_eq!(lines[0]["prompt"], prompt.content.as_str());
+}
+
+/// A refused key is not the rating's fault: once the key is fixed, the next run sends
+/// the ratings it refused, with no `--retry-failed`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ratings_refused_for_the_key_go_once_the_key_is_fixed() {
+    let test = TestServer::with_sample().await;
+    let tools = test.session_named("tools").await.session_id;
+    let msgs = assistant_ids(&test.history(&tools).await);
+    let mut me = Reviewer::new(&test.base_url(), &test.namespace, "sk_wrong_key_1");
+
+    let run = me.run(&["rate", &tools, &msgs[0], "negative"]).await;
+    run.expect_failure();
+    assert!(
+        run.stderr().contains("refused the API key"),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(journal_states(&me.journal()), vec!["failed"]);
+
+    me.key = Some(test.key.expose().to_string());
+    let run = me.run(&["sync"]).await;
+    run.expect_ok();
+    assert!(
+        run.stdout().contains("1 sent, 0 pending, 0 failed"),
+        "{}",
+        run.stdout()
+    );
+    assert_eq!(journal_states(&me.journal()), vec!["sent"]);
+    let listing = test
+        .client()
+        .feedback_listing(&tools)
+        .await
+        .unwrap()
+        .expect("offered by the local server");
+    assert_eq!(listing.feedback.len(), 1);
+    assert_eq!(listing.feedback[0].message_id, msgs[0]);
+
+    // A refusal for the rating itself stays failed.
+    let run = me.run(&["rate", &tools, "msg_nope", "positive"]).await;
+    run.expect_failure();
+    let run = me.run(&["sync"]).await;
+    assert!(
+        run.stdout().contains("0 sent, 0 pending, 1 failed"),
+        "{}",
+        run.stdout()
+    );
+    test.stop().await;
+}
+
+/// `status` with no account still tells of demo ratings waiting to be sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_shows_demo_ratings_still_pending() {
+    use verdict::config::{Paths, Settings};
+    use verdict::journal::outbox::OutboxEvent;
+    use verdict::review::run::Connection;
+
+    let mut reviewer = Reviewer::new("https://api.mixpeek.com", "unused", "unused");
+    reviewer.key = None;
+    let run = reviewer.run(&["status"]).await;
+    run.expect_ok();
+    assert!(!run.stdout().contains("demo "), "{}", run.stdout());
+
+    let paths = Paths {
+        config_file: reviewer.config_dir().join("config.toml"),
+        data_dir: reviewer.data_dir(),
+    };
+    paths.ensure_data_dir().unwrap();
+    let settings = Settings::from_layers(paths, &Default::default(), |_| None).unwrap();
+    let mut demo = Connection::open(&settings, true).await.unwrap();
+    let session = demo
+        .client
+        .list_sessions(&Default::default(), 100)
+        .await
+        .unwrap()
+        .remove(0);
+    let history = demo.client.history(&session.session_id).await.unwrap();
+    let message = history.iter().find(|m| m.is_assistant()).unwrap();
+    demo.server.take().unwrap().shutdown().await;
+    let entry = demo
+        .outbox
+        .rate(
+            &session.session_id,
+            &message.message_id,
+            Rating::Positive,
+            None,
+        )
+        .await
+        .unwrap();
+    let deadline = Instant::now() + WAIT;
+    loop {
+        match tokio::time::timeout_at(deadline, demo.events.recv()).await {
+            Ok(Some(OutboxEvent::Retrying { entry: e, .. })) if e.id == entry.id => break,
+            Ok(Some(_)) => {}
+            _ => panic!("no retry reported"),
+        }
+    }
+    demo.outbox.shutdown().await;
+
+    let run = reviewer.run(&["status"]).await;
+    run.expect_ok();
+    assert!(
+        run.stdout().contains("demo         1 pending, 0 failed"),
+        "{}",
+        run.stdout()
+    );
 }

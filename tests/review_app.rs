@@ -300,7 +300,7 @@ async fn an_unreachable_server_is_one_sentence_and_r_retries() {
     let screen = app
         .wait_for("the error", |s| s.contains("Cannot reach the server"))
         .await;
-    assert!(screen.contains("Press r to retry."), "{screen}");
+    assert!(screen.contains("then press r."), "{screen}");
     // The app stays usable; once the server is up, r brings the sessions in.
     let server = verdict::server::start(&db, std::net::SocketAddr::from(([127, 0, 0, 1], port)))
         .await
@@ -314,4 +314,114 @@ async fn an_unreachable_server_is_one_sentence_and_r_retries() {
     assert!(!screen.contains("Cannot reach the server"), "{screen}");
     app.quit().await;
     server.shutdown().await;
+}
+
+/// Two demo runs on one data directory: the demo's port changes, its name in the journal
+/// does not, so a rating the first run could not send is sent by the second.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_demo_rating_left_pending_is_sent_by_the_next_demo_run() {
+    use verdict::config::{Paths, Settings};
+    use verdict::journal::outbox::OutboxEvent;
+    use verdict::journal::{DEMO_SERVER_KEY, JournalHandle};
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let paths = Paths {
+        config_file: dir.path().join("config.toml"),
+        data_dir: dir.path().join("data"),
+    };
+    paths.ensure_data_dir().expect("data dir");
+    let settings = Settings::from_layers(paths, &Default::default(), |_| None).expect("settings");
+    assert!(settings.api_key.is_none());
+
+    // First run: pick a message, then lose the server before the rating goes out.
+    let mut first = Connection::open(&settings, false).await.expect("demo");
+    assert!(first.info.demo);
+    assert_eq!(first.info.server, verdict::review::run::DEMO_LABEL);
+    let session = first
+        .client
+        .list_sessions(&Default::default(), 100)
+        .await
+        .expect("sessions")
+        .into_iter()
+        .next()
+        .expect("a demo session");
+    let message = first
+        .client
+        .history(&session.session_id)
+        .await
+        .expect("history")
+        .into_iter()
+        .find(|m| m.role == "assistant")
+        .expect("an assistant message");
+    let first_url = first.client.base_url().to_string();
+    first.server.take().expect("demo server").shutdown().await;
+    let entry = first
+        .outbox
+        .rate(
+            &session.session_id,
+            &message.message_id,
+            Rating::Negative,
+            Some("wrong".into()),
+        )
+        .await
+        .expect("recorded");
+    assert_eq!(entry.target.base_url, DEMO_SERVER_KEY);
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, first.events.recv()).await {
+            Ok(Some(OutboxEvent::Retrying { entry: e, .. })) if e.id == entry.id => break,
+            Ok(Some(OutboxEvent::Sent { .. })) => panic!("sent to a stopped server"),
+            Ok(Some(_)) => {}
+            Ok(None) | Err(_) => panic!("no retry reported for the pending rating"),
+        }
+    }
+    first.outbox.shutdown().await;
+    drop(first);
+
+    // Second run, on a new port: the rating goes out at start.
+    let mut second = Connection::open(&settings, false)
+        .await
+        .expect("demo again");
+    assert_ne!(
+        second.client.base_url(),
+        first_url,
+        "the demo reused its port"
+    );
+    let deadline = Instant::now() + DEADLINE;
+    let receipt = loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, second.events.recv()).await {
+            Ok(Some(OutboxEvent::Sent { entry: e, receipt })) if e.id == entry.id => break receipt,
+            Ok(Some(_)) => {}
+            Ok(None) | Err(_) => panic!("the second demo run did not send the pending rating"),
+        }
+    };
+    assert_eq!(receipt.message_id, message.message_id);
+    assert!(!receipt.stored);
+    let listing = second
+        .client
+        .feedback_listing(&session.session_id)
+        .await
+        .expect("listing")
+        .expect("offered by the local server");
+    assert!(
+        listing
+            .feedback
+            .iter()
+            .any(|r| r.message_id == message.message_id
+                && r.rating == Rating::Negative
+                && r.feedback_text.as_deref() == Some("wrong")),
+        "{:?}",
+        listing.feedback
+    );
+    second.outbox.shutdown().await;
+    if let Some(server) = second.server.take() {
+        server.shutdown().await;
+    }
+    // Both runs wrote under the one name, nothing under a port.
+    let journal = JournalHandle::open(&settings.paths.journal_db()).expect("journal");
+    let rows = journal.call(|j| j.export_rows(None)).await.expect("rows");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].entry.target.base_url, DEMO_SERVER_KEY);
 }

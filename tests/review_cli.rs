@@ -66,5 +66,21 @@ fn a_key_without_a_namespace_says_what_to_set() {
     assert!(!out.status.success());
     let err = stderr(&out);
     assert!(err.contains("MIXPEEK_NAMESPACE"), "{err}");
+    assert!(err.contains("verdict --demo"), "{err}");
     assert!(!err.contains("sk_test_never_printed"), "{err}");
+}
+
+#[test]
+fn without_a_terminal_the_reviewer_says_so_and_points_at_the_headless_commands() {
+    // The demo, with standard output a pipe, as from a script or `ssh host verdict`.
+    let (out, dir) = verdict(None, &[]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(
+        err.contains("needs a terminal") && err.contains("verdict rate"),
+        "{err}"
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains('\u{1b}'));
+    // It got as far as the demo (settings and data directory were fine) before saying so.
+    assert!(dir.path().join("data").join("demo.db").exists());
 }

@@ -83,6 +83,7 @@ async fn bottom_lists_every_session_past_the_offset_cap() {
     };
 
     wait_for(&format!("Sessions (100/{SESSIONS})")).await;
+    keys.send(key('h')).expect("running");
     keys.send(key('G')).expect("running");
     let screen = wait_for(&format!("All {SESSIONS} sessions loaded")).await;
     assert!(

@@ -1,11 +1,12 @@
 //! `verdict rate`, `sync`, `export` and `status`.
 
 use super::outbox::{Outbox, OutboxEvent, OutboxOptions, describe};
-use super::{Counts, Entry, Exchange, ExportRow, JournalHandle, journal_base_url};
+use super::{Counts, DEMO_SERVER_KEY, Entry, Exchange, ExportRow, JournalHandle, journal_base_url};
 use crate::api::model::{Rating, SubmitFeedbackResponse};
 use crate::api::{ApiError, Client, ClientOptions};
 use crate::cli::{ConnectArgs, ExportArgs, ExportFormat, RateArgs, RatingArg, SyncArgs};
 use crate::config::{ENV_API_KEY, ENV_NAMESPACE, Settings};
+use crate::server::ServerHandle;
 use anyhow::{Context, anyhow, bail};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -88,7 +89,7 @@ fn unreachable_reason(error: &ApiError) -> String {
 fn refusal_sentence(error: &ApiError) -> String {
     match error {
         ApiError::Unauthorized(info) => format!(
-            "The server refused the API key ({}: {}); set {ENV_API_KEY} (or api_key in config.toml) to a valid key, then run `verdict sync --retry-failed`.",
+            "The server refused the API key ({}: {}); set {ENV_API_KEY} (or api_key in config.toml) to a valid key: the rating is kept and goes with the next run (or `verdict sync`).",
             info.status, info.message
         ),
         _ => match error.info() {
@@ -233,6 +234,12 @@ pub async fn sync(connect: &ConnectArgs, args: SyncArgs) -> anyhow::Result<()> {
             stop_reason.unwrap_or_else(|| "the sender stopped".into())
         );
     }
+    if refused.is_empty() && counts.failed > 0 {
+        eprintln!(
+            "verdict: {} rating(s) refused earlier are kept as failed; `verdict status` shows why, and `verdict sync --retry-failed` sends them again once the cause is fixed.",
+            counts.failed
+        );
+    }
     if !refused.is_empty() {
         bail!(
             "The server refused {} rating(s); they are kept in the journal as failed (fix the cause, then run `verdict sync --retry-failed`).",
@@ -319,14 +326,27 @@ async fn fill_exchanges(settings: &Settings, journal: &JournalHandle, rows: &mut
         return;
     }
     let client = client(settings).ok();
+    // Demo ratings are fetched from the demo's own database, through the demo server
+    // started here for as long as the export needs it.
+    let demo = if missing.keys().any(|(b, _, _)| b == DEMO_SERVER_KEY) {
+        start_demo_for_export(settings).await
+    } else {
+        None
+    };
     let mut unreachable: Option<String> = None;
     let mut elsewhere = 0usize;
     let mut not_found = 0usize;
     for ((base_url, namespace, session_id), indexes) in missing {
-        let Some(client) = client
-            .as_ref()
-            .filter(|c| journal_base_url(c.base_url()) == base_url && c.namespace() == namespace)
-        else {
+        let client = if base_url == DEMO_SERVER_KEY {
+            demo.as_ref()
+                .map(|(_, c)| c)
+                .filter(|c| c.namespace() == namespace)
+        } else {
+            client.as_ref().filter(|c| {
+                journal_base_url(c.base_url()) == base_url && c.namespace() == namespace
+            })
+        };
+        let Some(client) = client else {
             elsewhere += indexes.len();
             continue;
         };
@@ -361,6 +381,9 @@ async fn fill_exchanges(settings: &Settings, journal: &JournalHandle, rows: &mut
             }
         }
     }
+    if let Some((server, _)) = demo {
+        server.shutdown().await;
+    }
     if let Some(reason) = unreachable {
         eprintln!(
             "verdict: warning: the server could not be reached ({reason}); {not_found} rating(s) are exported without their prompt and completion."
@@ -374,6 +397,34 @@ async fn fill_exchanges(settings: &Settings, journal: &JournalHandle, rows: &mut
         eprintln!(
             "verdict: warning: {elsewhere} rating(s) belong to another server or namespace, or no API key is set; they are exported without their prompt and completion (export with that --base-url and --namespace to fetch them)."
         );
+    }
+}
+
+/// The demo server on the demo's database, with a client for it; `None` when there is no
+/// demo database (the demo never ran here) or it cannot start.
+async fn start_demo_for_export(settings: &Settings) -> Option<(ServerHandle, Client)> {
+    let db = settings.paths.demo_db();
+    if !db.exists() {
+        return None;
+    }
+    let (server, key) = match crate::server::start_demo(&db).await {
+        Ok(started) => started,
+        Err(e) => {
+            tracing::warn!("cannot start the demo server for export: {e:#}");
+            return None;
+        }
+    };
+    match Client::new(ClientOptions::new(
+        server.base_url(),
+        key,
+        crate::server::DEMO_NAMESPACE,
+    )) {
+        Ok(client) => Some((server, client)),
+        Err(e) => {
+            tracing::warn!("cannot reach the demo server for export: {e}");
+            server.shutdown().await;
+            None
+        }
     }
 }
 
@@ -588,6 +639,22 @@ pub async fn status(connect: &ConnectArgs) -> anyhow::Result<()> {
         None => {
             lines.push(("pending", "unknown until a namespace is set".into()));
             lines.push(("failed", "unknown until a namespace is set".into()));
+        }
+    }
+    // Demo ratings are kept under the demo's own name; only the demo sends them.
+    if paths.journal_db().exists() {
+        let journal = JournalHandle::open(&paths.journal_db())?;
+        let demo = journal
+            .call(|j| j.counts(DEMO_SERVER_KEY, crate::server::DEMO_NAMESPACE))
+            .await?;
+        if demo.pending + demo.failed > 0 {
+            lines.push((
+                "demo",
+                format!(
+                    "{} pending, {} failed (pending ones are sent the next time the demo runs)",
+                    demo.pending, demo.failed
+                ),
+            ));
         }
     }
     let mut out = String::new();

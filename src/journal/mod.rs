@@ -179,6 +179,10 @@ pub fn journal_base_url(base_url: &str) -> String {
     base_url.trim_end_matches('/').to_string()
 }
 
+/// The journal's name for verdict's in-process demo server, in place of its base URL
+/// (a new port each run). It has no scheme, so no real server's base URL can equal it.
+pub const DEMO_SERVER_KEY: &str = "local-demo";
+
 /// The journal database.
 pub struct Journal {
     conn: Connection,
@@ -362,6 +366,29 @@ impl Journal {
             params![id, error],
         )?;
         Ok(())
+    }
+
+    /// Puts back in the outbox the failed ratings that were refused for the API key (401
+    /// or 403), not for anything in the rating: the key may have been fixed since. Only
+    /// those no newer rating has replaced. Returns how many.
+    pub fn requeue_refused_key(
+        &mut self,
+        base_url: &str,
+        namespace: &str,
+    ) -> Result<usize, JournalError> {
+        let n = self.conn.execute(
+            "UPDATE ratings SET state = 'pending'
+             WHERE base_url = ?1 AND namespace = ?2 AND state = 'failed'
+               AND (last_error LIKE '401 %' OR last_error LIKE '403 %')
+               AND NOT EXISTS (SELECT 1 FROM ratings n
+                               WHERE n.base_url = ratings.base_url
+                                 AND n.namespace = ratings.namespace
+                                 AND n.session_id = ratings.session_id
+                                 AND n.message_id = ratings.message_id
+                                 AND n.id > ratings.id)",
+            params![base_url, namespace],
+        )?;
+        Ok(n)
     }
 
     /// Puts the failed ratings of [`Journal::failed`] back in the outbox (after the reason

@@ -117,6 +117,22 @@ impl Outbox {
         options: OutboxOptions,
     ) -> Outbox {
         let base_url = super::journal_base_url(client.base_url());
+        Self::start_keyed(journal, client, base_url, reviewer, events, options)
+    }
+
+    /// [`Outbox::start_on`], keeping the ratings in the journal under `server_key` instead
+    /// of the client's base URL. The in-process demo server gets a new port each run; a
+    /// fixed key ([`super::DEMO_SERVER_KEY`]) lets a later run send what an earlier one
+    /// left pending. HTTP still goes to the client's real address.
+    pub fn start_keyed(
+        journal: JournalHandle,
+        client: Client,
+        server_key: String,
+        reviewer: String,
+        events: UnboundedSender<OutboxEvent>,
+        options: OutboxOptions,
+    ) -> Outbox {
+        let base_url = server_key;
         let namespace = client.namespace().to_string();
         let (commands, rx) = tokio::sync::mpsc::unbounded_channel();
         let sender = Sender {
@@ -252,6 +268,17 @@ struct Sender {
 
 impl Sender {
     async fn run(mut self, mut commands: UnboundedReceiver<Command>) {
+        // A refused key is no fault of the ratings: this run may have the right one.
+        let (base, ns) = (self.base_url.clone(), self.namespace.clone());
+        match self
+            .journal
+            .call(move |j| j.requeue_refused_key(&base, &ns))
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(n, "ratings refused for the API key are queued again"),
+            Err(e) => tracing::error!("cannot queue ratings refused for the key again: {e}"),
+        }
         let mut in_flight: FuturesUnordered<Sending> = FuturesUnordered::new();
         let mut busy: HashSet<MessageKey> = HashSet::new();
         let mut stopping = false;

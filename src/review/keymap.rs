@@ -44,6 +44,14 @@ impl Key {
         Key { code, mods }
     }
 
+    /// A plain character: in the rating editor it is text, not a command.
+    fn types_text(&self) -> bool {
+        matches!(self.code, KeyCode::Char(_))
+            && !self
+                .mods
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+    }
+
     /// Reads a key as written in the config file: `j`, `G`, `+`, `enter`, `pgdn`,
     /// `ctrl-s`, `alt-x`, `shift-tab`, `f5`, `space`.
     pub fn parse(s: &str) -> Result<Key, String> {
@@ -166,6 +174,16 @@ pub enum KeymapError {
     },
     #[error("[keys] binds {action:?} to no key; give it at least one.")]
     NoKeys { action: String },
+    #[error("[keys] gives {key:?} to both {first:?} and {second:?}; give each key to one action.")]
+    Conflict {
+        key: String,
+        first: String,
+        second: String,
+    },
+    #[error(
+        "[keys] binds {action:?} to {key:?}, which the rating editor needs for typing; use a key with ctrl- or alt-, or enter, esc, tab or an f-key."
+    )]
+    Typing { action: String, key: String },
 }
 
 /// One line of the help screen.
@@ -273,6 +291,14 @@ impl Keymap {
                     action: name.clone(),
                 });
             }
+            if cmd.context() == Context::Compose
+                && let Some(k) = parsed.iter().find(|k| k.types_text())
+            {
+                return Err(KeymapError::Typing {
+                    action: name.clone(),
+                    key: k.to_string(),
+                });
+            }
             overridden.push((cmd, parsed));
         }
         // A key the user gave to one action is taken away from any default that had it.
@@ -294,7 +320,18 @@ impl Keymap {
                 Context::Compose => &mut compose,
             };
             for k in list {
-                table.entry(*k).or_insert(*cmd);
+                // Two actions the user gave one key: whichever won, the other would be
+                // silently dead while the help still listed it.
+                match table.insert(*k, *cmd) {
+                    Some(other) if other != *cmd => {
+                        return Err(KeymapError::Conflict {
+                            key: k.to_string(),
+                            first: other.name().to_string(),
+                            second: cmd.name().to_string(),
+                        });
+                    }
+                    _ => {}
+                }
             }
         }
         Ok(Keymap {
@@ -553,5 +590,33 @@ mod tests {
             Keymap::from_config(&o),
             Err(KeymapError::NoKeys { .. })
         ));
+    }
+
+    #[test]
+    fn one_key_for_two_actions_is_an_error() {
+        let mut o = BTreeMap::new();
+        o.insert("rate_positive".to_string(), KeyList::One("y".into()));
+        o.insert("quit".to_string(), KeyList::Many(vec!["y".into()]));
+        let e = Keymap::from_config(&o).unwrap_err().to_string();
+        assert!(
+            e.contains("\"y\"") && e.contains("rate_positive") && e.contains("quit"),
+            "{e}"
+        );
+        // The same key in the browser and in the editor is no conflict (Tab is in both).
+        let mut o = BTreeMap::new();
+        o.insert("next_pane".to_string(), KeyList::One("ctrl-t".into()));
+        o.insert("toggle_rating".to_string(), KeyList::One("ctrl-t".into()));
+        assert!(Keymap::from_config(&o).is_ok());
+    }
+
+    #[test]
+    fn an_editor_action_on_a_plain_letter_is_an_error() {
+        let mut o = BTreeMap::new();
+        o.insert("send".to_string(), KeyList::One("s".into()));
+        let e = Keymap::from_config(&o).unwrap_err().to_string();
+        assert!(e.contains("send") && e.contains("typing"), "{e}");
+        let mut o = BTreeMap::new();
+        o.insert("send".to_string(), KeyList::One("alt-s".into()));
+        assert!(Keymap::from_config(&o).is_ok());
     }
 }

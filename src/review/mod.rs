@@ -25,6 +25,7 @@ use crate::config::Settings;
 use anyhow::Context;
 use keymap::Keymap;
 use run::{App, AppConfig, Connection};
+use std::io::IsTerminal;
 use view::theme::{Look, Theme};
 
 /// Opens the reviewer. With no API key configured, or with `demo`, starts the local
@@ -45,7 +46,23 @@ pub async fn run(connect: &ConnectArgs, demo: bool) -> anyhow::Result<()> {
         )
     })?;
     crate::logging::to_file(&settings.paths.log_file());
+    if settings.api_key.is_some() && settings.namespace.is_none() && !demo {
+        anyhow::bail!(
+            "No namespace is set: pass --namespace NAME, set {}=NAME, or put namespace = \"...\" in {}; or run `verdict --demo` to try the demo.",
+            crate::config::ENV_NAMESPACE,
+            settings.paths.config_file.display()
+        );
+    }
     let conn = Connection::open(&settings, demo).await?;
+    if !std::io::stdout().is_terminal() {
+        conn.outbox.shutdown().await;
+        if let Some(server) = conn.server {
+            server.shutdown().await;
+        }
+        anyhow::bail!(
+            "The reviewer needs a terminal: run verdict in one (over SSH, ssh -t), or use the headless commands: verdict rate, sync, export, status."
+        );
+    }
     let demo_mode = conn.info.demo;
     let config = AppConfig {
         keymap,
@@ -70,9 +87,14 @@ pub async fn run(connect: &ConnectArgs, demo: bool) -> anyhow::Result<()> {
     let pending = app.model().sends_pending();
     app.close().await;
     result?;
-    if pending > 0 && !demo_mode {
+    if pending > 0 {
+        let when = if demo_mode {
+            "the next time the demo runs"
+        } else {
+            "the next time verdict runs"
+        };
         eprintln!(
-            "verdict: {pending} rating(s) not yet sent are kept in the journal; they are sent the next time verdict runs."
+            "verdict: {pending} rating(s) not yet sent are kept in the journal; they are sent {when}."
         );
     }
     Ok(())

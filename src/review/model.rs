@@ -305,6 +305,16 @@ impl Transcript {
     }
 
     /// The cursor can rest on assistant messages (to rate) and tool calls (to unfold).
+    /// The user message an assistant message answers: the nearest one before it.
+    pub fn prompt_of(&self, i: usize) -> Option<usize> {
+        if !self.is_assistant(i) {
+            return None;
+        }
+        (0..i)
+            .rev()
+            .find(|&j| self.kinds.get(j) == Some(&Kind::User))
+    }
+
     pub fn selectable(&self, i: usize) -> bool {
         matches!(self.kinds.get(i), Some(Kind::Assistant | Kind::Tool))
     }

@@ -8,7 +8,8 @@ use super::update;
 use super::view::{self, theme::Look};
 use crate::api::{Client, ClientOptions};
 use crate::config::Settings;
-use crate::journal::outbox::{Outbox, OutboxEvent};
+use crate::journal::outbox::{Outbox, OutboxEvent, OutboxOptions};
+use crate::journal::{DEMO_SERVER_KEY, JournalHandle, journal_base_url};
 use crate::server::{self, ServerHandle};
 use anyhow::Context;
 use chrono::{DateTime, FixedOffset, Utc};
@@ -82,14 +83,32 @@ impl Connection {
         reviewer: String,
     ) -> anyhow::Result<Connection> {
         let (tx, events) = unbounded_channel();
-        let outbox = Outbox::start(journal, client.clone(), reviewer, tx).with_context(|| {
+        let handle = JournalHandle::open(journal).with_context(|| {
             format!(
                 "Cannot open the journal at {}; check that the data directory is writable",
                 journal.display()
             )
         })?;
+        // The demo's port changes every run; a fixed name in the journal lets this run
+        // send what the last one left pending.
+        let server_key = match server {
+            Some(_) => DEMO_SERVER_KEY.to_string(),
+            None => journal_base_url(client.base_url()),
+        };
+        let outbox = Outbox::start_keyed(
+            handle,
+            client.clone(),
+            server_key,
+            reviewer,
+            tx,
+            OutboxOptions::default(),
+        );
         let info = ConnInfo {
-            server: server_label(client.base_url()),
+            // The demo's port is new each run and means nothing to the reviewer.
+            server: match server {
+                Some(_) => DEMO_LABEL.to_string(),
+                None => server_label(client.base_url()),
+            },
             namespace: client.namespace().to_string(),
             demo: server.is_some(),
         };
@@ -102,6 +121,9 @@ impl Connection {
         })
     }
 }
+
+/// What the status bar calls the in-process demo server.
+pub const DEMO_LABEL: &str = "local demo server";
 
 /// "api.mixpeek.com" or "127.0.0.1:8000": what the status bar shows of the base URL.
 fn server_label(base_url: &str) -> String {

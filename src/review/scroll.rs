@@ -157,16 +157,31 @@ pub fn clamp(t: &mut Transcript, rows: usize, look: &Look) {
     }
 }
 
-/// Scrolls as little as needed to show message i (its blank line need not show): from
-/// above, its start at the top; from below, its end at the bottom, or its start at the
-/// top when it is taller than the view.
+/// Scrolls as little as needed to show message i (its blank line need not show). A
+/// reply is judged against its question, so when the view has to move it keeps the
+/// question on screen too if the two fit, else up to a third of the screen of what
+/// precedes the reply. From below, a reply that fits ends on the bottom row.
 pub fn reveal(t: &mut Transcript, i: usize, rows: usize, look: &Look) {
     if i >= t.messages.len() {
         return;
     }
     let Scroll { item: top, line } = t.scroll;
+    let own = height(t, i, look) - 1;
     if i < top || (i == top && line > 0) {
-        t.scroll = Scroll { item: i, line: 0 };
+        // From above: the question and the reply together, when they fit.
+        if let Some(u) = t.prompt_of(i) {
+            let mut span = own;
+            let mut j = i;
+            while j > u && span <= rows {
+                j -= 1;
+                span += height(t, j, look);
+            }
+            if j == u && span <= rows {
+                t.scroll = Scroll { item: u, line: 0 };
+                return;
+            }
+        }
+        with_context(t, i, rows, look);
         return;
     }
     // Lines from the top of the view to the start of i, counted no further than a screen.
@@ -176,14 +191,30 @@ pub fn reveal(t: &mut Transcript, i: usize, rows: usize, look: &Look) {
         before += height(t, j, look) - if j == top { line } else { 0 };
         j += 1;
     }
-    let own = height(t, i, look) - 1;
     if j == i && before + own <= rows {
         return;
     }
-    t.scroll = Scroll { item: i, line: 0 };
     if own <= rows {
+        t.scroll = Scroll { item: i, line: 0 };
         up(t, rows - own, look);
+    } else {
+        with_context(t, i, rows, look);
     }
+}
+
+/// Puts message i near the top, with up to a third of the screen of what leads to it
+/// from its question.
+fn with_context(t: &mut Transcript, i: usize, rows: usize, look: &Look) {
+    t.scroll = Scroll { item: i, line: 0 };
+    let Some(u) = t.prompt_of(i) else { return };
+    let context = rows / 3;
+    let mut lines = 0;
+    let mut j = i;
+    while j > u && lines < context {
+        j -= 1;
+        lines += height(t, j, look);
+    }
+    up(t, lines.min(context), look);
 }
 
 /// The messages with at least one line on screen.
@@ -220,7 +251,7 @@ pub fn line_at(t: &mut Transcript, row: usize, look: &Look) -> Option<(usize, us
 mod tests {
     use super::*;
     use crate::api::model::MessageHistoryItem;
-    use crate::review::model::kind_of;
+    use crate::review::model::{Kind, kind_of};
     use crate::review::view::theme::Theme;
 
     /// Message i has i+1 paragraphs (see [`h`]).
@@ -317,6 +348,30 @@ mod tests {
         // Taller than the view: its start at the top.
         reveal(&mut t, 7, 5, &look);
         assert_eq!(t.scroll, Scroll { item: 7, line: 0 });
+    }
+
+    #[test]
+    fn a_reply_comes_into_view_with_its_question() {
+        let (mut t, look) = transcript(8);
+        for (i, k) in t.kinds.iter_mut().enumerate() {
+            *k = if i % 2 == 0 {
+                Kind::User
+            } else {
+                Kind::Assistant
+            };
+        }
+        // From above, when question and reply fit: the question's header at the top.
+        t.scroll = Scroll { item: 6, line: 0 };
+        reveal(&mut t, 3, 40, &look);
+        assert_eq!(t.scroll, Scroll { item: 2, line: 0 });
+        // When they do not fit: a third of the screen of what precedes the reply.
+        t.scroll = Scroll { item: 7, line: 0 };
+        reveal(&mut t, 5, 12, &look);
+        assert_eq!(line_at(&mut t, 4, &look), Some((5, 0)));
+        // From below, a reply taller than the screen: the same context above it.
+        t.scroll = Scroll::default();
+        reveal(&mut t, 7, 12, &look);
+        assert_eq!(line_at(&mut t, 4, &look), Some((7, 0)));
     }
 
     #[test]

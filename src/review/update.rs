@@ -68,6 +68,13 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
             result,
         } => rate_recorded(m, &session_id, &message_id, rating, result),
         Action::Outbox(ev) => outbox_event(m, ev),
+        // Too small to draw: the screen only says so. A stray key must not rate or move
+        // what the reviewer cannot see; quitting is all that works (unsent ratings stay
+        // in the journal either way).
+        Action::Command(Command::Quit) | Action::ConfirmYes if m.areas().is_none() => {
+            m.quit = true;
+        }
+        _ if m.areas().is_none() => {}
         other => match &m.mode {
             Mode::Browse => browse(m, other, &mut fx),
             Mode::Compose(_) => compose(m, other, &mut fx),
@@ -291,7 +298,7 @@ fn sessions_loaded(
     let page = match result {
         Ok(page) => page,
         Err(e) => {
-            let msg = e.user_message();
+            let msg = say(m, &e);
             m.sessions.error = Some(msg.clone());
             m.sessions.to_end = false;
             m.set_notice(Level::Error, msg);
@@ -355,6 +362,9 @@ fn sessions_loaded(
         && let Some(id) = m.sessions.selected_row().map(|r| r.id.clone())
     {
         open_session(m, &id, fx);
+        // The cursor waits on the first unrated reply: j, k and the rating keys act
+        // there, as the hints suggest, rather than on the session list.
+        m.focus = Pane::Transcript;
     }
     maybe_load_more(m, fx);
 }
@@ -427,7 +437,7 @@ fn history_loaded(
     let page = match result {
         Ok(p) => p,
         Err(e) => {
-            let msg = e.user_message();
+            let msg = say_with(&m.key_names, &e);
             t.error = Some(msg.clone());
             if m.jump.as_ref().is_some_and(|j| j.session_id == id) {
                 m.jump = None;
@@ -814,7 +824,7 @@ fn outbox_event(m: &mut Model, ev: OutboxEvent) {
                 error: short_reason(&error),
                 retry_at: m.now + delay,
             };
-            let text = format!("Not sent yet: {}", error.user_message());
+            let text = format!("Not sent yet: {}", say(m, &error));
             (
                 entry,
                 r,
@@ -828,9 +838,9 @@ fn outbox_event(m: &mut Model, ev: OutboxEvent) {
             let r = Receipt::Failed {
                 rating: entry.rating,
                 entry: Some(entry.id),
-                error: error.user_message(),
+                error: say(m, &error),
             };
-            let text = format!("Rating refused: {}", error.user_message());
+            let text = format!("Rating refused: {}", say(m, &error));
             (
                 entry,
                 r,
@@ -860,6 +870,26 @@ fn outbox_event(m: &mut Model, ev: OutboxEvent) {
         ));
     }
     m.notice = Some(notice);
+}
+
+/// An API error as the screen says it: the client's sentence, with the refresh key the
+/// reviewer actually has, and a way forward that works from inside the app.
+fn say(m: &Model, e: &ApiError) -> String {
+    say_with(&m.key_names, e)
+}
+
+fn say_with(keys: &std::collections::BTreeMap<Command, String>, e: &ApiError) -> String {
+    let key = keys.get(&Command::Refresh).map_or("r", String::as_str);
+    if let ApiError::Unauthorized(_) = e {
+        // The key comes from the environment or the config file: retrying cannot help.
+        return "The API key was refused: set MIXPEEK_API_KEY (or api_key in config.toml) to a valid key and restart verdict.".to_string();
+    }
+    let msg = e.user_message().replace("press r", &format!("press {key}"));
+    if e.is_retryable() && !msg.contains("press ") {
+        format!("{msg} Press {key} to retry now.")
+    } else {
+        msg
+    }
 }
 
 fn capitalise(s: &str) -> String {
@@ -1214,11 +1244,11 @@ fn run_search(m: &mut Model, query: String) {
         current,
     });
     go_to_match(m);
+    let at = current.map_or(1, |c| c + 1);
     m.set_notice(
         Level::Info,
         format!(
-            "{count} match{} for {query:?}: {} next, {} previous, Esc clears.",
-            if count == 1 { "" } else { "es" },
+            "Match {at} of {count} for {query:?}: {} next, {} previous, Esc clears.",
             m.key(Command::NextMatch),
             m.key(Command::PrevMatch)
         ),
@@ -1276,7 +1306,12 @@ fn go_to_match(m: &mut Model) {
                 t.cursor = Some(index);
                 t.cursor_auto = false;
                 m.focus = Pane::Transcript;
-                reveal_cursor(m);
+                // A match in a tool's inputs or output is invisible while it is folded.
+                if t.kinds[index] == Kind::Tool && !t.unfolded[index] {
+                    toggle_fold(m, index);
+                } else {
+                    reveal_cursor(m);
+                }
             }
         }
         Match::Session { session_id } => {

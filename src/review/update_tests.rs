@@ -616,6 +616,7 @@ fn sessions_page_in_as_the_selection_nears_the_end() {
         },
     );
     assert!(!fx.iter().any(|e| matches!(e, Effect::LoadSessions { .. })));
+    update(&mut m, cmd(Command::FocusSessions));
     let rows = m.areas().unwrap().session_rows();
     let early: Vec<_> = (0..40)
         .flat_map(|_| update(&mut m, cmd(Command::Down)))
@@ -747,6 +748,7 @@ fn bottom_in_the_sessions_pane_loads_every_page_in_big_ones() {
     // The cursor the server handed out is where the next page starts.
     assert_eq!(m.sessions.next, Some(PageStart::Cursor("100".into())));
 
+    update(&mut m, cmd(Command::FocusSessions));
     let fx = update(&mut m, cmd(Command::Bottom));
     let loads: Vec<_> = fx
         .iter()
@@ -775,9 +777,194 @@ fn bottom_in_the_sessions_pane_loads_every_page_in_big_ones() {
     let mut m = model(120, 40);
     let fx = super::update::start(&mut m);
     serve(&mut m, fx, &many[..], &[], &[]);
+    update(&mut m, cmd(Command::FocusSessions));
     let fx = update(&mut m, cmd(Command::Bottom));
     update(&mut m, cmd(Command::Up));
     serve(&mut m, fx, &many[..], &[], &[]);
     assert_eq!(m.sessions.rows.len(), 1_100);
     assert!(!m.sessions.to_end);
+}
+
+#[test]
+fn keys_do_nothing_while_the_terminal_is_too_small_except_quit() {
+    let mut m = loaded(120, 40);
+    let before = cursor_id(&m);
+    update(&mut m, Action::Resize(20, 5));
+    for c in [
+        Command::RatePositive,
+        Command::RateNegative,
+        Command::RateWithText,
+        Command::Down,
+        Command::NextUnrated,
+        Command::Filter,
+    ] {
+        let fx = update(&mut m, cmd(c));
+        assert!(fx.is_empty(), "{c:?} asked for {fx:?}");
+    }
+    assert!(receipt(&m, "ses_a", "a4").is_none(), "rated unseen");
+    assert_eq!(cursor_id(&m), before);
+    assert!(matches!(m.mode, Mode::Browse));
+    assert_eq!(m.filter, Filter::All);
+    assert!(!m.quit);
+
+    // Big enough again: keys work as before.
+    update(&mut m, Action::Resize(120, 40));
+    update(&mut m, cmd(Command::RatePositive));
+    assert!(receipt(&m, "ses_a", "a4").is_some());
+
+    // Small again, with a send pending: the screen says "press q to quit", and q does.
+    update(&mut m, Action::Resize(20, 5));
+    update(&mut m, cmd(Command::Quit));
+    assert!(m.quit);
+}
+
+#[test]
+fn the_question_stays_in_view_with_the_reply() {
+    let mut m = model(80, 24);
+    let tall = (1..=60)
+        .map(|i| format!("line {i} of a long reply"))
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    let sessions = vec![session("ses_q", "Questions", SessionStatus::Active, None)];
+    let histories = vec![(
+        "ses_q",
+        vec![
+            msg("q1", "user", "First question?"),
+            msg("q2", "assistant", &tall),
+            msg("q3", "user", "Second question?"),
+            msg("q4", "assistant", "A short answer."),
+            msg("q5", "user", &"A long follow-up. ".repeat(200)),
+            msg("q6", "assistant", "Another short answer."),
+        ],
+    )];
+    let fx = super::update::start(&mut m);
+    serve(&mut m, fx, &sessions, &histories, &[]);
+    let h = m.areas().unwrap().transcript_lines();
+    // The message's header is on screen.
+    let in_view = |m: &Model, id: &str| {
+        let t = m.open_transcript().unwrap();
+        let i = t.index_of(id).unwrap();
+        let top = t.scroll;
+        if i < top.item || (i == top.item && top.line > 0) {
+            return false;
+        }
+        let mut row = 0;
+        for j in top.item..i {
+            let Some(height) = t.layout.height(j) else {
+                return false;
+            };
+            row += height - if j == top.item { top.line } else { 0 };
+        }
+        row < h
+    };
+
+    // Opened on the tall first reply: its question is on screen above it.
+    assert_eq!(cursor_id(&m).as_deref(), Some("q2"));
+    assert!(in_view(&m, "q1") && in_view(&m, "q2"));
+
+    update(&mut m, cmd(Command::FocusTranscript));
+    update(&mut m, cmd(Command::Bottom));
+    assert_eq!(cursor_id(&m).as_deref(), Some("q6"));
+    assert!(!in_view(&m, "q3"));
+    // Back up to a short reply: the view moves to show its question too.
+    update(&mut m, cmd(Command::Up));
+    assert_eq!(cursor_id(&m).as_deref(), Some("q4"));
+    assert!(in_view(&m, "q3") && in_view(&m, "q4"));
+    // And up to the tall one: its header and its question.
+    update(&mut m, cmd(Command::Up));
+    assert_eq!(cursor_id(&m).as_deref(), Some("q2"));
+    assert!(in_view(&m, "q1") && in_view(&m, "q2"));
+}
+
+#[test]
+fn a_match_inside_a_folded_tool_unfolds_it() {
+    let mut m = loaded(120, 40);
+    update(&mut m, cmd(Command::Search));
+    for c in "42".chars() {
+        update(&mut m, Action::PromptKey(key(c)));
+    }
+    update(&mut m, Action::PromptSubmit);
+    // The search starts at the selection (a4), and says where it is.
+    assert_eq!(cursor_id(&m).as_deref(), Some("a4"));
+    let notice = &m.notice.as_ref().unwrap().text;
+    assert!(notice.starts_with("Match 2 of 2 for \"42\""), "{notice}");
+    let t = m.open_transcript().unwrap();
+    let a3 = t.index_of("a3").unwrap();
+    assert!(!t.unfolded[a3]);
+    // Back to the tool result holding {"count": 42}: unfolded, so the match shows.
+    update(&mut m, cmd(Command::PrevMatch));
+    assert_eq!(cursor_id(&m).as_deref(), Some("a3"));
+    let t = m.open_transcript().unwrap();
+    assert!(t.unfolded[a3]);
+    let shown: String = t
+        .layout
+        .body(a3)
+        .unwrap_or(&[])
+        .iter()
+        .flat_map(|l| l.spans.iter().map(|s| s.content.to_string()))
+        .collect();
+    assert!(shown.contains("42"), "{shown}");
+}
+
+#[test]
+fn load_errors_name_the_refresh_key_in_force_once() {
+    let mut keys = std::collections::BTreeMap::new();
+    keys.insert(
+        "refresh".to_string(),
+        crate::config::KeyList::One("f5".into()),
+    );
+    let keymap = super::keymap::Keymap::from_config(&keys).unwrap();
+    let mut m = model_with(120, 40, keymap, false);
+    let fx = super::update::start(&mut m);
+    let generation = fx
+        .iter()
+        .find_map(|e| match e {
+            Effect::LoadSessions { generation, .. } => Some(*generation),
+            _ => None,
+        })
+        .unwrap();
+    update(
+        &mut m,
+        Action::SessionsLoaded {
+            generation,
+            from: PageStart::Offset(0),
+            result: Err(ApiError::Network("connection refused".into())),
+        },
+    );
+    let e = m.sessions.error.clone().unwrap();
+    assert!(e.contains("press F5"), "{e}");
+    assert!(!e.contains("press r"), "{e}");
+    assert_eq!(
+        e.matches("press").count() + e.matches("Press").count(),
+        1,
+        "{e}"
+    );
+
+    // A refused key cannot be fixed by retrying.
+    let generation = m.sessions.generation;
+    update(
+        &mut m,
+        Action::SessionsLoaded {
+            generation,
+            from: PageStart::Offset(0),
+            result: Err(ApiError::Unauthorized(crate::api::ErrorInfo {
+                status: 401,
+                kind: "UnauthorizedError".into(),
+                message: "Invalid API key".into(),
+                retry_after: None,
+            })),
+        },
+    );
+    let e = m.sessions.error.clone().unwrap();
+    assert!(e.contains("restart verdict") && !e.contains("press"), "{e}");
+}
+
+#[test]
+fn the_first_session_opens_with_the_transcript_focused() {
+    let mut m = loaded(120, 40);
+    assert_eq!(m.focus, Pane::Transcript);
+    // j moves to the next reply, not to the next session.
+    update(&mut m, cmd(Command::Down));
+    assert_eq!(cursor_id(&m).as_deref(), Some("a6"));
+    assert_eq!(m.sessions.selected, 0);
 }

@@ -149,6 +149,17 @@ fn every_receipt() {
 }
 
 #[test]
+fn a_retry_that_is_due_says_retrying() {
+    let mut m = receipts_model(120, 40);
+    let s = screen(&m);
+    assert!(s.contains("offline, retry in 12s"), "{s}");
+    m.now += chrono::Duration::seconds(13);
+    let s = screen(&m);
+    assert!(s.contains("offline, retrying…"), "{s}");
+    assert!(!s.contains("retry in"), "{s}");
+}
+
+#[test]
 fn compose_editor() {
     for (w, h) in [(80, 24), (120, 40)] {
         let mut m = loaded(w, h);
@@ -227,6 +238,7 @@ fn tiny_terminals_say_so() {
 fn wide_characters_keep_the_layout() {
     for (w, h) in [(80, 24), (120, 40)] {
         let mut m = loaded(w, h);
+        cmd(&mut m, Command::FocusSessions);
         cmd(&mut m, Command::Bottom);
         let fx = update(&mut m, Action::Command(Command::Open));
         serve(

@@ -71,7 +71,7 @@ fn confirm_quit(f: &mut Frame, m: &Model) {
         (format!("{n} ratings are"), "They stay")
     };
     let fate = if m.conn.demo {
-        "The demo server stops with verdict, so it will not receive them.".to_string()
+        format!("{it} in the journal and will be sent the next time the demo starts.")
     } else {
         format!("{it} in the journal and will be sent the next time verdict starts.")
     };

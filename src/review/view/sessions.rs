@@ -55,13 +55,8 @@ pub fn draw(f: &mut Frame, m: &Model, a: &Areas) {
 
     if s.visible.is_empty() {
         let (msg, style) = if let Some(e) = &s.error {
-            (
-                format!(
-                    "{e}\n\nPress {} to retry.",
-                    m.key(crate::review::action::Command::Refresh)
-                ),
-                theme.error,
-            )
+            // The sentence already says what to do, retrying included where it helps.
+            (e.clone(), theme.error)
         } else if !s.loaded_once {
             ("Loading sessions…".to_string(), theme.dim)
         } else if s.rows.is_empty() {

@@ -130,12 +130,16 @@ pub fn receipt_spans(receipt: Option<&Receipt>, m: &Model) -> Vec<Span<'static>>
             ..
         } => {
             let (sym, word, _) = mark(*rating);
-            let secs = (*retry_at - m.now).num_seconds().max(0);
+            let secs = (*retry_at - m.now).num_seconds();
+            // Past due is "retrying" until the outcome arrives, not a "retry in 0s" frozen
+            // while the attempt is under way.
+            let when = if secs > 0 {
+                format!("retry in {secs}s")
+            } else {
+                format!("retrying{}", g.ellipsis)
+            };
             vec![Span::styled(
-                format!(
-                    "{sym} {word} {} {} {error}, retry in {secs}s",
-                    g.dot, g.retrying
-                ),
+                format!("{sym} {word} {} {} {error}, {when}", g.dot, g.retrying),
                 t.retrying,
             )]
         }
