@@ -136,3 +136,23 @@ fn a_closed_standard_output_ends_the_printing_commands_quietly() {
         assert!(!err.contains("panicked"), "verdict {args:?}: {err}");
     }
 }
+
+#[test]
+fn a_base_url_that_is_not_a_url_is_answered_with_what_one_looks_like() {
+    let (out, _dir) = verdict(
+        None,
+        &[
+            ("MIXPEEK_API_KEY", "sk_test_never_printed"),
+            ("MIXPEEK_NAMESPACE", "ns"),
+            ("MIXPEEK_BASE_URL", "notaurl"),
+        ],
+    );
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("\"notaurl\""), "{err}");
+    assert!(
+        err.contains("use a URL like https://api.mixpeek.com or http://127.0.0.1:8000"),
+        "{err}"
+    );
+    assert!(!err.contains("sk_test_never_printed"), "{err}");
+}
