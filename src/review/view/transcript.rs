@@ -291,6 +291,11 @@ pub fn draw(f: &mut Frame, m: &Model, a: &Areas) {
 fn footer(t: &Transcript, m: &Model) -> String {
     let g = m.look.glyphs;
     let mut parts = Vec::new();
+    if let Some(c) = t.cursor {
+        // Out of what the server holds, so a long transcript reads as long while it loads.
+        let total = t.total.map_or(0, |n| n as usize).max(t.messages.len());
+        parts.push(format!("message {}/{total}", c + 1));
+    }
     if t.assistants > 0 {
         parts.push(format!("{}/{} rated", t.rated, t.assistants));
     }
