@@ -479,6 +479,11 @@ pub struct Model {
     pub this_run: HashMap<(String, String), Rating>,
     pub outbox: OutboxState,
     pub jump: Option<Jump>,
+    /// Rating and `]`/`[` keys pressed while `jump` was loading, applied in order once it
+    /// lands: `]` `+` typed quickly means "rate the next unrated message positive".
+    pub queued: Vec<Command>,
+    /// A walk landed on a message since the first key was queued (set by every landing).
+    pub(crate) landed: bool,
     pub quit: bool,
     /// The size changed since the last frame: wrap again and keep the cursor in view.
     pub resized: bool,
@@ -512,6 +517,8 @@ impl Model {
             this_run: HashMap::new(),
             outbox: OutboxState::default(),
             jump: None,
+            queued: Vec::new(),
+            landed: false,
             quit: false,
             resized: false,
             generation: 0,

@@ -83,6 +83,7 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
             Mode::ConfirmQuit => confirm(m, other),
         },
     }
+    flush_queued(m, &mut fx);
     settle(m);
     fx
 }
@@ -153,6 +154,10 @@ fn browse(m: &mut Model, action: Action, fx: &mut Vec<Effect>) {
 
 fn command(m: &mut Model, cmd: Command, fx: &mut Vec<Effect>) {
     use Command::*;
+    if m.jump.is_some() && waits_for_jump(cmd) {
+        queue_key(m, cmd);
+        return;
+    }
     match cmd {
         Up | Down | Top | Bottom | PageUp | PageDown => {
             m.jump = None;
@@ -670,6 +675,21 @@ fn rate_selected(m: &mut Model, rating: Rating, fx: &mut Vec<Effect>) {
 }
 
 fn not_on_assistant(m: &mut Model) {
+    if let Some(t) = m.open_transcript()
+        && t.messages.is_empty()
+        && t.loading
+    {
+        let name = m
+            .sessions
+            .row(&t.session_id)
+            .map_or(t.session_id.as_str(), |r| r.title());
+        let text = format!(
+            "{} is still loading: rate once its messages show.",
+            text::truncate(name, 40)
+        );
+        m.set_notice(Level::Warning, text);
+        return;
+    }
     let text = if m.open_transcript().is_some_and(|t| t.assistants > 0) {
         "Select an assistant message to rate it: move with j/k in the transcript."
     } else if m.open.is_some() {
@@ -983,6 +1003,7 @@ fn too_long(chars: usize) -> String {
 // ---- next unrated ----
 
 fn land(m: &mut Model, session_id: &str, i: usize) {
+    m.landed = true;
     set_open(m, session_id);
     if let Some(pos) = m.sessions.position(session_id) {
         m.sessions.selected = pos;
@@ -1149,6 +1170,95 @@ fn settle_jump(m: &mut Model, fx: &mut Vec<Effect>) {
     m.jump = None;
     set_open(m, &j.session_id);
     cross_sessions(m, j.forward, fx);
+}
+
+/// Keys that act on where a walk lands, so they wait for it rather than act on the
+/// message that happens to be selected while it loads.
+fn waits_for_jump(cmd: Command) -> bool {
+    matches!(
+        cmd,
+        Command::RatePositive
+            | Command::RateNegative
+            | Command::RateWithText
+            | Command::NextUnrated
+            | Command::PrevUnrated
+    )
+}
+
+fn queue_key(m: &mut Model, cmd: Command) {
+    if m.queued.is_empty() {
+        m.landed = false;
+    }
+    m.queued.push(cmd);
+    let loading = m
+        .jump
+        .as_ref()
+        .map(|j| {
+            if j.after.is_some() {
+                "the rest of this session".to_string()
+            } else {
+                let title = m
+                    .sessions
+                    .row(&j.session_id)
+                    .map_or(j.session_id.as_str(), |r| r.title());
+                text::truncate(title, 40).into_owned()
+            }
+        })
+        .unwrap_or_default();
+    let keys = queued_keys(m);
+    m.set_notice(Level::Info, format!("Loading {loading}…; then {keys}."));
+}
+
+/// The queued keys as the reviewer typed them, e.g. `] +`.
+fn queued_keys(m: &Model) -> String {
+    m.queued
+        .iter()
+        .map(|&c| m.key(c).to_string())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Applies the keys queued behind a walk once it has landed; drops them, saying so, when
+/// it ended anywhere else (an error, nothing unrated left, or the reviewer moved).
+fn flush_queued(m: &mut Model, fx: &mut Vec<Effect>) {
+    if m.queued.is_empty() || m.jump.is_some() {
+        return;
+    }
+    if !m.landed {
+        drop_queued(m);
+        return;
+    }
+    while m.jump.is_none() && matches!(m.mode, Mode::Browse) && !m.queued.is_empty() {
+        let cmd = m.queued.remove(0);
+        let walks = matches!(cmd, Command::NextUnrated | Command::PrevUnrated);
+        if walks {
+            m.landed = false;
+        }
+        command(m, cmd, fx);
+        if walks && m.jump.is_none() && !m.landed {
+            drop_queued(m);
+            return;
+        }
+    }
+    if m.jump.is_none() && !m.queued.is_empty() {
+        drop_queued(m);
+    }
+}
+
+fn drop_queued(m: &mut Model) {
+    let keys = queued_keys(m);
+    let n = m.queued.len();
+    m.queued.clear();
+    let (before, level) = match &m.notice {
+        Some(n) if n.level == Level::Error => (format!("{} ", n.text), Level::Error),
+        Some(n) if n.level != Level::Info => (format!("{} ", n.text), Level::Warning),
+        _ => (String::new(), Level::Warning),
+    };
+    let were = if n == 1 { "was" } else { "were" };
+    m.set_notice(
+        level,
+        format!("{before}Not applied: {keys} ({were} pressed while a session loaded)."),
+    );
 }
 
 // ---- search ----
