@@ -120,6 +120,12 @@ pub struct Sessions {
     pub to_end: bool,
     pub total: Option<u64>,
     pub error: Option<String>,
+    /// A session the selection moved to whose history is not loaded yet: shown once the
+    /// selection rests there (the loop's timer sends a `Tick`), so a held key loads nothing
+    /// for the rows it passes over.
+    pub preview: Option<String>,
+    /// Bumped on every move that sets `preview`: the loop restarts its rest timer on it.
+    pub preview_seq: u64,
 }
 
 impl Sessions {

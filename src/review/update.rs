@@ -43,7 +43,7 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
             m.resized = true;
             return fx;
         }
-        Action::Tick => {}
+        Action::Tick => preview_rested(m, &mut fx),
         Action::Mouse(ev) => mouse(m, ev, &mut fx),
         Action::SessionsLoaded {
             generation,
@@ -251,7 +251,42 @@ fn move_session(m: &mut Model, cmd: Command, fx: &mut Vec<Effect>) {
             format!("Loading every session ({n} so far); {key} or any move stops."),
         );
     }
+    preview_selected(m);
     maybe_load_more(m, fx);
+}
+
+/// Shows the selected session in the transcript pane: at once when its history is
+/// already here, else once the selection rests (see `preview_rested`). Focus stays put.
+fn preview_selected(m: &mut Model) {
+    let Some(id) = m.sessions.selected_row().map(|r| r.id.clone()) else {
+        return;
+    };
+    if m.open.as_deref() == Some(id.as_str()) {
+        m.sessions.preview = None;
+        return;
+    }
+    let here = m
+        .transcripts
+        .get(&id)
+        .is_some_and(|t| t.requested && t.error.is_none());
+    if here {
+        m.sessions.preview = None;
+        set_open(m, &id);
+        reveal_cursor(m);
+    } else {
+        m.sessions.preview = Some(id);
+        m.sessions.preview_seq += 1;
+    }
+}
+
+/// The selection rested: load and show the session it rests on, if it still does.
+fn preview_rested(m: &mut Model, fx: &mut Vec<Effect>) {
+    let Some(id) = m.sessions.preview.take() else {
+        return;
+    };
+    if m.sessions.selected_row().is_some_and(|r| r.id == id) && matches!(m.mode, Mode::Browse) {
+        open_session(m, &id, fx);
+    }
 }
 
 /// Asks for the next page when the selection nears the end of what is loaded.
@@ -352,6 +387,7 @@ fn sessions_loaded(
     if m.sessions.to_end {
         let n = m.sessions.visible.len();
         m.sessions.selected = n.saturating_sub(1);
+        preview_selected(m);
         if m.sessions.exhausted {
             m.sessions.to_end = false;
             m.set_notice(Level::Info, format!("All {n} sessions loaded."));

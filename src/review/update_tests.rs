@@ -1120,3 +1120,57 @@ fn a_rating_key_while_the_open_session_first_loads_says_it_is_loading() {
     let s = screen(&m);
     assert!(s.contains("Loading Counting marketing videos"), "{s}");
 }
+
+#[test]
+fn moving_in_the_sessions_pane_previews_the_session_once_the_selection_rests() {
+    let mut m = loaded(120, 40);
+    update(&mut m, cmd(Command::FocusSessions));
+    // Passing over rows loads nothing.
+    let mut fx = update(&mut m, cmd(Command::Down));
+    fx.extend(update(&mut m, cmd(Command::Down)));
+    assert!(
+        fx.iter().all(|e| !matches!(e, Effect::LoadHistory { .. })),
+        "{fx:?}"
+    );
+    assert_eq!(m.sessions.preview.as_deref(), Some("ses_c"));
+    let seq = m.sessions.preview_seq;
+    // Back up one: still waiting, now for ses_b, with the rest timer restarted.
+    fx.extend(update(&mut m, cmd(Command::Up)));
+    assert!(fx.iter().all(|e| !matches!(e, Effect::LoadHistory { .. })));
+    assert_eq!(m.sessions.preview.as_deref(), Some("ses_b"));
+    assert!(m.sessions.preview_seq > seq);
+
+    // The loop's timer: the selection rested on ses_b, which alone is loaded and shown.
+    let fx = update(&mut m, Action::Tick);
+    let loads: Vec<_> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::LoadHistory { session_id, .. } => Some(session_id.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(loads, vec!["ses_b"]);
+    assert_eq!(m.open.as_deref(), Some("ses_b"));
+    assert_eq!(m.focus, Pane::Sessions);
+    serve(
+        &mut m,
+        fx,
+        &demo_sessions(),
+        &demo_histories(),
+        &demo_known(),
+    );
+    assert_eq!(cursor_id(&m).as_deref(), Some("b2"));
+    assert_eq!(m.focus, Pane::Sessions);
+    assert!(screen(&m).contains("Revenue grew 12%"));
+
+    // Back onto ses_a, already loaded: shown at once, nothing asked of the server.
+    let fx = update(&mut m, cmd(Command::Up));
+    assert!(fx.is_empty(), "{fx:?}");
+    assert_eq!(m.open.as_deref(), Some("ses_a"));
+    assert_eq!(m.sessions.preview, None);
+    // A stale rest does nothing: the preview it was for is gone.
+    assert!(update(&mut m, Action::Tick).is_empty());
+    // Enter moves into the transcript, as before.
+    update(&mut m, cmd(Command::Open));
+    assert_eq!(m.focus, Pane::Transcript);
+}
