@@ -425,3 +425,31 @@ async fn a_demo_rating_left_pending_is_sent_by_the_next_demo_run() {
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(rows[0].entry.target.base_url, DEMO_SERVER_KEY);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn moving_in_the_sessions_pane_shows_each_session_it_rests_on() {
+    let server = TestServer::with_sample().await;
+    let sessions = server.sessions().await;
+    assert!(sessions.len() >= 3, "the sample has three sessions or more");
+    let mut firsts = Vec::new();
+    for s in &sessions[..3] {
+        let history = server.history(&s.session_id).await;
+        firsts.push(history.last().expect("a message").content.clone());
+    }
+    let mut app = Driver::start(server.client(), &server.dir.path().join("journal.db"));
+    app.wait_for("the first session", |s| s.contains(&firsts[0]))
+        .await;
+    // To the sessions pane and down one: the second session shows without Enter.
+    app.key('h');
+    app.key('j');
+    app.wait_for("the second session, previewed", |s| {
+        s.contains(&firsts[1]) && !s.contains(&firsts[0])
+    })
+    .await;
+    // The keyboard is still in the sessions pane: j moves the selection, not a cursor.
+    app.key('j');
+    app.wait_for("the third session, previewed", |s| s.contains(&firsts[2]))
+        .await;
+    app.quit().await;
+    server.stop().await;
+}

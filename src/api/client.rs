@@ -231,7 +231,7 @@ pub struct Client {
 pub fn check_base_url(base_url: &str, allow_insecure_http: bool) -> Result<reqwest::Url, ApiError> {
     let url = reqwest::Url::parse(base_url).map_err(|e| {
         ApiError::Config(format!(
-            "The base URL {base_url:?} is not a valid URL ({e})."
+            "The base URL {base_url:?} is not a valid URL ({e}): use a URL like https://api.mixpeek.com or http://127.0.0.1:8000."
         ))
     })?;
     match url.scheme() {
@@ -253,7 +253,7 @@ pub fn check_base_url(base_url: &str, allow_insecure_http: bool) -> Result<reqwe
             }
         }
         other => Err(ApiError::Config(format!(
-            "The base URL must start with https:// (or http:// for a local server), not {other}://."
+            "The base URL must start with https:// (or http:// for a local server), not {other}://: use a URL like https://api.mixpeek.com or http://127.0.0.1:8000."
         ))),
     }
 }

@@ -21,6 +21,36 @@ const RATE_PATIENCE: Duration = Duration::from_secs(30);
 /// The same for `sync`, which may have many ratings to send.
 const SYNC_PATIENCE: Duration = Duration::from_secs(120);
 
+/// Set once standard output's reader has gone away, so later lines are skipped, not attempted.
+static STDOUT_CLOSED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Writes to standard output for the headless commands. A reader that went away
+/// (`verdict status | head -1`) is the reader being done: the rest of the output is skipped
+/// and the command still succeeds, where `println!` would panic.
+pub(crate) fn write_stdout(text: std::fmt::Arguments) -> anyhow::Result<()> {
+    use std::sync::atomic::Ordering;
+    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+        return Ok(());
+    }
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_fmt(text).and_then(|()| stdout.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            STDOUT_CLOSED.store(true, Ordering::Relaxed);
+            Ok(())
+        }
+        Err(e) => Err(e).context("Cannot write to standard output"),
+    }
+}
+
+/// `println!` for the headless commands, through [`write_stdout`]; evaluates to a `Result`.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::journal::commands::write_stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+pub(crate) use outln;
+
 pub async fn rate(connect: &ConnectArgs, args: RateArgs) -> anyhow::Result<()> {
     let settings = load(connect)?;
     let client = client(&settings)?;
@@ -43,8 +73,7 @@ pub async fn rate(connect: &ConnectArgs, args: RateArgs) -> anyhow::Result<()> {
     outbox.shutdown().await;
     match outcome {
         Outcome::Sent(receipt) => {
-            println!("{}", receipt_line(&receipt));
-            Ok(())
+            outln!("{}", receipt_line(&receipt))
         }
         Outcome::Refused(error) => Err(anyhow!(refusal_sentence(&error))),
         Outcome::Unreachable(error) => bail!(
@@ -174,6 +203,8 @@ pub async fn sync(connect: &ConnectArgs, args: SyncArgs) -> anyhow::Result<()> {
     let mut sent = 0usize;
     let mut refused: Vec<(Entry, ApiError)> = Vec::new();
     let mut stop_reason: Option<String> = None;
+    // Sending goes on when standard output fails; the error is told once the sender is done.
+    let mut write_error: Option<anyhow::Error> = None;
     loop {
         let event = tokio::select! {
             e = events.recv() => e,
@@ -186,7 +217,9 @@ pub async fn sync(connect: &ConnectArgs, args: SyncArgs) -> anyhow::Result<()> {
             None => break,
             Some(OutboxEvent::Sent { receipt, .. }) => {
                 sent += 1;
-                println!("sent: {}", receipt_line(&receipt));
+                if let Err(e) = outln!("sent: {}", receipt_line(&receipt)) {
+                    write_error.get_or_insert(e);
+                }
             }
             Some(OutboxEvent::Failed { entry, error }) => refused.push((entry, error)),
             Some(OutboxEvent::Retrying { error, .. }) if error.is_offline() => {
@@ -206,27 +239,33 @@ pub async fn sync(connect: &ConnectArgs, args: SyncArgs) -> anyhow::Result<()> {
         match event {
             OutboxEvent::Sent { receipt, .. } => {
                 sent += 1;
-                println!("sent: {}", receipt_line(&receipt));
+                if let Err(e) = outln!("sent: {}", receipt_line(&receipt)) {
+                    write_error.get_or_insert(e);
+                }
             }
             OutboxEvent::Failed { entry, error } => refused.push((entry, error)),
             _ => {}
         }
     }
+    if let Some(e) = write_error {
+        return Err(e);
+    }
     for (entry, error) in &refused {
-        println!(
+        outln!(
             "failed: {} on {} in {}: {}",
             entry.rating,
             entry.target.message_id,
             entry.target.session_id,
             describe(error)
-        );
+        )?;
     }
     let (b, n) = (base_url.clone(), namespace.clone());
     let counts = journal.call(move |j| j.counts(&b, &n)).await?;
-    println!(
+    outln!(
         "{sent} sent, {} pending, {} failed ({namespace} on {base_url})",
-        counts.pending, counts.failed
-    );
+        counts.pending,
+        counts.failed
+    )?;
     if counts.pending > 0 {
         bail!(
             "{} rating(s) are still pending: {}; they stay in the journal and go on the next run.",
@@ -277,13 +316,8 @@ pub async fn export(connect: &ConnectArgs, args: ExportArgs) -> anyhow::Result<(
             );
         }
         None => {
-            let mut stdout = std::io::stdout().lock();
-            match stdout.write_all(&out).and_then(|()| stdout.flush()) {
-                Ok(()) => {}
-                // `verdict export | head` closing the pipe early is not an error.
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-                Err(e) => return Err(e).context("Cannot write the export to standard output"),
-            }
+            write_stdout(format_args!("{}", String::from_utf8_lossy(&out)))
+                .context("Cannot write the export to standard output")?;
         }
     }
     Ok(())
@@ -678,8 +712,7 @@ pub async fn status(connect: &ConnectArgs) -> anyhow::Result<()> {
             failed_entries.len() - SHOWN
         ));
     }
-    print!("{out}");
-    Ok(())
+    write_stdout(format_args!("{out}"))
 }
 
 /// Settings for a headless command: warnings to stderr, the data directory, the log file.

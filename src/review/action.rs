@@ -193,7 +193,8 @@ pub enum Action {
     Paste(String),
     Mouse(MouseEvent),
     Resize(u16, u16),
-    /// A timer beat: only used while something counts down.
+    /// A timer beat: while something counts down, and once the session selection has
+    /// rested on a row waiting to be previewed.
     Tick,
     /// A page of the session list, for the list generation that asked.
     SessionsLoaded {

@@ -120,6 +120,12 @@ pub struct Sessions {
     pub to_end: bool,
     pub total: Option<u64>,
     pub error: Option<String>,
+    /// A session the selection moved to whose history is not loaded yet: shown once the
+    /// selection rests there (the loop's timer sends a `Tick`), so a held key loads nothing
+    /// for the rows it passes over.
+    pub preview: Option<String>,
+    /// Bumped on every move that sets `preview`: the loop restarts its rest timer on it.
+    pub preview_seq: u64,
 }
 
 impl Sessions {
@@ -479,6 +485,11 @@ pub struct Model {
     pub this_run: HashMap<(String, String), Rating>,
     pub outbox: OutboxState,
     pub jump: Option<Jump>,
+    /// Rating and `]`/`[` keys pressed while `jump` was loading, applied in order once it
+    /// lands: `]` `+` typed quickly means "rate the next unrated message positive".
+    pub queued: Vec<Command>,
+    /// A walk landed on a message since the first key was queued (set by every landing).
+    pub(crate) landed: bool,
     pub quit: bool,
     /// The size changed since the last frame: wrap again and keep the cursor in view.
     pub resized: bool,
@@ -512,6 +523,8 @@ impl Model {
             this_run: HashMap::new(),
             outbox: OutboxState::default(),
             jump: None,
+            queued: Vec::new(),
+            landed: false,
             quit: false,
             resized: false,
             generation: 0,

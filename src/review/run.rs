@@ -27,6 +27,9 @@ use tokio::sync::watch;
 
 /// How often the screen refreshes while a retry countdown is shown.
 const TICK: Duration = Duration::from_secs(1);
+/// How long the session selection must stay on a row before its history is loaded: longer
+/// than a held key's repeat, short enough to feel immediate.
+const PREVIEW_REST: Duration = Duration::from_millis(150);
 /// How long quitting waits for a send in flight before leaving it to the next run.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 
@@ -293,6 +296,9 @@ where
             self.runner.run(effect);
         }
         let mut dirty = true;
+        // When the session selection counts as rested, for the preview (see `PREVIEW_REST`).
+        let mut preview_seq = self.model.sessions.preview_seq;
+        let mut preview_at = tokio::time::Instant::now();
         loop {
             if dirty {
                 self.draw()?;
@@ -302,6 +308,11 @@ where
                 return Ok(());
             }
             let animating = self.model.animating();
+            let previewing = self.model.sessions.preview.is_some();
+            if self.model.sessions.preview_seq != preview_seq {
+                preview_seq = self.model.sessions.preview_seq;
+                preview_at = tokio::time::Instant::now() + PREVIEW_REST;
+            }
             tokio::select! {
                 ev = events.next() => match ev {
                     Some(Ok(ev)) => {
@@ -316,6 +327,10 @@ where
                 },
                 Some(action) = self.actions.recv() => {
                     self.apply(action);
+                    dirty = true;
+                }
+                _ = tokio::time::sleep_until(preview_at), if previewing => {
+                    self.apply(Action::Tick);
                     dirty = true;
                 }
                 _ = tokio::time::sleep(TICK), if animating => {

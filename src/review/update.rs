@@ -43,7 +43,7 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
             m.resized = true;
             return fx;
         }
-        Action::Tick => {}
+        Action::Tick => preview_rested(m, &mut fx),
         Action::Mouse(ev) => mouse(m, ev, &mut fx),
         Action::SessionsLoaded {
             generation,
@@ -83,6 +83,7 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
             Mode::ConfirmQuit => confirm(m, other),
         },
     }
+    flush_queued(m, &mut fx);
     settle(m);
     fx
 }
@@ -153,6 +154,10 @@ fn browse(m: &mut Model, action: Action, fx: &mut Vec<Effect>) {
 
 fn command(m: &mut Model, cmd: Command, fx: &mut Vec<Effect>) {
     use Command::*;
+    if m.jump.is_some() && waits_for_jump(cmd) {
+        queue_key(m, cmd);
+        return;
+    }
     match cmd {
         Up | Down | Top | Bottom | PageUp | PageDown => {
             m.jump = None;
@@ -246,7 +251,42 @@ fn move_session(m: &mut Model, cmd: Command, fx: &mut Vec<Effect>) {
             format!("Loading every session ({n} so far); {key} or any move stops."),
         );
     }
+    preview_selected(m);
     maybe_load_more(m, fx);
+}
+
+/// Shows the selected session in the transcript pane: at once when its history is
+/// already here, else once the selection rests (see `preview_rested`). Focus stays put.
+fn preview_selected(m: &mut Model) {
+    let Some(id) = m.sessions.selected_row().map(|r| r.id.clone()) else {
+        return;
+    };
+    if m.open.as_deref() == Some(id.as_str()) {
+        m.sessions.preview = None;
+        return;
+    }
+    let here = m
+        .transcripts
+        .get(&id)
+        .is_some_and(|t| t.requested && t.error.is_none());
+    if here {
+        m.sessions.preview = None;
+        set_open(m, &id);
+        reveal_cursor(m);
+    } else {
+        m.sessions.preview = Some(id);
+        m.sessions.preview_seq += 1;
+    }
+}
+
+/// The selection rested: load and show the session it rests on, if it still does.
+fn preview_rested(m: &mut Model, fx: &mut Vec<Effect>) {
+    let Some(id) = m.sessions.preview.take() else {
+        return;
+    };
+    if m.sessions.selected_row().is_some_and(|r| r.id == id) && matches!(m.mode, Mode::Browse) {
+        open_session(m, &id, fx);
+    }
 }
 
 /// Asks for the next page when the selection nears the end of what is loaded.
@@ -347,6 +387,7 @@ fn sessions_loaded(
     if m.sessions.to_end {
         let n = m.sessions.visible.len();
         m.sessions.selected = n.saturating_sub(1);
+        preview_selected(m);
         if m.sessions.exhausted {
             m.sessions.to_end = false;
             m.set_notice(Level::Info, format!("All {n} sessions loaded."));
@@ -670,6 +711,21 @@ fn rate_selected(m: &mut Model, rating: Rating, fx: &mut Vec<Effect>) {
 }
 
 fn not_on_assistant(m: &mut Model) {
+    if let Some(t) = m.open_transcript()
+        && t.messages.is_empty()
+        && t.loading
+    {
+        let name = m
+            .sessions
+            .row(&t.session_id)
+            .map_or(t.session_id.as_str(), |r| r.title());
+        let text = format!(
+            "{} is still loading: rate once its messages show.",
+            text::truncate(name, 40)
+        );
+        m.set_notice(Level::Warning, text);
+        return;
+    }
     let text = if m.open_transcript().is_some_and(|t| t.assistants > 0) {
         "Select an assistant message to rate it: move with j/k in the transcript."
     } else if m.open.is_some() {
@@ -983,6 +1039,7 @@ fn too_long(chars: usize) -> String {
 // ---- next unrated ----
 
 fn land(m: &mut Model, session_id: &str, i: usize) {
+    m.landed = true;
     set_open(m, session_id);
     if let Some(pos) = m.sessions.position(session_id) {
         m.sessions.selected = pos;
@@ -1149,6 +1206,95 @@ fn settle_jump(m: &mut Model, fx: &mut Vec<Effect>) {
     m.jump = None;
     set_open(m, &j.session_id);
     cross_sessions(m, j.forward, fx);
+}
+
+/// Keys that act on where a walk lands, so they wait for it rather than act on the
+/// message that happens to be selected while it loads.
+fn waits_for_jump(cmd: Command) -> bool {
+    matches!(
+        cmd,
+        Command::RatePositive
+            | Command::RateNegative
+            | Command::RateWithText
+            | Command::NextUnrated
+            | Command::PrevUnrated
+    )
+}
+
+fn queue_key(m: &mut Model, cmd: Command) {
+    if m.queued.is_empty() {
+        m.landed = false;
+    }
+    m.queued.push(cmd);
+    let loading = m
+        .jump
+        .as_ref()
+        .map(|j| {
+            if j.after.is_some() {
+                "the rest of this session".to_string()
+            } else {
+                let title = m
+                    .sessions
+                    .row(&j.session_id)
+                    .map_or(j.session_id.as_str(), |r| r.title());
+                text::truncate(title, 40).into_owned()
+            }
+        })
+        .unwrap_or_default();
+    let keys = queued_keys(m);
+    m.set_notice(Level::Info, format!("Loading {loading}…; then {keys}."));
+}
+
+/// The queued keys as the reviewer typed them, e.g. `] +`.
+fn queued_keys(m: &Model) -> String {
+    m.queued
+        .iter()
+        .map(|&c| m.key(c).to_string())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Applies the keys queued behind a walk once it has landed; drops them, saying so, when
+/// it ended anywhere else (an error, nothing unrated left, or the reviewer moved).
+fn flush_queued(m: &mut Model, fx: &mut Vec<Effect>) {
+    if m.queued.is_empty() || m.jump.is_some() {
+        return;
+    }
+    if !m.landed {
+        drop_queued(m);
+        return;
+    }
+    while m.jump.is_none() && matches!(m.mode, Mode::Browse) && !m.queued.is_empty() {
+        let cmd = m.queued.remove(0);
+        let walks = matches!(cmd, Command::NextUnrated | Command::PrevUnrated);
+        if walks {
+            m.landed = false;
+        }
+        command(m, cmd, fx);
+        if walks && m.jump.is_none() && !m.landed {
+            drop_queued(m);
+            return;
+        }
+    }
+    if m.jump.is_none() && !m.queued.is_empty() {
+        drop_queued(m);
+    }
+}
+
+fn drop_queued(m: &mut Model) {
+    let keys = queued_keys(m);
+    let n = m.queued.len();
+    m.queued.clear();
+    let (before, level) = match &m.notice {
+        Some(n) if n.level == Level::Error => (format!("{} ", n.text), Level::Error),
+        Some(n) if n.level != Level::Info => (format!("{} ", n.text), Level::Warning),
+        _ => (String::new(), Level::Warning),
+    };
+    let were = if n == 1 { "was" } else { "were" };
+    m.set_notice(
+        level,
+        format!("{before}Not applied: {keys} ({were} pressed while a session loaded)."),
+    );
 }
 
 // ---- search ----

@@ -968,3 +968,209 @@ fn the_first_session_opens_with_the_transcript_focused() {
     assert_eq!(cursor_id(&m).as_deref(), Some("a6"));
     assert_eq!(m.sessions.selected, 0);
 }
+
+#[test]
+fn keys_pressed_while_next_unrated_loads_apply_where_it_lands() {
+    let mut m = loaded(120, 40);
+    // In ses_a: a4 and a6 unrated. ] goes to a6, ] crosses into ses_b (loading).
+    update(&mut m, cmd(Command::NextUnrated));
+    let mut fx = update(&mut m, cmd(Command::NextUnrated));
+    assert!(m.jump.is_some());
+    // Typed before ses_b arrives: rate it positive.
+    fx.extend(update(&mut m, cmd(Command::RatePositive)));
+    assert!(
+        fx.iter().all(|e| !matches!(e, Effect::Rate { .. })),
+        "{fx:?}"
+    );
+    let notice = m.notice.clone().unwrap().text;
+    assert!(
+        notice.contains("Loading Q3 summary") && notice.contains("then +"),
+        "{notice}"
+    );
+    let rest = serve(
+        &mut m,
+        fx,
+        &demo_sessions(),
+        &demo_histories(),
+        &demo_known(),
+    );
+    assert!(m.queued.is_empty());
+    assert!(
+        rest.iter().any(|e| matches!(e,
+            Effect::Rate { session_id, message_id, rating: Rating::Positive, .. }
+                if session_id == "ses_b" && message_id == "b2")),
+        "{rest:?}"
+    );
+    assert!(matches!(
+        receipt(&m, "ses_b", "b2"),
+        Some(Receipt::Saving {
+            rating: Rating::Positive,
+            ..
+        })
+    ));
+    // Nothing else was rated on the way.
+    assert_eq!(receipt(&m, "ses_a", "a6"), None);
+}
+
+#[test]
+fn several_keys_queue_in_order_behind_a_load() {
+    let mut m = loaded(120, 40);
+    update(&mut m, cmd(Command::NextUnrated));
+    // ] (to ses_b, loading) - ] (nothing unrated below ses_b after rating it) +
+    let mut fx = update(&mut m, cmd(Command::NextUnrated));
+    for c in [
+        Command::RateNegative,
+        Command::NextUnrated,
+        Command::RatePositive,
+    ] {
+        fx.extend(update(&mut m, cmd(c)));
+    }
+    assert_eq!(m.queued.len(), 3);
+    let rest = serve(
+        &mut m,
+        fx,
+        &demo_sessions(),
+        &demo_histories(),
+        &demo_known(),
+    );
+    let rates: Vec<_> = rest
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Rate {
+                message_id, rating, ..
+            } => Some((message_id.as_str(), *rating)),
+            _ => None,
+        })
+        .collect();
+    // b2 rated negative; the second ] found nothing unrated below, so + was not applied to
+    // whatever happened to be selected, and the reviewer is told.
+    assert_eq!(rates, vec![("b2", Rating::Negative)]);
+    assert!(m.queued.is_empty());
+    let notice = m.notice.clone().unwrap();
+    assert!(
+        notice.text.contains("No unrated") && notice.text.contains("Not applied: +"),
+        "{}",
+        notice.text
+    );
+}
+
+#[test]
+fn queued_keys_are_dropped_visibly_when_the_reviewer_moves_away_or_the_load_fails() {
+    let mut m = loaded(120, 40);
+    update(&mut m, cmd(Command::NextUnrated));
+    update(&mut m, cmd(Command::NextUnrated));
+    update(&mut m, cmd(Command::RatePositive));
+    // j: the reviewer changed course; the + is not applied anywhere later.
+    update(&mut m, cmd(Command::Down));
+    assert!(m.queued.is_empty() && m.jump.is_none());
+    let notice = m.notice.clone().unwrap();
+    assert_eq!(notice.level, Level::Warning);
+    assert!(notice.text.contains("Not applied: +"), "{}", notice.text);
+
+    // A load that fails: the error, then what was not applied.
+    let mut m = loaded(120, 40);
+    update(&mut m, cmd(Command::NextUnrated));
+    let fx = update(&mut m, cmd(Command::NextUnrated));
+    update(&mut m, cmd(Command::RatePositive));
+    let Some(Effect::LoadHistory { generation, .. }) = fx
+        .iter()
+        .find(|e| matches!(e, Effect::LoadHistory { .. }))
+        .cloned()
+    else {
+        panic!("ses_b is loaded: {fx:?}");
+    };
+    let fx = update(
+        &mut m,
+        Action::HistoryLoaded {
+            session_id: "ses_b".into(),
+            generation,
+            offset: 0,
+            result: Err(ApiError::Network("connection refused".into())),
+        },
+    );
+    assert!(fx.iter().all(|e| !matches!(e, Effect::Rate { .. })));
+    assert!(m.queued.is_empty());
+    let notice = m.notice.clone().unwrap();
+    assert_eq!(notice.level, Level::Error);
+    assert!(notice.text.contains("Not applied: +"), "{}", notice.text);
+}
+
+#[test]
+fn a_rating_key_while_the_open_session_first_loads_says_it_is_loading() {
+    let mut m = model(120, 40);
+    let fx = super::update::start(&mut m);
+    let Some(Effect::LoadSessions {
+        generation, from, ..
+    }) = fx.first().cloned()
+    else {
+        panic!("the list is asked for: {fx:?}");
+    };
+    update(
+        &mut m,
+        Action::SessionsLoaded {
+            generation,
+            from,
+            result: Ok(listed(page(demo_sessions()))),
+        },
+    );
+    let fx = update(&mut m, cmd(Command::RatePositive));
+    assert!(fx.is_empty());
+    let notice = m.notice.clone().unwrap().text;
+    assert!(notice.contains("still loading"), "{notice}");
+    let s = screen(&m);
+    assert!(s.contains("Loading Counting marketing videos"), "{s}");
+}
+
+#[test]
+fn moving_in_the_sessions_pane_previews_the_session_once_the_selection_rests() {
+    let mut m = loaded(120, 40);
+    update(&mut m, cmd(Command::FocusSessions));
+    // Passing over rows loads nothing.
+    let mut fx = update(&mut m, cmd(Command::Down));
+    fx.extend(update(&mut m, cmd(Command::Down)));
+    assert!(
+        fx.iter().all(|e| !matches!(e, Effect::LoadHistory { .. })),
+        "{fx:?}"
+    );
+    assert_eq!(m.sessions.preview.as_deref(), Some("ses_c"));
+    let seq = m.sessions.preview_seq;
+    // Back up one: still waiting, now for ses_b, with the rest timer restarted.
+    fx.extend(update(&mut m, cmd(Command::Up)));
+    assert!(fx.iter().all(|e| !matches!(e, Effect::LoadHistory { .. })));
+    assert_eq!(m.sessions.preview.as_deref(), Some("ses_b"));
+    assert!(m.sessions.preview_seq > seq);
+
+    // The loop's timer: the selection rested on ses_b, which alone is loaded and shown.
+    let fx = update(&mut m, Action::Tick);
+    let loads: Vec<_> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::LoadHistory { session_id, .. } => Some(session_id.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(loads, vec!["ses_b"]);
+    assert_eq!(m.open.as_deref(), Some("ses_b"));
+    assert_eq!(m.focus, Pane::Sessions);
+    serve(
+        &mut m,
+        fx,
+        &demo_sessions(),
+        &demo_histories(),
+        &demo_known(),
+    );
+    assert_eq!(cursor_id(&m).as_deref(), Some("b2"));
+    assert_eq!(m.focus, Pane::Sessions);
+    assert!(screen(&m).contains("Revenue grew 12%"));
+
+    // Back onto ses_a, already loaded: shown at once, nothing asked of the server.
+    let fx = update(&mut m, cmd(Command::Up));
+    assert!(fx.is_empty(), "{fx:?}");
+    assert_eq!(m.open.as_deref(), Some("ses_a"));
+    assert_eq!(m.sessions.preview, None);
+    // A stale rest does nothing: the preview it was for is gone.
+    assert!(update(&mut m, Action::Tick).is_empty());
+    // Enter moves into the transcript, as before.
+    update(&mut m, cmd(Command::Open));
+    assert_eq!(m.focus, Pane::Transcript);
+}

@@ -337,3 +337,48 @@ fn the_fast_set_line_draws_what_ratatui_draws() {
         }
     }
 }
+
+#[test]
+fn the_transcript_border_says_where_the_cursor_is_out_of_every_message_on_the_server() {
+    let mut m = model(80, 24);
+    let start = crate::review::update::start(&mut m);
+    let Some(crate::review::effect::Effect::LoadSessions {
+        generation, from, ..
+    }) = start.first().cloned()
+    else {
+        panic!("the list is asked for first: {start:?}");
+    };
+    let sessions = vec![session("ses_long", "Long one", SessionStatus::Active, None)];
+    let fx = update(
+        &mut m,
+        Action::SessionsLoaded {
+            generation,
+            from,
+            result: Ok(listed(page(sessions))),
+        },
+    );
+    // Only the first page of the history is answered: 3 of the 743 messages.
+    let Some(crate::review::effect::Effect::LoadHistory { generation, .. }) = fx
+        .iter()
+        .find(|e| matches!(e, crate::review::effect::Effect::LoadHistory { .. }))
+        .cloned()
+    else {
+        panic!("the open session's history is asked for: {fx:?}");
+    };
+    let first = vec![
+        msg("m1", "user", "hello"),
+        msg("m2", "assistant", "hi"),
+        msg("m3", "user", "more"),
+    ];
+    update(
+        &mut m,
+        Action::HistoryLoaded {
+            session_id: "ses_long".into(),
+            generation,
+            offset: 0,
+            result: Ok(history("ses_long", first, 743)),
+        },
+    );
+    let s = screen(&m);
+    assert!(s.contains("message 2/743"), "{s}");
+}

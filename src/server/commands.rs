@@ -3,6 +3,7 @@
 use super::import::{self, ImportSummary};
 use crate::cli::{ConnectArgs, ImportArgs, SeedArgs, ServeArgs};
 use crate::config::Paths;
+use crate::journal::commands::outln;
 use anyhow::Context;
 use std::path::{Path, PathBuf};
 
@@ -84,13 +85,16 @@ pub async fn serve(connect: &ConnectArgs, args: ServeArgs) -> anyhow::Result<()>
         .and_then(|r| r);
         match setup {
             Ok(Some(key)) => {
-                println!("verdict local demo server");
-                println!("  base URL   {}", handle.base_url());
-                println!("  namespace  {}", super::DEMO_NAMESPACE);
-                println!(
-                    "  API key    {}   (a local demo key, shown only this once)",
+                // A closed standard output loses the banner, not the server it announces.
+                let banner = outln!(
+                    "verdict local demo server\n  base URL   {}\n  namespace  {}\n  API key    {}   (a local demo key, shown only this once)",
+                    handle.base_url(),
+                    super::DEMO_NAMESPACE,
                     key.expose()
                 );
+                if let Err(e) = banner {
+                    tracing::warn!("the demo banner was not shown: {e:#}");
+                }
             }
             Ok(None) => tracing::info!(
                 "namespace {} is ready; make a key with: verdict keys create --namespace {} --db {}",
@@ -122,8 +126,7 @@ pub fn keys_create(
     };
     let key = super::create_key(&db, namespace)?;
     // The only place a key is ever shown: stdout, so it can be captured and nothing else with it.
-    println!("{}", key.expose());
-    Ok(())
+    outln!("{}", key.expose())
 }
 
 pub fn import(connect: &ConnectArgs, args: ImportArgs) -> anyhow::Result<()> {
@@ -137,12 +140,12 @@ pub fn import(connect: &ConnectArgs, args: ImportArgs) -> anyhow::Result<()> {
     for file in &args.files {
         match import::import_file(&db, &args.namespace, file) {
             Ok(s) => {
-                println!(
+                outln!(
                     "{}: {} ({})",
                     file.display(),
                     plural(s.sessions, "session"),
                     plural(s.messages, "message")
-                );
+                )?;
                 total.sessions += s.sessions;
                 total.messages += s.messages;
             }
@@ -152,12 +155,12 @@ pub fn import(connect: &ConnectArgs, args: ImportArgs) -> anyhow::Result<()> {
             }
         }
     }
-    println!(
+    outln!(
         "Imported {} ({}) into namespace {}.",
         plural(total.sessions, "session"),
         plural(total.messages, "message"),
         args.namespace
-    );
+    )?;
     if failed > 0 {
         anyhow::bail!(
             "{} of {} not imported: fix the problems listed above and import {} again.",
@@ -177,9 +180,9 @@ pub fn seed(args: SeedArgs) -> anyhow::Result<()> {
     };
     let s = super::seed::seed(&args.db, &options)?;
     if s.namespace_created {
-        println!("Created namespace {}.", options.namespace);
+        outln!("Created namespace {}.", options.namespace)?;
     }
-    println!(
+    outln!(
         "Seeded {} ({}: {} from the assistant, {} tool calls and results, {} already rated) into namespace {} in {:.1} s.",
         plural(s.sessions as usize, "session"),
         plural(s.messages as usize, "message"),
@@ -188,12 +191,11 @@ pub fn seed(args: SeedArgs) -> anyhow::Result<()> {
         s.rated_messages,
         options.namespace,
         s.elapsed.as_secs_f64()
-    );
-    println!(
+    )?;
+    outln!(
         "{} have memory disabled. Make a key with: verdict keys create --namespace {} --db {}",
         plural(s.memory_disabled_sessions as usize, "session"),
         options.namespace,
         args.db.display()
-    );
-    Ok(())
+    )
 }

@@ -279,7 +279,16 @@ pub fn draw(f: &mut Frame, m: &Model, a: &Areas) {
     if t.messages.is_empty() {
         let (msg, style) = match (&t.error, t.loading || !t.requested) {
             (Some(e), _) => (e.clone(), theme.error),
-            (None, true) => ("Loading history…".to_string(), theme.dim),
+            (None, true) => {
+                let name = m
+                    .sessions
+                    .row(&t.session_id)
+                    .map_or(t.session_id.as_str(), |r| r.title());
+                (
+                    format!("Loading {}{}", name, m.look.glyphs.ellipsis),
+                    theme.dim,
+                )
+            }
             (None, false) => ("This session has no messages yet.".to_string(), theme.dim),
         };
         placeholder(f, body, &msg, style);
@@ -291,6 +300,11 @@ pub fn draw(f: &mut Frame, m: &Model, a: &Areas) {
 fn footer(t: &Transcript, m: &Model) -> String {
     let g = m.look.glyphs;
     let mut parts = Vec::new();
+    if let Some(c) = t.cursor {
+        // Out of what the server holds, so a long transcript reads as long while it loads.
+        let total = t.total.map_or(0, |n| n as usize).max(t.messages.len());
+        parts.push(format!("message {}/{total}", c + 1));
+    }
     if t.assistants > 0 {
         parts.push(format!("{}/{} rated", t.rated, t.assistants));
     }
