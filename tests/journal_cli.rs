@@ -4,14 +4,13 @@
 
 mod common;
 
-use common::TestServer;
+use common::{TestServer, assistant_ids, start_at};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 use tokio::time::Instant;
-use verdict::api::model::{MessageHistoryItem, Rating};
-use verdict::server::{self, ServerHandle};
+use verdict::api::model::Rating;
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -112,32 +111,10 @@ impl Run {
     }
 }
 
-fn assistant_ids(history: &[MessageHistoryItem]) -> Vec<String> {
-    history
-        .iter()
-        .filter(|m| m.is_assistant())
-        .map(|m| m.message_id.clone())
-        .collect()
-}
-
 /// A loopback address nobody listens on (for now).
 fn free_addr() -> SocketAddr {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     l.local_addr().unwrap()
-}
-
-/// Starts the server on exactly `addr`, waiting for the port to be free again.
-async fn start_at(db: &Path, addr: SocketAddr) -> ServerHandle {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        match server::start(db, addr).await {
-            Ok(h) => return h,
-            Err(e) => {
-                assert!(Instant::now() < deadline, "cannot listen on {addr}: {e}");
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-        }
-    }
 }
 
 /// RFC 4180 reader, only for checking what export writes.
@@ -348,7 +325,7 @@ async fn an_unreachable_server_keeps_the_rating_for_the_next_run() {
     run.expect_failure();
     assert!(run.stderr().contains("still pending"), "{}", run.stderr());
 
-    let back = start_at(&test.db, addr).await;
+    let back = start_at(&test.db, addr, WAIT).await;
     let run = me.run(&["sync"]).await;
     run.expect_ok();
     assert!(
@@ -452,7 +429,7 @@ async fn a_rating_survives_kill_9_and_is_sent_on_restart() {
     let _ = stop_silence.send(());
 
     // The real server comes back on that address; the next verdict sends the rating.
-    let back = start_at(&test.db, addr).await;
+    let back = start_at(&test.db, addr, WAIT).await;
     let run = me.run(&["rate", &tools, &msgs[2], "negative"]).await;
     run.expect_ok();
     let run = me.run(&["sync"]).await;

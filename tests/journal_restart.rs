@@ -3,35 +3,15 @@
 
 mod common;
 
-use common::TestServer;
+use common::{TestServer, assistant_ids, start_at};
 use std::collections::HashMap;
-use std::net::SocketAddr;
-use std::path::Path;
 use std::time::Duration;
 use tokio::time::Instant;
-use verdict::api::model::{MessageHistoryItem, Rating};
+use verdict::api::model::Rating;
 use verdict::journal::outbox::{Outbox, OutboxEvent, OutboxOptions};
 use verdict::journal::{Journal, RatingState};
-use verdict::server::{self, ServerHandle};
 
 const WAIT: Duration = Duration::from_secs(20);
-
-/// Starts the server on exactly `addr`, waiting for the port to be free again.
-async fn start_at(db: &Path, addr: SocketAddr) -> ServerHandle {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        match server::start(db, addr).await {
-            Ok(h) => return h,
-            Err(e) => {
-                assert!(
-                    Instant::now() < deadline,
-                    "cannot listen on {addr} again: {e}"
-                );
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-        }
-    }
-}
 
 async fn until(
     events: &mut tokio::sync::mpsc::UnboundedReceiver<OutboxEvent>,
@@ -47,14 +27,6 @@ async fn until(
             return;
         }
     }
-}
-
-fn assistant_ids(history: &[MessageHistoryItem]) -> Vec<String> {
-    history
-        .iter()
-        .filter(|m| m.is_assistant())
-        .map(|m| m.message_id.clone())
-        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -129,7 +101,7 @@ async fn ratings_made_while_the_server_is_down_arrive_once_and_newest() {
     .await;
 
     let db = test.db.clone();
-    let back = start_at(&db, addr).await;
+    let back = start_at(&db, addr, WAIT).await;
     until(
         &mut events,
         |e| matches!(e, OutboxEvent::Counts { counts, offline: false } if counts.pending == 0),
@@ -245,7 +217,7 @@ async fn drain_figures() {
     latencies.sort();
     let pct = |p: usize| latencies[(latencies.len() * p / 100).min(latencies.len() - 1)];
 
-    let back = start_at(&test.db, addr).await;
+    let back = start_at(&test.db, addr, WAIT).await;
     let t = std::time::Instant::now();
     outbox.wake();
     until(

@@ -48,17 +48,6 @@ fn info(e: &ApiError) -> &verdict::api::ErrorInfo {
         .unwrap_or_else(|| panic!("no server answer in {e:?}"))
 }
 
-/// The assistant message ids of a session, in order.
-async fn assistant_ids(server: &TestServer, session_id: &str) -> Vec<String> {
-    server
-        .history(session_id)
-        .await
-        .into_iter()
-        .filter(|m| m.is_assistant())
-        .map(|m| m.message_id)
-        .collect()
-}
-
 fn rate(message_id: &str, rating: Rating) -> SubmitFeedbackRequest {
     SubmitFeedbackRequest {
         message_id: message_id.to_string(),
@@ -572,7 +561,7 @@ async fn positive_stores_the_exchange_with_its_tool_context() {
 async fn latest_rating_wins() {
     let server = TestServer::with_sample().await;
     let tools = server.session_named("tools").await;
-    let ids = assistant_ids(&server, &tools.session_id).await;
+    let ids = server.assistant_ids(&tools.session_id).await;
     let client = server.client();
     let sid = &tools.session_id;
     let stored_ids = || async {
@@ -670,7 +659,7 @@ async fn latest_rating_wins() {
 async fn memory_disabled_never_stores() {
     let server = TestServer::with_sample().await;
     let session = server.session_named("no-memory").await;
-    let ids = assistant_ids(&server, &session.session_id).await;
+    let ids = server.assistant_ids(&session.session_id).await;
     let client = server.client();
     let r = client
         .submit_feedback(&session.session_id, &rate(&ids[0], Rating::Positive))
@@ -703,7 +692,7 @@ async fn feedback_refusals() {
     let user_msg = history[0].message_id.clone();
     let tool_msg = history[2].message_id.clone();
     let assistant = history[1].message_id.clone();
-    let other_session_assistant = assistant_ids(&server, &short.session_id).await[0].clone();
+    let other_session_assistant = server.assistant_ids(&short.session_id).await[0].clone();
     let client = server.client();
     let sid = &tools.session_id;
 
@@ -977,7 +966,7 @@ async fn other_paths_answer_with_error_responses() {
 async fn acknowledged_ratings_survive_a_restart() {
     let mut server = TestServer::with_sample().await;
     let tools = server.session_named("tools").await;
-    let ids = assistant_ids(&server, &tools.session_id).await;
+    let ids = server.assistant_ids(&tools.session_id).await;
     let client = server.client();
     let posts = (0..200).map(|i| {
         let client = client.clone();

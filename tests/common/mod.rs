@@ -2,7 +2,9 @@
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tokio::time::Instant;
 use verdict::api::model::{GetSessionResponse, ListSessionsRequest, MessageHistoryItem};
 use verdict::api::{ApiKey, Client, ClientOptions};
 use verdict::server::import::{self, ImportSummary};
@@ -134,6 +136,11 @@ impl TestServer {
         self.client().history(session_id).await.expect("history")
     }
 
+    /// The assistant message ids of a session, in order.
+    pub async fn assistant_ids(&self, session_id: &str) -> Vec<String> {
+        assistant_ids(&self.history(session_id).await)
+    }
+
     /// Stops the server; the database stays until this is dropped.
     pub async fn halt(&mut self) {
         if let Some(h) = self.handle.take() {
@@ -153,6 +160,32 @@ impl TestServer {
     pub async fn stop(mut self) {
         if let Some(h) = self.handle.take() {
             h.shutdown().await;
+        }
+    }
+}
+
+/// The assistant message ids of a history, in order.
+pub fn assistant_ids(history: &[MessageHistoryItem]) -> Vec<String> {
+    history
+        .iter()
+        .filter(|m| m.is_assistant())
+        .map(|m| m.message_id.clone())
+        .collect()
+}
+
+/// Starts the server on exactly `addr`, waiting up to `wait` for the port to be free again.
+pub async fn start_at(db: &Path, addr: SocketAddr, wait: Duration) -> ServerHandle {
+    let deadline = Instant::now() + wait;
+    loop {
+        match server::start(db, addr).await {
+            Ok(h) => return h,
+            Err(e) => {
+                assert!(
+                    Instant::now() < deadline,
+                    "cannot listen on {addr} again: {e}"
+                );
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
         }
     }
 }
