@@ -2,53 +2,17 @@
 
 mod common;
 
-use common::SAMPLE_JSONL;
+use common::{SAMPLE_JSONL, keys_create, run, text, verdict};
 use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 use verdict::api::model::{GetHistoryResponse, ListSessionsRequest, Rating, SubmitFeedbackRequest};
 use verdict::api::{ApiKey, Client, ClientOptions};
 
 const DEADLINE: Duration = Duration::from_secs(30);
-
-/// The binary with its directories pointed into `home` and no account configured.
-fn verdict(home: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_verdict"));
-    cmd.env("VERDICT_DATA_DIR", home.join("data"))
-        .env("VERDICT_CONFIG_DIR", home.join("config"))
-        .env_remove("MIXPEEK_API_KEY")
-        .env_remove("MIXPEEK_NAMESPACE")
-        .env_remove("MIXPEEK_BASE_URL")
-        .env_remove("VERDICT_LOG");
-    cmd
-}
-
-fn run(home: &Path, args: &[&str]) -> Output {
-    verdict(home).args(args).output().expect("run verdict")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn keys_create(home: &Path, db: &Path, namespace: &str) -> ApiKey {
-    let out = run(
-        home,
-        &[
-            "keys",
-            "create",
-            "--namespace",
-            namespace,
-            "--db",
-            db.to_str().unwrap(),
-        ],
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    ApiKey::new(text(&out.stdout).trim())
-}
 
 fn client(base_url: &str, key: &ApiKey, namespace: &str) -> Client {
     Client::new(ClientOptions::new(base_url, key.clone(), namespace)).unwrap()

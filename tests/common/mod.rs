@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 use std::time::Duration;
 use tokio::time::Instant;
 use verdict::api::model::{GetSessionResponse, ListSessionsRequest, MessageHistoryItem};
@@ -188,4 +189,41 @@ pub async fn start_at(db: &Path, addr: SocketAddr, wait: Duration) -> ServerHand
             }
         }
     }
+}
+
+/// The binary with its directories pointed into `home` and no account configured.
+pub fn verdict(home: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_verdict"));
+    cmd.env("VERDICT_DATA_DIR", home.join("data"))
+        .env("VERDICT_CONFIG_DIR", home.join("config"))
+        .env_remove("MIXPEEK_API_KEY")
+        .env_remove("MIXPEEK_NAMESPACE")
+        .env_remove("MIXPEEK_BASE_URL")
+        .env_remove("VERDICT_LOG");
+    cmd
+}
+
+pub fn run(home: &Path, args: &[&str]) -> Output {
+    verdict(home).args(args).output().expect("run verdict")
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// `verdict keys create` for `namespace` in `db`; the key it prints.
+pub fn keys_create(home: &Path, db: &Path, namespace: &str) -> ApiKey {
+    let out = run(
+        home,
+        &[
+            "keys",
+            "create",
+            "--namespace",
+            namespace,
+            "--db",
+            db.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    ApiKey::new(text(&out.stdout).trim())
 }
