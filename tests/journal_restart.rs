@@ -3,31 +3,14 @@
 
 mod common;
 
-use common::{TestServer, assistant_ids, start_at};
+use common::{TestServer, assistant_ids, start_at, until};
 use std::collections::HashMap;
 use std::time::Duration;
-use tokio::time::Instant;
 use verdict::api::model::Rating;
 use verdict::journal::outbox::{Outbox, OutboxEvent, OutboxOptions};
 use verdict::journal::{Journal, RatingState};
 
 const WAIT: Duration = Duration::from_secs(20);
-
-async fn until(
-    events: &mut tokio::sync::mpsc::UnboundedReceiver<OutboxEvent>,
-    mut pred: impl FnMut(&OutboxEvent) -> bool,
-) {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let event = tokio::time::timeout_at(deadline, events.recv())
-            .await
-            .expect("the expected outbox event did not come")
-            .expect("the outbox stopped");
-        if pred(&event) {
-            return;
-        }
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ratings_made_while_the_server_is_down_arrive_once_and_newest() {
@@ -58,6 +41,8 @@ async fn ratings_made_while_the_server_is_down_arrive_once_and_newest() {
         .unwrap();
     until(
         &mut events,
+        WAIT,
+        "the rating made before the stop is sent",
         |e| matches!(e, OutboxEvent::Sent { entry, .. } if entry.id == before.id),
     )
     .await;
@@ -96,6 +81,8 @@ async fn ratings_made_while_the_server_is_down_arrive_once_and_newest() {
     }
     until(
         &mut events,
+        WAIT,
+        "four ratings wait offline",
         |e| matches!(e, OutboxEvent::Counts { counts, offline: true } if counts.pending == 4),
     )
     .await;
@@ -104,6 +91,8 @@ async fn ratings_made_while_the_server_is_down_arrive_once_and_newest() {
     let back = start_at(&db, addr, WAIT).await;
     until(
         &mut events,
+        WAIT,
+        "the ratings made offline are sent",
         |e| matches!(e, OutboxEvent::Counts { counts, offline: false } if counts.pending == 0),
     )
     .await;
@@ -222,6 +211,8 @@ async fn drain_figures() {
     outbox.wake();
     until(
         &mut events,
+        WAIT,
+        "the backlog drains",
         |e| matches!(e, OutboxEvent::Counts { counts, .. } if counts.pending == 0),
     )
     .await;

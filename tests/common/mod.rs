@@ -8,6 +8,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 use verdict::api::model::{GetSessionResponse, ListSessionsRequest, MessageHistoryItem};
 use verdict::api::{ApiKey, Client, ClientOptions};
+use verdict::journal::outbox::OutboxEvent;
 use verdict::server::import::{self, ImportSummary};
 use verdict::server::{self, ServerHandle};
 
@@ -226,4 +227,23 @@ pub fn keys_create(home: &Path, db: &Path, namespace: &str) -> ApiKey {
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     ApiKey::new(text(&out.stdout).trim())
+}
+
+/// Waits up to `wait` for an outbox event that `pred` accepts; `what` names it if it never comes.
+pub async fn until(
+    events: &mut tokio::sync::mpsc::UnboundedReceiver<OutboxEvent>,
+    wait: Duration,
+    what: &str,
+    mut pred: impl FnMut(&OutboxEvent) -> bool,
+) {
+    let deadline = Instant::now() + wait;
+    loop {
+        let event = tokio::time::timeout_at(deadline, events.recv())
+            .await
+            .unwrap_or_else(|_| panic!("{what}: the expected outbox event did not come"))
+            .unwrap_or_else(|| panic!("{what}: the outbox stopped"));
+        if pred(&event) {
+            return;
+        }
+    }
 }
