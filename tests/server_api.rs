@@ -15,6 +15,17 @@ async fn answer(resp: reqwest::Response) -> (u16, Value) {
     (status, body)
 }
 
+/// Status and JSON body of a POST of `body` as JSON, with the server's key and namespace.
+async fn post_json(server: &TestServer, path: &str, body: &Value) -> (u16, Value) {
+    let resp = server
+        .request(Method::POST, path)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    answer(resp).await
+}
+
 /// Checks an `ErrorResponse` body and returns its error type.
 fn error_kind(status: u16, body: &Value) -> String {
     let parsed: ErrorResponse = serde_json::from_value(body.clone())
@@ -271,22 +282,20 @@ async fn list_body_may_be_missing_or_empty_and_is_validated() {
         assert_eq!(v["results"].as_array().unwrap().len(), 3);
         assert!(v["pagination"].is_object());
     }
-    let resp = server
-        .request(Method::POST, "/v1/agents/sessions/list")
-        .json(&json!({"status": "sleeping"}))
-        .send()
-        .await
-        .unwrap();
-    let (status, v) = answer(resp).await;
+    let (status, v) = post_json(
+        &server,
+        "/v1/agents/sessions/list",
+        &json!({"status": "sleeping"}),
+    )
+    .await;
     assert_eq!(status, 422);
     assert_eq!(validation_locs(&v), ["body.status"]);
-    let resp = server
-        .request(Method::POST, "/v1/agents/sessions/list")
-        .json(&json!({"filters": {"colour": "red"}}))
-        .send()
-        .await
-        .unwrap();
-    let (status, v) = answer(resp).await;
+    let (status, v) = post_json(
+        &server,
+        "/v1/agents/sessions/list",
+        &json!({"filters": {"colour": "red"}}),
+    )
+    .await;
     assert_eq!(status, 400);
     error_kind(status, &v);
     server.stop().await;
@@ -792,13 +801,7 @@ async fn feedback_refusals() {
 
     // Over the body cap: 413 as an ErrorResponse.
     let huge = json!({"message_id": assistant, "rating": "positive", "feedback_text": "z".repeat(1024 * 1024)});
-    let resp = server
-        .request(Method::POST, &path)
-        .json(&huge)
-        .send()
-        .await
-        .unwrap();
-    let (status, v) = answer(resp).await;
+    let (status, v) = post_json(&server, &path, &huge).await;
     assert_eq!(status, 413);
     assert_eq!(error_kind(status, &v), "PayloadTooLargeError");
     let e = client
@@ -863,22 +866,10 @@ async fn create_and_terminate_sessions() {
     assert!(matches!(e, ApiError::NotFound(_)));
 
     // agent_config is required; enable_memory defaults to true.
-    let resp = server
-        .request(Method::POST, "/v1/agents/sessions")
-        .json(&json!({"user_id": "x"}))
-        .send()
-        .await
-        .unwrap();
-    let (status, v) = answer(resp).await;
+    let (status, v) = post_json(&server, "/v1/agents/sessions", &json!({"user_id": "x"})).await;
     assert_eq!(status, 422);
     assert_eq!(validation_locs(&v), ["body.agent_config"]);
-    let resp = server
-        .request(Method::POST, "/v1/agents/sessions")
-        .json(&json!({"agent_config": {}}))
-        .send()
-        .await
-        .unwrap();
-    let (status, v) = answer(resp).await;
+    let (status, v) = post_json(&server, "/v1/agents/sessions", &json!({"agent_config": {}})).await;
     assert_eq!(status, 200, "{v}");
     server.stop().await;
 }
