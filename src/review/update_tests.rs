@@ -281,13 +281,7 @@ fn next_unrated_walks_the_session_then_crosses_into_the_next_loading_it() {
         |e| matches!(e, Effect::LoadHistory { session_id, offset: 0, .. } if session_id == "ses_b")
     ));
     assert!(m.jump.is_some());
-    serve(
-        &mut m,
-        fx,
-        &demo_sessions(),
-        &demo_histories(),
-        &demo_known(),
-    );
+    serve_demo(&mut m, fx);
     assert_eq!(m.jump, None);
     assert_eq!(cursor_id(&m).as_deref(), Some("b2"));
     assert_eq!(m.sessions.selected_row().unwrap().id, "ses_b");
@@ -431,13 +425,7 @@ fn stale_results_are_dropped() {
     );
     assert_eq!(m.open_transcript().unwrap().messages.len(), 6);
     // The fresh answers apply, and the reviewer's place is kept.
-    serve(
-        &mut m,
-        fx,
-        &demo_sessions(),
-        &demo_histories(),
-        &demo_known(),
-    );
+    serve_demo(&mut m, fx);
     assert_eq!(cursor_id(&m).as_deref(), Some("a4"));
 }
 
@@ -578,13 +566,7 @@ fn a_click_opens_a_session_and_the_wheel_scrolls() {
         }),
     );
     assert_eq!(m.open.as_deref(), Some("ses_b"));
-    serve(
-        &mut m,
-        fx,
-        &demo_sessions(),
-        &demo_histories(),
-        &demo_known(),
-    );
+    serve_demo(&mut m, fx);
     assert_eq!(cursor_id(&m).as_deref(), Some("b2"));
 }
 
@@ -987,13 +969,7 @@ fn keys_pressed_while_next_unrated_loads_apply_where_it_lands() {
         notice.contains("Loading Q3 summary") && notice.contains("then +"),
         "{notice}"
     );
-    let rest = serve(
-        &mut m,
-        fx,
-        &demo_sessions(),
-        &demo_histories(),
-        &demo_known(),
-    );
+    let rest = serve_demo(&mut m, fx);
     assert!(m.queued.is_empty());
     assert!(
         rest.iter().any(|e| matches!(e,
@@ -1026,13 +1002,7 @@ fn several_keys_queue_in_order_behind_a_load() {
         fx.extend(update(&mut m, cmd(c)));
     }
     assert_eq!(m.queued.len(), 3);
-    let rest = serve(
-        &mut m,
-        fx,
-        &demo_sessions(),
-        &demo_histories(),
-        &demo_known(),
-    );
+    let rest = serve_demo(&mut m, fx);
     let rates: Vec<_> = rest
         .iter()
         .filter_map(|e| match e {
@@ -1152,13 +1122,7 @@ fn moving_in_the_sessions_pane_previews_the_session_once_the_selection_rests() {
     assert_eq!(loads, vec!["ses_b"]);
     assert_eq!(m.open.as_deref(), Some("ses_b"));
     assert_eq!(m.focus, Pane::Sessions);
-    serve(
-        &mut m,
-        fx,
-        &demo_sessions(),
-        &demo_histories(),
-        &demo_known(),
-    );
+    serve_demo(&mut m, fx);
     assert_eq!(cursor_id(&m).as_deref(), Some("b2"));
     assert_eq!(m.focus, Pane::Sessions);
     assert!(screen(&m).contains("Revenue grew 12%"));
