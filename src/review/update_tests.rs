@@ -6,7 +6,7 @@ use super::effect::Effect;
 use super::fixtures::*;
 use super::model::*;
 use super::update::update;
-use crate::api::model::{Rating, SessionStatus};
+use crate::api::model::{GetSessionResponse, Rating, SessionStatus};
 use crate::api::{ApiError, PageStart};
 use crate::journal::outbox::OutboxEvent;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
@@ -23,6 +23,20 @@ fn key(c: char) -> KeyEvent {
 fn cursor_id(m: &Model) -> Option<String> {
     let t = m.open_transcript()?;
     t.cursor.map(|c| t.messages[c].message_id.clone())
+}
+
+/// `n` active sessions with one unrated reply each, ids numbered with `digits` digits.
+fn numbered_sessions(n: usize, digits: usize) -> Vec<GetSessionResponse> {
+    (0..n)
+        .map(|i| {
+            session(
+                &format!("ses_{i:0digits$}"),
+                &format!("Session {i}"),
+                SessionStatus::Active,
+                Some((0, 1)),
+            )
+        })
+        .collect()
 }
 
 fn receipt<'a>(m: &'a Model, session: &str, message: &str) -> Option<&'a Receipt> {
@@ -573,16 +587,7 @@ fn a_click_opens_a_session_and_the_wheel_scrolls() {
 #[test]
 fn sessions_page_in_as_the_selection_nears_the_end() {
     let mut m = model(120, 40);
-    let many: Vec<_> = (0..250)
-        .map(|i| {
-            session(
-                &format!("ses_{i:03}"),
-                &format!("Session {i}"),
-                SessionStatus::Active,
-                Some((0, 1)),
-            )
-        })
-        .collect();
+    let many = numbered_sessions(250, 3);
     let fx = super::update::start(&mut m);
     let Effect::LoadSessions { generation, .. } = fx[0] else {
         panic!()
@@ -713,16 +718,7 @@ fn help_scrolls_within_its_length() {
 #[test]
 fn bottom_in_the_sessions_pane_loads_every_page_in_big_ones() {
     let mut m = model(120, 40);
-    let many: Vec<_> = (0..2_500)
-        .map(|i| {
-            session(
-                &format!("ses_{i:05}"),
-                &format!("Session {i}"),
-                SessionStatus::Active,
-                Some((0, 1)),
-            )
-        })
-        .collect();
+    let many = numbered_sessions(2_500, 5);
     let fx = super::update::start(&mut m);
     serve(&mut m, fx, &many[..], &[], &[]);
     assert_eq!(m.sessions.rows.len(), 100);
