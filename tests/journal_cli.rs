@@ -362,12 +362,7 @@ async fn an_unreachable_server_keeps_the_rating_for_the_next_run() {
         "{}",
         run.stdout()
     );
-    let client = verdict::api::Client::new(verdict::api::ClientOptions::new(
-        back.base_url(),
-        test.key.clone(),
-        &test.namespace,
-    ))
-    .unwrap();
+    let client = test.client_at(&back.base_url());
     let listing = client.feedback_listing(&tools).await.unwrap().unwrap();
     assert_eq!(listing.feedback.len(), 1);
     assert_eq!(listing.feedback[0].message_id, msg);
@@ -469,12 +464,7 @@ async fn a_rating_survives_kill_9_and_is_sent_on_restart() {
         run.stdout()
     );
 
-    let client = verdict::api::Client::new(verdict::api::ClientOptions::new(
-        back.base_url(),
-        test.key.clone(),
-        &test.namespace,
-    ))
-    .unwrap();
+    let client = test.client_at(&back.base_url());
     let listing = client.feedback_listing(&tools).await.unwrap().unwrap();
     let mut got: Vec<(String, Rating, Option<String>)> = listing
         .feedback

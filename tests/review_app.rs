@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 use tokio::sync::watch;
 use verdict::api::model::{Rating, SubmitFeedbackRequest};
-use verdict::api::{ApiKey, Client, ClientOptions};
+use verdict::api::{ApiKey, Client};
 use verdict::review::keymap::Keymap;
 use verdict::review::run::{App, AppConfig, Connection};
 use verdict::review::view::buffer_text;
@@ -253,12 +253,7 @@ async fn a_server_that_never_answers_leaves_the_keyboard_instant() {
         }
     });
     let dir = tempfile::tempdir().expect("tempdir");
-    let client = Client::new(ClientOptions::new(
-        format!("http://{addr}"),
-        ApiKey::new("sk_test"),
-        "ns",
-    ))
-    .expect("client");
+    let client = common::client(&format!("http://{addr}"), &ApiKey::new("sk_test"), "ns");
     let mut app = Driver::start(client, &dir.path().join("journal.db"));
     app.wait_for("the loading screen", |s| s.contains("Loading sessions"))
         .await;
@@ -290,12 +285,7 @@ async fn an_unreachable_server_is_one_sentence_and_r_retries() {
     let key = verdict::server::create_key(&db, "late").expect("key");
     verdict::server::import::import_text(&db, "late", "sample", common::SAMPLE_JSONL)
         .expect("import");
-    let client = Client::new(ClientOptions::new(
-        format!("http://127.0.0.1:{port}"),
-        key,
-        "late",
-    ))
-    .expect("client");
+    let client = common::client(&format!("http://127.0.0.1:{port}"), &key, "late");
     let mut app = Driver::start(client, &dir.path().join("journal.db"));
     let screen = app
         .wait_for("the error", |s| s.contains("Cannot reach the server"))

@@ -1070,12 +1070,7 @@ async fn demo_serves_the_built_in_transcripts() {
     server.halt().await;
     let (handle, key) = verdict::server::start_demo(&server.db).await.unwrap();
     assert_ne!(key.expose(), server.key.expose());
-    let client = verdict::api::Client::new(verdict::api::ClientOptions::new(
-        handle.base_url(),
-        key,
-        "demo",
-    ))
-    .unwrap();
+    let client = common::client(&handle.base_url(), &key, "demo");
     let again = client
         .list_sessions(&ListSessionsRequest::default(), 100)
         .await

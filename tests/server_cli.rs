@@ -2,21 +2,17 @@
 
 mod common;
 
-use common::{SAMPLE_JSONL, keys_create, run, text, verdict};
+use common::{SAMPLE_JSONL, client, keys_create, run, text, verdict};
 use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
+use verdict::api::ApiKey;
 use verdict::api::model::{GetHistoryResponse, ListSessionsRequest, Rating, SubmitFeedbackRequest};
-use verdict::api::{ApiKey, Client, ClientOptions};
 
 const DEADLINE: Duration = Duration::from_secs(30);
-
-fn client(base_url: &str, key: &ApiKey, namespace: &str) -> Client {
-    Client::new(ClientOptions::new(base_url, key.clone(), namespace)).unwrap()
-}
 
 /// A `verdict serve` child, stopped (killed) on drop if a test fails midway.
 struct Served {

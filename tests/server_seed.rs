@@ -2,11 +2,10 @@
 
 mod common;
 
-use common::{keys_create, run, text};
+use common::{client, keys_create, run, text};
 use std::net::SocketAddr;
 use std::path::Path;
 use verdict::api::model::{ListSessionsRequest, Rating, SessionStatus, SubmitFeedbackRequest};
-use verdict::api::{Client, ClientOptions};
 
 fn seed(home: &Path, db: &Path, namespace: &str, sessions: u32, messages: u32) -> String {
     let out = run(
@@ -41,7 +40,7 @@ async fn seeded_sessions_can_be_listed_read_and_rated() {
     let key = keys_create(home.path(), &db, "seeded");
 
     let server = verdict::server::start(&db, loopback()).await.unwrap();
-    let client = Client::new(ClientOptions::new(server.base_url(), key, "seeded")).unwrap();
+    let client = client(&server.base_url(), &key, "seeded");
     let sessions = client
         .list_sessions(&ListSessionsRequest::default(), 25)
         .await
@@ -112,7 +111,7 @@ async fn seeded_ratings_agree_with_the_feedback_and_memory_listings() {
     seed(home.path(), &db, "rated", 80, 10);
     let key = keys_create(home.path(), &db, "rated");
     let server = verdict::server::start(&db, loopback()).await.unwrap();
-    let client = Client::new(ClientOptions::new(server.base_url(), key, "rated")).unwrap();
+    let client = client(&server.base_url(), &key, "rated");
     let sessions = client
         .list_sessions(&ListSessionsRequest::default(), 100)
         .await

@@ -96,7 +96,13 @@ impl TestServer {
     }
 
     pub fn client_with(&self, key: ApiKey, namespace: &str) -> Client {
-        Client::new(ClientOptions::new(self.base_url(), key, namespace)).expect("client")
+        client(&self.base_url(), &key, namespace)
+    }
+
+    /// A client with this server's key and namespace for another address (a proxy, or the
+    /// server started again elsewhere).
+    pub fn client_at(&self, base_url: &str) -> Client {
+        client(base_url, &self.key, &self.namespace)
     }
 
     /// A plain HTTP client, for requests the typed client would never send.
@@ -246,4 +252,9 @@ pub async fn until(
             return;
         }
     }
+}
+
+/// A typed client for `namespace` at `base_url`.
+pub fn client(base_url: &str, key: &ApiKey, namespace: &str) -> Client {
+    Client::new(ClientOptions::new(base_url, key.clone(), namespace)).expect("client")
 }
