@@ -10,7 +10,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 /// The wrapped body of one message at `width` columns (cached by the model per width).
 pub fn body_lines(
@@ -246,21 +246,7 @@ pub fn draw(f: &mut Frame, m: &Model, a: &Areas) {
         }
         _ => " Transcript ".to_string(),
     };
-    let mut block = Block::bordered()
-        .border_set(m.look.glyphs.border)
-        .border_style(if focused {
-            theme.border_focus
-        } else {
-            theme.border
-        })
-        .title(Span::styled(
-            title,
-            if focused {
-                theme.title_focus
-            } else {
-                theme.title
-            },
-        ));
+    let mut block = m.look.pane(title, focused);
     if let Some(t) = t {
         block =
             block.title_bottom(Line::from(Span::styled(footer(t, m), theme.dim)).right_aligned());
