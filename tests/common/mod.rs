@@ -1,6 +1,8 @@
 //! Shared by integration tests: a real local server on 127.0.0.1:0 over a SQLite file in a tempdir.
 #![allow(dead_code)]
 
+pub mod driver;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
