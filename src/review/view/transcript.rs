@@ -29,23 +29,16 @@ pub fn body_lines(
             let mut out = Vec::new();
             let label = |s: &str| Line::from(Span::styled(s.to_string(), t.dim));
             let bar = Span::styled(format!("{} ", look.glyphs.code), t.dim);
-            if let Some(inputs) = msg.tool_inputs.as_deref().filter(|s| !s.is_empty()) {
-                out.push(label("inputs"));
-                out.extend(markdown::render_plain(
-                    &pretty(inputs),
-                    width,
-                    t.code_block,
-                    bar.clone(),
-                ));
-            }
-            if let Some(outputs) = msg.tool_outputs.as_deref().filter(|s| !s.is_empty()) {
-                out.push(label("outputs"));
-                out.extend(markdown::render_plain(
-                    &pretty(outputs),
-                    width,
-                    t.code_block,
-                    bar.clone(),
-                ));
+            for (name, part) in [("inputs", &msg.tool_inputs), ("outputs", &msg.tool_outputs)] {
+                if let Some(part) = part.as_deref().filter(|s| !s.is_empty()) {
+                    out.push(label(name));
+                    out.extend(markdown::render_plain(
+                        &pretty(part),
+                        width,
+                        t.code_block,
+                        bar.clone(),
+                    ));
+                }
             }
             // Some servers repeat the output as the content: show it once.
             let repeated = [&msg.tool_inputs, &msg.tool_outputs]
