@@ -4,14 +4,15 @@
 
 mod common;
 
-use common::TestServer;
+use common::{TestServer, assistant_ids, start_at, until};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 use tokio::time::Instant;
-use verdict::api::model::{MessageHistoryItem, Rating};
-use verdict::server::{self, ServerHandle};
+use verdict::api::model::{GetSessionResponse, MessageHistoryItem, Rating};
+use verdict::config::{Paths, Settings};
+use verdict::review::run::Connection;
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -33,6 +34,33 @@ impl Reviewer {
             namespace: namespace.to_string(),
             key: Some(key.to_string()),
         }
+    }
+
+    /// A reviewer with no account configured.
+    fn without_account() -> Reviewer {
+        let mut reviewer = Reviewer::new("https://api.mixpeek.com", "unused", "unused");
+        reviewer.key = None;
+        reviewer
+    }
+
+    /// The built-in demo as the reviewer opens it with no account, and its first
+    /// session with that session's history.
+    async fn open_demo(&self) -> (Connection, GetSessionResponse, Vec<MessageHistoryItem>) {
+        let paths = Paths {
+            config_file: self.config_dir().join("config.toml"),
+            data_dir: self.data_dir(),
+        };
+        paths.ensure_data_dir().unwrap();
+        let settings = Settings::from_layers(paths, &Default::default(), |_| None).unwrap();
+        let demo = Connection::open(&settings, true).await.unwrap();
+        let session = demo
+            .client
+            .list_sessions(&Default::default(), 100)
+            .await
+            .unwrap()
+            .remove(0);
+        let history = demo.client.history(&session.session_id).await.unwrap();
+        (demo, session, history)
     }
 
     fn data_dir(&self) -> PathBuf {
@@ -112,32 +140,10 @@ impl Run {
     }
 }
 
-fn assistant_ids(history: &[MessageHistoryItem]) -> Vec<String> {
-    history
-        .iter()
-        .filter(|m| m.is_assistant())
-        .map(|m| m.message_id.clone())
-        .collect()
-}
-
 /// A loopback address nobody listens on (for now).
 fn free_addr() -> SocketAddr {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     l.local_addr().unwrap()
-}
-
-/// Starts the server on exactly `addr`, waiting for the port to be free again.
-async fn start_at(db: &Path, addr: SocketAddr) -> ServerHandle {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        match server::start(db, addr).await {
-            Ok(h) => return h,
-            Err(e) => {
-                assert!(Instant::now() < deadline, "cannot listen on {addr}: {e}");
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-        }
-    }
 }
 
 /// RFC 4180 reader, only for checking what export writes.
@@ -348,7 +354,7 @@ async fn an_unreachable_server_keeps_the_rating_for_the_next_run() {
     run.expect_failure();
     assert!(run.stderr().contains("still pending"), "{}", run.stderr());
 
-    let back = start_at(&test.db, addr).await;
+    let back = start_at(&test.db, addr, WAIT).await;
     let run = me.run(&["sync"]).await;
     run.expect_ok();
     assert!(
@@ -356,12 +362,7 @@ async fn an_unreachable_server_keeps_the_rating_for_the_next_run() {
         "{}",
         run.stdout()
     );
-    let client = verdict::api::Client::new(verdict::api::ClientOptions::new(
-        back.base_url(),
-        test.key.clone(),
-        &test.namespace,
-    ))
-    .unwrap();
+    let client = test.client_at(&back.base_url());
     let listing = client.feedback_listing(&tools).await.unwrap().unwrap();
     assert_eq!(listing.feedback.len(), 1);
     assert_eq!(listing.feedback[0].message_id, msg);
@@ -452,7 +453,7 @@ async fn a_rating_survives_kill_9_and_is_sent_on_restart() {
     let _ = stop_silence.send(());
 
     // The real server comes back on that address; the next verdict sends the rating.
-    let back = start_at(&test.db, addr).await;
+    let back = start_at(&test.db, addr, WAIT).await;
     let run = me.run(&["rate", &tools, &msgs[2], "negative"]).await;
     run.expect_ok();
     let run = me.run(&["sync"]).await;
@@ -463,12 +464,7 @@ async fn a_rating_survives_kill_9_and_is_sent_on_restart() {
         run.stdout()
     );
 
-    let client = verdict::api::Client::new(verdict::api::ClientOptions::new(
-        back.base_url(),
-        test.key.clone(),
-        &test.namespace,
-    ))
-    .unwrap();
+    let client = test.client_at(&back.base_url());
     let listing = client.feedback_listing(&tools).await.unwrap().unwrap();
     let mut got: Vec<(String, Rating, Option<String>)> = listing
         .feedback
@@ -669,26 +665,10 @@ async fn the_api_key_never_reaches_a_file_or_an_output() {
 /// their exchanges from the demo's own database.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_ratings_export_with_their_exchange_and_no_account() {
-    use verdict::config::{Paths, Settings};
     use verdict::journal::outbox::OutboxEvent;
-    use verdict::review::run::Connection;
 
-    let mut reviewer = Reviewer::new("https://api.mixpeek.com", "unused", "unused");
-    reviewer.key = None;
-    let paths = Paths {
-        config_file: reviewer.config_dir().join("config.toml"),
-        data_dir: reviewer.data_dir(),
-    };
-    paths.ensure_data_dir().unwrap();
-    let settings = Settings::from_layers(paths, &Default::default(), |_| None).unwrap();
-    let mut demo = Connection::open(&settings, true).await.unwrap();
-    let session = demo
-        .client
-        .list_sessions(&Default::default(), 100)
-        .await
-        .unwrap()
-        .remove(0);
-    let history = demo.client.history(&session.session_id).await.unwrap();
+    let reviewer = Reviewer::without_account();
+    let (mut demo, session, history) = reviewer.open_demo().await;
     let at = history.iter().position(|m| m.is_assistant()).unwrap();
     let prompt = history[..at].iter().rev().find(|m| m.is_user()).unwrap();
     let entry = demo
@@ -701,14 +681,13 @@ async fn demo_ratings_export_with_their_exchange_and_no_account() {
         )
         .await
         .unwrap();
-    let deadline = Instant::now() + WAIT;
-    loop {
-        match tokio::time::timeout_at(deadline, demo.events.recv()).await {
-            Ok(Some(OutboxEvent::Sent { entry: e, .. })) if e.id == entry.id => break,
-            Ok(Some(_)) => {}
-            _ => panic!("the demo rating was not sent"),
-        }
-    }
+    until(
+        &mut demo.events,
+        WAIT,
+        "the demo rating is sent",
+        |e| matches!(e, OutboxEvent::Sent { entry: e, .. } if e.id == entry.id),
+    )
+    .await;
     demo.outbox.shutdown().await;
     if let Some(server) = demo.server.take() {
         server.shutdown().await;
@@ -781,30 +760,14 @@ async fn ratings_refused_for_the_key_go_once_the_key_is_fixed() {
 /// `status` with no account still tells of demo ratings waiting to be sent.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn status_shows_demo_ratings_still_pending() {
-    use verdict::config::{Paths, Settings};
     use verdict::journal::outbox::OutboxEvent;
-    use verdict::review::run::Connection;
 
-    let mut reviewer = Reviewer::new("https://api.mixpeek.com", "unused", "unused");
-    reviewer.key = None;
+    let reviewer = Reviewer::without_account();
     let run = reviewer.run(&["status"]).await;
     run.expect_ok();
     assert!(!run.stdout().contains("demo "), "{}", run.stdout());
 
-    let paths = Paths {
-        config_file: reviewer.config_dir().join("config.toml"),
-        data_dir: reviewer.data_dir(),
-    };
-    paths.ensure_data_dir().unwrap();
-    let settings = Settings::from_layers(paths, &Default::default(), |_| None).unwrap();
-    let mut demo = Connection::open(&settings, true).await.unwrap();
-    let session = demo
-        .client
-        .list_sessions(&Default::default(), 100)
-        .await
-        .unwrap()
-        .remove(0);
-    let history = demo.client.history(&session.session_id).await.unwrap();
+    let (mut demo, session, history) = reviewer.open_demo().await;
     let message = history.iter().find(|m| m.is_assistant()).unwrap();
     demo.server.take().unwrap().shutdown().await;
     let entry = demo
@@ -817,14 +780,13 @@ async fn status_shows_demo_ratings_still_pending() {
         )
         .await
         .unwrap();
-    let deadline = Instant::now() + WAIT;
-    loop {
-        match tokio::time::timeout_at(deadline, demo.events.recv()).await {
-            Ok(Some(OutboxEvent::Retrying { entry: e, .. })) if e.id == entry.id => break,
-            Ok(Some(_)) => {}
-            _ => panic!("no retry reported"),
-        }
-    }
+    until(
+        &mut demo.events,
+        WAIT,
+        "a retry is reported",
+        |e| matches!(e, OutboxEvent::Retrying { entry: e, .. } if e.id == entry.id),
+    )
+    .await;
     demo.outbox.shutdown().await;
 
     let run = reviewer.run(&["status"]).await;

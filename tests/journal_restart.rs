@@ -3,59 +3,14 @@
 
 mod common;
 
-use common::TestServer;
+use common::{TestServer, assistant_ids, start_at, until};
 use std::collections::HashMap;
-use std::net::SocketAddr;
-use std::path::Path;
 use std::time::Duration;
-use tokio::time::Instant;
-use verdict::api::model::{MessageHistoryItem, Rating};
+use verdict::api::model::Rating;
 use verdict::journal::outbox::{Outbox, OutboxEvent, OutboxOptions};
 use verdict::journal::{Journal, RatingState};
-use verdict::server::{self, ServerHandle};
 
 const WAIT: Duration = Duration::from_secs(20);
-
-/// Starts the server on exactly `addr`, waiting for the port to be free again.
-async fn start_at(db: &Path, addr: SocketAddr) -> ServerHandle {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        match server::start(db, addr).await {
-            Ok(h) => return h,
-            Err(e) => {
-                assert!(
-                    Instant::now() < deadline,
-                    "cannot listen on {addr} again: {e}"
-                );
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-        }
-    }
-}
-
-async fn until(
-    events: &mut tokio::sync::mpsc::UnboundedReceiver<OutboxEvent>,
-    mut pred: impl FnMut(&OutboxEvent) -> bool,
-) {
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let event = tokio::time::timeout_at(deadline, events.recv())
-            .await
-            .expect("the expected outbox event did not come")
-            .expect("the outbox stopped");
-        if pred(&event) {
-            return;
-        }
-    }
-}
-
-fn assistant_ids(history: &[MessageHistoryItem]) -> Vec<String> {
-    history
-        .iter()
-        .filter(|m| m.is_assistant())
-        .map(|m| m.message_id.clone())
-        .collect()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ratings_made_while_the_server_is_down_arrive_once_and_newest() {
@@ -86,6 +41,8 @@ async fn ratings_made_while_the_server_is_down_arrive_once_and_newest() {
         .unwrap();
     until(
         &mut events,
+        WAIT,
+        "the rating made before the stop is sent",
         |e| matches!(e, OutboxEvent::Sent { entry, .. } if entry.id == before.id),
     )
     .await;
@@ -124,14 +81,18 @@ async fn ratings_made_while_the_server_is_down_arrive_once_and_newest() {
     }
     until(
         &mut events,
+        WAIT,
+        "four ratings wait offline",
         |e| matches!(e, OutboxEvent::Counts { counts, offline: true } if counts.pending == 4),
     )
     .await;
 
     let db = test.db.clone();
-    let back = start_at(&db, addr).await;
+    let back = start_at(&db, addr, WAIT).await;
     until(
         &mut events,
+        WAIT,
+        "the ratings made offline are sent",
         |e| matches!(e, OutboxEvent::Counts { counts, offline: false } if counts.pending == 0),
     )
     .await;
@@ -245,11 +206,13 @@ async fn drain_figures() {
     latencies.sort();
     let pct = |p: usize| latencies[(latencies.len() * p / 100).min(latencies.len() - 1)];
 
-    let back = start_at(&test.db, addr).await;
+    let back = start_at(&test.db, addr, WAIT).await;
     let t = std::time::Instant::now();
     outbox.wake();
     until(
         &mut events,
+        WAIT,
+        "the backlog drains",
         |e| matches!(e, OutboxEvent::Counts { counts, .. } if counts.pending == 0),
     )
     .await;

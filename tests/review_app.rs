@@ -4,100 +4,14 @@
 mod common;
 
 use common::TestServer;
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use futures_util::stream::{self, BoxStream};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use ratatui::buffer::Buffer;
+use common::driver::Driver;
+use crossterm::event::{KeyCode, KeyModifiers};
 use std::time::{Duration, Instant};
-use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
-use tokio::sync::watch;
+use verdict::api::ApiKey;
 use verdict::api::model::{Rating, SubmitFeedbackRequest};
-use verdict::api::{ApiKey, Client, ClientOptions};
-use verdict::review::keymap::Keymap;
-use verdict::review::run::{App, AppConfig, Connection};
-use verdict::review::view::buffer_text;
-use verdict::review::view::theme::{Look, Theme};
+use verdict::review::run::Connection;
 
 const DEADLINE: Duration = Duration::from_secs(15);
-
-/// A running headless app: where its keys go and where its frames come out.
-struct Driver {
-    keys: UnboundedSender<std::io::Result<Event>>,
-    frames: watch::Receiver<Buffer>,
-    task: tokio::task::JoinHandle<anyhow::Result<()>>,
-}
-
-impl Driver {
-    fn start(client: Client, journal: &std::path::Path) -> Driver {
-        let conn =
-            Connection::with_client(client, None, journal, "tester".into()).expect("connect");
-        let config = AppConfig {
-            keymap: Keymap::default(),
-            look: Look::new(Theme::colored(), false),
-            advance_after_rating: true,
-            offset: chrono::FixedOffset::east_opt(0).expect("utc"),
-        };
-        let terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
-        let mut app = App::new(terminal, config, conn).expect("app");
-        let frames = app.frames();
-        let (keys, rx) = unbounded_channel();
-        let events: BoxStream<'static, std::io::Result<Event>> =
-            Box::pin(stream::unfold(rx, |mut rx| async move {
-                rx.recv().await.map(|e| (e, rx))
-            }));
-        let task = tokio::spawn(async move {
-            let result = app.run(events, std::future::pending()).await;
-            app.close().await;
-            result
-        });
-        Driver { keys, frames, task }
-    }
-
-    fn press(&self, code: KeyCode, mods: KeyModifiers) {
-        self.keys
-            .send(Ok(Event::Key(KeyEvent::new(code, mods))))
-            .expect("app is running");
-    }
-
-    fn key(&self, c: char) {
-        self.press(KeyCode::Char(c), KeyModifiers::NONE);
-    }
-
-    fn text(&self, s: &str) {
-        for c in s.chars() {
-            self.key(c);
-        }
-    }
-
-    /// Waits (with a deadline, never a fixed sleep) for a frame the predicate accepts.
-    async fn wait_for(&mut self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = buffer_text(&self.frames.borrow_and_update());
-            if pred(&screen) {
-                return screen;
-            }
-            let left = DEADLINE.saturating_sub(start.elapsed());
-            if left.is_zero()
-                || tokio::time::timeout(left, self.frames.changed())
-                    .await
-                    .is_err()
-            {
-                panic!("timed out waiting for {what}; last screen:\n{screen}");
-            }
-        }
-    }
-
-    async fn quit(self) {
-        self.key('q');
-        let result = tokio::time::timeout(DEADLINE, self.task)
-            .await
-            .expect("the app quits")
-            .expect("the app task");
-        result.expect("the app ran cleanly");
-    }
-}
 
 /// The header line above the first line containing `content` (the message's receipt).
 fn header_of<'a>(screen: &'a str, content: &str) -> &'a str {
@@ -253,12 +167,7 @@ async fn a_server_that_never_answers_leaves_the_keyboard_instant() {
         }
     });
     let dir = tempfile::tempdir().expect("tempdir");
-    let client = Client::new(ClientOptions::new(
-        format!("http://{addr}"),
-        ApiKey::new("sk_test"),
-        "ns",
-    ))
-    .expect("client");
+    let client = common::client(&format!("http://{addr}"), &ApiKey::new("sk_test"), "ns");
     let mut app = Driver::start(client, &dir.path().join("journal.db"));
     app.wait_for("the loading screen", |s| s.contains("Loading sessions"))
         .await;
@@ -290,12 +199,7 @@ async fn an_unreachable_server_is_one_sentence_and_r_retries() {
     let key = verdict::server::create_key(&db, "late").expect("key");
     verdict::server::import::import_text(&db, "late", "sample", common::SAMPLE_JSONL)
         .expect("import");
-    let client = Client::new(ClientOptions::new(
-        format!("http://127.0.0.1:{port}"),
-        key,
-        "late",
-    ))
-    .expect("client");
+    let client = common::client(&format!("http://127.0.0.1:{port}"), &key, "late");
     let mut app = Driver::start(client, &dir.path().join("journal.db"));
     let screen = app
         .wait_for("the error", |s| s.contains("Cannot reach the server"))

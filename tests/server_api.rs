@@ -15,6 +15,17 @@ async fn answer(resp: reqwest::Response) -> (u16, Value) {
     (status, body)
 }
 
+/// Status and JSON body of a POST of `body` as JSON, with the server's key and namespace.
+async fn post_json(server: &TestServer, path: &str, body: &Value) -> (u16, Value) {
+    let resp = server
+        .request(Method::POST, path)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    answer(resp).await
+}
+
 /// Checks an `ErrorResponse` body and returns its error type.
 fn error_kind(status: u16, body: &Value) -> String {
     let parsed: ErrorResponse = serde_json::from_value(body.clone())
@@ -46,17 +57,6 @@ fn validation_locs(body: &Value) -> Vec<String> {
 fn info(e: &ApiError) -> &verdict::api::ErrorInfo {
     e.info()
         .unwrap_or_else(|| panic!("no server answer in {e:?}"))
-}
-
-/// The assistant message ids of a session, in order.
-async fn assistant_ids(server: &TestServer, session_id: &str) -> Vec<String> {
-    server
-        .history(session_id)
-        .await
-        .into_iter()
-        .filter(|m| m.is_assistant())
-        .map(|m| m.message_id)
-        .collect()
 }
 
 fn rate(message_id: &str, rating: Rating) -> SubmitFeedbackRequest {
@@ -282,22 +282,20 @@ async fn list_body_may_be_missing_or_empty_and_is_validated() {
         assert_eq!(v["results"].as_array().unwrap().len(), 3);
         assert!(v["pagination"].is_object());
     }
-    let resp = server
-        .request(Method::POST, "/v1/agents/sessions/list")
-        .json(&json!({"status": "sleeping"}))
-        .send()
-        .await
-        .unwrap();
-    let (status, v) = answer(resp).await;
+    let (status, v) = post_json(
+        &server,
+        "/v1/agents/sessions/list",
+        &json!({"status": "sleeping"}),
+    )
+    .await;
     assert_eq!(status, 422);
     assert_eq!(validation_locs(&v), ["body.status"]);
-    let resp = server
-        .request(Method::POST, "/v1/agents/sessions/list")
-        .json(&json!({"filters": {"colour": "red"}}))
-        .send()
-        .await
-        .unwrap();
-    let (status, v) = answer(resp).await;
+    let (status, v) = post_json(
+        &server,
+        "/v1/agents/sessions/list",
+        &json!({"filters": {"colour": "red"}}),
+    )
+    .await;
     assert_eq!(status, 400);
     error_kind(status, &v);
     server.stop().await;
@@ -572,7 +570,7 @@ async fn positive_stores_the_exchange_with_its_tool_context() {
 async fn latest_rating_wins() {
     let server = TestServer::with_sample().await;
     let tools = server.session_named("tools").await;
-    let ids = assistant_ids(&server, &tools.session_id).await;
+    let ids = server.assistant_ids(&tools.session_id).await;
     let client = server.client();
     let sid = &tools.session_id;
     let stored_ids = || async {
@@ -670,7 +668,7 @@ async fn latest_rating_wins() {
 async fn memory_disabled_never_stores() {
     let server = TestServer::with_sample().await;
     let session = server.session_named("no-memory").await;
-    let ids = assistant_ids(&server, &session.session_id).await;
+    let ids = server.assistant_ids(&session.session_id).await;
     let client = server.client();
     let r = client
         .submit_feedback(&session.session_id, &rate(&ids[0], Rating::Positive))
@@ -703,7 +701,7 @@ async fn feedback_refusals() {
     let user_msg = history[0].message_id.clone();
     let tool_msg = history[2].message_id.clone();
     let assistant = history[1].message_id.clone();
-    let other_session_assistant = assistant_ids(&server, &short.session_id).await[0].clone();
+    let other_session_assistant = server.assistant_ids(&short.session_id).await[0].clone();
     let client = server.client();
     let sid = &tools.session_id;
 
@@ -803,13 +801,7 @@ async fn feedback_refusals() {
 
     // Over the body cap: 413 as an ErrorResponse.
     let huge = json!({"message_id": assistant, "rating": "positive", "feedback_text": "z".repeat(1024 * 1024)});
-    let resp = server
-        .request(Method::POST, &path)
-        .json(&huge)
-        .send()
-        .await
-        .unwrap();
-    let (status, v) = answer(resp).await;
+    let (status, v) = post_json(&server, &path, &huge).await;
     assert_eq!(status, 413);
     assert_eq!(error_kind(status, &v), "PayloadTooLargeError");
     let e = client
@@ -874,22 +866,10 @@ async fn create_and_terminate_sessions() {
     assert!(matches!(e, ApiError::NotFound(_)));
 
     // agent_config is required; enable_memory defaults to true.
-    let resp = server
-        .request(Method::POST, "/v1/agents/sessions")
-        .json(&json!({"user_id": "x"}))
-        .send()
-        .await
-        .unwrap();
-    let (status, v) = answer(resp).await;
+    let (status, v) = post_json(&server, "/v1/agents/sessions", &json!({"user_id": "x"})).await;
     assert_eq!(status, 422);
     assert_eq!(validation_locs(&v), ["body.agent_config"]);
-    let resp = server
-        .request(Method::POST, "/v1/agents/sessions")
-        .json(&json!({"agent_config": {}}))
-        .send()
-        .await
-        .unwrap();
-    let (status, v) = answer(resp).await;
+    let (status, v) = post_json(&server, "/v1/agents/sessions", &json!({"agent_config": {}})).await;
     assert_eq!(status, 200, "{v}");
     server.stop().await;
 }
@@ -977,7 +957,7 @@ async fn other_paths_answer_with_error_responses() {
 async fn acknowledged_ratings_survive_a_restart() {
     let mut server = TestServer::with_sample().await;
     let tools = server.session_named("tools").await;
-    let ids = assistant_ids(&server, &tools.session_id).await;
+    let ids = server.assistant_ids(&tools.session_id).await;
     let client = server.client();
     let posts = (0..200).map(|i| {
         let client = client.clone();
@@ -1090,12 +1070,7 @@ async fn demo_serves_the_built_in_transcripts() {
     server.halt().await;
     let (handle, key) = verdict::server::start_demo(&server.db).await.unwrap();
     assert_ne!(key.expose(), server.key.expose());
-    let client = verdict::api::Client::new(verdict::api::ClientOptions::new(
-        handle.base_url(),
-        key,
-        "demo",
-    ))
-    .unwrap();
+    let client = common::client(&handle.base_url(), &key, "demo");
     let again = client
         .list_sessions(&ListSessionsRequest::default(), 100)
         .await

@@ -2,56 +2,31 @@
 
 mod common;
 
-use common::SAMPLE_JSONL;
+use common::{SAMPLE_JSONL, client, keys_create, run, text, verdict};
 use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
+use verdict::api::ApiKey;
 use verdict::api::model::{GetHistoryResponse, ListSessionsRequest, Rating, SubmitFeedbackRequest};
-use verdict::api::{ApiKey, Client, ClientOptions};
 
 const DEADLINE: Duration = Duration::from_secs(30);
 
-/// The binary with its directories pointed into `home` and no account configured.
-fn verdict(home: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_verdict"));
-    cmd.env("VERDICT_DATA_DIR", home.join("data"))
-        .env("VERDICT_CONFIG_DIR", home.join("config"))
-        .env_remove("MIXPEEK_API_KEY")
-        .env_remove("MIXPEEK_NAMESPACE")
-        .env_remove("MIXPEEK_BASE_URL")
-        .env_remove("VERDICT_LOG");
-    cmd
-}
-
-fn run(home: &Path, args: &[&str]) -> Output {
-    verdict(home).args(args).output().expect("run verdict")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn keys_create(home: &Path, db: &Path, namespace: &str) -> ApiKey {
-    let out = run(
+/// `verdict import --namespace NAMESPACE --db DB FILE`.
+fn import(home: &Path, db: &Path, namespace: &str, file: &Path) -> Output {
+    run(
         home,
         &[
-            "keys",
-            "create",
+            "import",
             "--namespace",
             namespace,
             "--db",
             db.to_str().unwrap(),
+            file.to_str().unwrap(),
         ],
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    ApiKey::new(text(&out.stdout).trim())
-}
-
-fn client(base_url: &str, key: &ApiKey, namespace: &str) -> Client {
-    Client::new(ClientOptions::new(base_url, key.clone(), namespace)).unwrap()
+    )
 }
 
 /// A `verdict serve` child, stopped (killed) on drop if a test fails midway.
@@ -241,7 +216,6 @@ async fn keys_create_prints_only_a_key_and_stores_only_its_hash() {
 async fn import_counts_and_refuses_a_broken_file_whole() {
     let home = tempfile::tempdir().unwrap();
     let db = home.path().join("server.db");
-    let dbs = db.to_str().unwrap();
     let good = home.path().join("good.jsonl");
     std::fs::write(&good, SAMPLE_JSONL).unwrap();
     let broken = home.path().join("broken.jsonl");
@@ -251,17 +225,7 @@ async fn import_counts_and_refuses_a_broken_file_whole() {
     )
     .unwrap();
 
-    let out = run(
-        home.path(),
-        &[
-            "import",
-            "--namespace",
-            "team",
-            "--db",
-            dbs,
-            good.to_str().unwrap(),
-        ],
-    );
+    let out = import(home.path(), &db, "team", &good);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(
@@ -269,17 +233,7 @@ async fn import_counts_and_refuses_a_broken_file_whole() {
         "{stdout}"
     );
 
-    let out = run(
-        home.path(),
-        &[
-            "import",
-            "--namespace",
-            "team",
-            "--db",
-            dbs,
-            broken.to_str().unwrap(),
-        ],
-    );
+    let out = import(home.path(), &db, "team", &broken);
     assert!(!out.status.success());
     let stderr = text(&out.stderr);
     assert!(
@@ -293,17 +247,7 @@ async fn import_counts_and_refuses_a_broken_file_whole() {
     );
 
     let missing = home.path().join("missing.jsonl");
-    let out = run(
-        home.path(),
-        &[
-            "import",
-            "--namespace",
-            "team",
-            "--db",
-            dbs,
-            missing.to_str().unwrap(),
-        ],
-    );
+    let out = import(home.path(), &db, "team", &missing);
     assert!(!out.status.success());
     assert!(
         text(&out.stderr).contains("cannot read the file"),
@@ -332,34 +276,14 @@ async fn import_counts_and_refuses_a_broken_file_whole() {
     let doc_path = home.path().join("history.json");
     std::fs::write(&doc_path, serde_json::to_string_pretty(&history).unwrap()).unwrap();
     let other_db = home.path().join("other.db");
-    let out = run(
-        home.path(),
-        &[
-            "import",
-            "--namespace",
-            "copy",
-            "--db",
-            other_db.to_str().unwrap(),
-            doc_path.to_str().unwrap(),
-        ],
-    );
+    let out = import(home.path(), &other_db, "copy", &doc_path);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(
         text(&out.stdout).contains("Imported 1 session (7 messages)"),
         "{}",
         text(&out.stdout)
     );
-    let out = run(
-        home.path(),
-        &[
-            "import",
-            "--namespace",
-            "team",
-            "--db",
-            dbs,
-            doc_path.to_str().unwrap(),
-        ],
-    );
+    let out = import(home.path(), &db, "team", &doc_path);
     assert!(out.status.success(), "{}", text(&out.stderr));
 
     let copy_key = keys_create(home.path(), &other_db, "copy");
@@ -474,17 +398,7 @@ async fn ratings_acknowledged_before_sigkill_are_kept() {
     let db = home.path().join("server.db");
     let input = home.path().join("sample.jsonl");
     std::fs::write(&input, SAMPLE_JSONL).unwrap();
-    let out = run(
-        home.path(),
-        &[
-            "import",
-            "--namespace",
-            "team",
-            "--db",
-            db.to_str().unwrap(),
-            input.to_str().unwrap(),
-        ],
-    );
+    let out = import(home.path(), &db, "team", &input);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let key = keys_create(home.path(), &db, "team");
 

@@ -12,8 +12,8 @@ use common::TestServer;
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::collections::HashSet;
+use verdict::api::PageStart;
 use verdict::api::model::{ListSessionsRequest, SessionStatus};
-use verdict::api::{Client, ClientOptions, PageStart};
 
 const SESSIONS: usize = 2_500;
 
@@ -274,12 +274,7 @@ async fn no_cursor_proxy(upstream: String) -> NoCursorProxy {
 async fn without_a_cursor_the_client_pages_by_offset() {
     let server = with_sessions(SESSIONS).await;
     let proxy = no_cursor_proxy(server.base_url()).await;
-    let client = Client::new(ClientOptions::new(
-        proxy.base_url.clone(),
-        server.key.clone(),
-        &server.namespace,
-    ))
-    .unwrap();
+    let client = server.client_at(&proxy.base_url);
     let page = client
         .list_sessions_from(&ListSessionsRequest::default(), 1000, &PageStart::Offset(0))
         .await

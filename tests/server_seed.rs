@@ -1,27 +1,14 @@
 //! `verdict seed` through the binary, then read and rated through the real server.
 
+mod common;
+
+use common::{client, keys_create, run, text};
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Command, Output};
 use verdict::api::model::{ListSessionsRequest, Rating, SessionStatus, SubmitFeedbackRequest};
-use verdict::api::{ApiKey, Client, ClientOptions};
-
-fn verdict(home: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_verdict"))
-        .args(args)
-        .env("VERDICT_DATA_DIR", home.join("data"))
-        .env("VERDICT_CONFIG_DIR", home.join("config"))
-        .env_remove("VERDICT_LOG")
-        .output()
-        .expect("run verdict")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 fn seed(home: &Path, db: &Path, namespace: &str, sessions: u32, messages: u32) -> String {
-    let out = verdict(
+    let out = run(
         home,
         &[
             "seed",
@@ -39,22 +26,6 @@ fn seed(home: &Path, db: &Path, namespace: &str, sessions: u32, messages: u32) -
     text(&out.stdout)
 }
 
-fn key(home: &Path, db: &Path, namespace: &str) -> ApiKey {
-    let out = verdict(
-        home,
-        &[
-            "keys",
-            "create",
-            "--namespace",
-            namespace,
-            "--db",
-            db.to_str().unwrap(),
-        ],
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    ApiKey::new(text(&out.stdout).trim())
-}
-
 fn loopback() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 0))
 }
@@ -66,10 +37,10 @@ async fn seeded_sessions_can_be_listed_read_and_rated() {
     let said = seed(home.path(), &db, "seeded", 60, 12);
     assert!(said.contains("Created namespace seeded"), "{said}");
     assert!(said.contains("Seeded 60 sessions"), "{said}");
-    let key = key(home.path(), &db, "seeded");
+    let key = keys_create(home.path(), &db, "seeded");
 
     let server = verdict::server::start(&db, loopback()).await.unwrap();
-    let client = Client::new(ClientOptions::new(server.base_url(), key, "seeded")).unwrap();
+    let client = client(&server.base_url(), &key, "seeded");
     let sessions = client
         .list_sessions(&ListSessionsRequest::default(), 25)
         .await
@@ -138,9 +109,9 @@ async fn seeded_ratings_agree_with_the_feedback_and_memory_listings() {
     let home = tempfile::tempdir().unwrap();
     let db = home.path().join("rated.db");
     seed(home.path(), &db, "rated", 80, 10);
-    let key = key(home.path(), &db, "rated");
+    let key = keys_create(home.path(), &db, "rated");
     let server = verdict::server::start(&db, loopback()).await.unwrap();
-    let client = Client::new(ClientOptions::new(server.base_url(), key, "rated")).unwrap();
+    let client = client(&server.base_url(), &key, "rated");
     let sessions = client
         .list_sessions(&ListSessionsRequest::default(), 100)
         .await
@@ -216,11 +187,11 @@ fn bad_arguments_are_refused_with_a_sentence() {
     ] {
         let mut all = vec!["seed", "--db", db, "--namespace", "ok"];
         all.extend(args);
-        let out = verdict(home.path(), &all);
+        let out = run(home.path(), &all);
         assert!(!out.status.success());
         assert!(text(&out.stderr).contains(says), "{}", text(&out.stderr));
     }
-    let out = verdict(
+    let out = run(
         home.path(),
         &[
             "seed",

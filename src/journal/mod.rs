@@ -686,6 +686,11 @@ mod tests {
         }
     }
 
+    /// A rating of `message` by "ann" with no text, recorded as pending.
+    fn rate(j: &mut Journal, message: &str, rating: Rating) -> Entry {
+        j.record(&target(message), rating, None, "ann").unwrap()
+    }
+
     fn open() -> (tempfile::TempDir, Journal) {
         let dir = tempfile::tempdir().unwrap();
         let j = Journal::open(&dir.path().join("sub").join("journal.db")).unwrap();
@@ -707,15 +712,9 @@ mod tests {
     #[test]
     fn newer_rating_supersedes_pending_one() {
         let (_dir, mut j) = open();
-        let a = j
-            .record(&target("m1"), Rating::Positive, None, "ann")
-            .unwrap();
-        let b = j
-            .record(&target("m1"), Rating::Negative, None, "ann")
-            .unwrap();
-        let c = j
-            .record(&target("m2"), Rating::Positive, None, "ann")
-            .unwrap();
+        let a = rate(&mut j, "m1", Rating::Positive);
+        let b = rate(&mut j, "m1", Rating::Negative);
+        let c = rate(&mut j, "m2", Rating::Positive);
         let pending = j.pending("http://127.0.0.1:1", "ns").unwrap();
         assert_eq!(
             pending.iter().map(|e| e.id).collect::<Vec<_>>(),
@@ -732,12 +731,8 @@ mod tests {
     #[test]
     fn late_answer_for_superseded_rating_keeps_it_superseded() {
         let (_dir, mut j) = open();
-        let a = j
-            .record(&target("m1"), Rating::Positive, None, "ann")
-            .unwrap();
-        let b = j
-            .record(&target("m1"), Rating::Negative, None, "ann")
-            .unwrap();
+        let a = rate(&mut j, "m1", Rating::Positive);
+        let b = rate(&mut j, "m1", Rating::Negative);
         j.mark_sent(a.id, &receipt("m1", Rating::Positive, true))
             .unwrap();
         let a2 = j.entry(a.id).unwrap().unwrap();
@@ -761,12 +756,8 @@ mod tests {
     #[test]
     fn sent_retry_and_failed_are_recorded() {
         let (_dir, mut j) = open();
-        let a = j
-            .record(&target("m1"), Rating::Positive, None, "ann")
-            .unwrap();
-        let b = j
-            .record(&target("m2"), Rating::Negative, None, "ann")
-            .unwrap();
+        let a = rate(&mut j, "m1", Rating::Positive);
+        let b = rate(&mut j, "m2", Rating::Negative);
         j.mark_retry(a.id, "connection refused").unwrap();
         j.mark_retry(a.id, "connection refused").unwrap();
         let a1 = j.entry(a.id).unwrap().unwrap();
@@ -792,8 +783,7 @@ mod tests {
         assert_eq!(j.failed("http://127.0.0.1:1", "ns").unwrap()[0].id, b.id);
 
         // A newer rating of the failed message takes it off the reviewer's list.
-        j.record(&target("m2"), Rating::Positive, None, "ann")
-            .unwrap();
+        rate(&mut j, "m2", Rating::Positive);
         let counts = j.counts("http://127.0.0.1:1", "ns").unwrap();
         assert_eq!(
             counts,
@@ -808,17 +798,11 @@ mod tests {
     #[test]
     fn requeue_failed_puts_only_current_refusals_back() {
         let (_dir, mut j) = open();
-        let a = j
-            .record(&target("m1"), Rating::Positive, None, "ann")
-            .unwrap();
-        let b = j
-            .record(&target("m2"), Rating::Positive, None, "ann")
-            .unwrap();
+        let a = rate(&mut j, "m1", Rating::Positive);
+        let b = rate(&mut j, "m2", Rating::Positive);
         j.mark_failed(a.id, "no").unwrap();
         j.mark_failed(b.id, "no").unwrap();
-        let c = j
-            .record(&target("m2"), Rating::Negative, None, "ann")
-            .unwrap();
+        let c = rate(&mut j, "m2", Rating::Negative);
         j.mark_sent(c.id, &receipt("m2", Rating::Negative, false))
             .unwrap();
         assert_eq!(j.requeue_failed("http://127.0.0.1:1", "ns").unwrap(), 1);
@@ -830,9 +814,7 @@ mod tests {
     #[test]
     fn export_rows_carry_latest_flag_exchange_and_since() {
         let (_dir, mut j) = open();
-        let a = j
-            .record(&target("m1"), Rating::Positive, None, "ann")
-            .unwrap();
+        let a = rate(&mut j, "m1", Rating::Positive);
         let b = j
             .record(&target("m1"), Rating::Negative, Some("no"), "ann")
             .unwrap();
@@ -882,9 +864,7 @@ mod tests {
         let path = dir.path().join("journal.db");
         let id = {
             let mut j = Journal::open(&path).unwrap();
-            j.record(&target("m1"), Rating::Positive, None, "ann")
-                .unwrap()
-                .id
+            rate(&mut j, "m1", Rating::Positive).id
         };
         let j = Journal::open(&path).unwrap();
         assert_eq!(j.entry(id).unwrap().unwrap().reviewer, "ann");

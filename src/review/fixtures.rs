@@ -325,17 +325,16 @@ pub fn demo_known() -> Vec<(&'static str, Vec<KnownRating>)> {
     )]
 }
 
+/// [`serve`] from the demo-like sessions, histories and known ratings.
+pub fn serve_demo(m: &mut Model, fx: Vec<Effect>) -> Vec<Effect> {
+    serve(m, fx, &demo_sessions(), &demo_histories(), &demo_known())
+}
+
 /// A model with the demo-like data loaded and the first session open.
 pub fn loaded(w: u16, h: u16) -> Model {
     let mut m = model(w, h);
     let fx = start(&mut m);
-    let rest = serve(
-        &mut m,
-        fx,
-        &demo_sessions(),
-        &demo_histories(),
-        &demo_known(),
-    );
+    let rest = serve_demo(&mut m, fx);
     debug_assert!(rest.iter().all(|e| matches!(e, Effect::LoadCounts)));
     m
 }

@@ -6,7 +6,7 @@ use super::effect::Effect;
 use super::fixtures::*;
 use super::model::*;
 use super::update::update;
-use crate::api::model::{Rating, SessionStatus};
+use crate::api::model::{GetSessionResponse, Rating, SessionStatus};
 use crate::api::{ApiError, PageStart};
 use crate::journal::outbox::OutboxEvent;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
@@ -23,6 +23,20 @@ fn key(c: char) -> KeyEvent {
 fn cursor_id(m: &Model) -> Option<String> {
     let t = m.open_transcript()?;
     t.cursor.map(|c| t.messages[c].message_id.clone())
+}
+
+/// `n` active sessions with one unrated reply each, ids numbered with `digits` digits.
+fn numbered_sessions(n: usize, digits: usize) -> Vec<GetSessionResponse> {
+    (0..n)
+        .map(|i| {
+            session(
+                &format!("ses_{i:0digits$}"),
+                &format!("Session {i}"),
+                SessionStatus::Active,
+                Some((0, 1)),
+            )
+        })
+        .collect()
 }
 
 fn receipt<'a>(m: &'a Model, session: &str, message: &str) -> Option<&'a Receipt> {
@@ -281,13 +295,7 @@ fn next_unrated_walks_the_session_then_crosses_into_the_next_loading_it() {
         |e| matches!(e, Effect::LoadHistory { session_id, offset: 0, .. } if session_id == "ses_b")
     ));
     assert!(m.jump.is_some());
-    serve(
-        &mut m,
-        fx,
-        &demo_sessions(),
-        &demo_histories(),
-        &demo_known(),
-    );
+    serve_demo(&mut m, fx);
     assert_eq!(m.jump, None);
     assert_eq!(cursor_id(&m).as_deref(), Some("b2"));
     assert_eq!(m.sessions.selected_row().unwrap().id, "ses_b");
@@ -431,13 +439,7 @@ fn stale_results_are_dropped() {
     );
     assert_eq!(m.open_transcript().unwrap().messages.len(), 6);
     // The fresh answers apply, and the reviewer's place is kept.
-    serve(
-        &mut m,
-        fx,
-        &demo_sessions(),
-        &demo_histories(),
-        &demo_known(),
-    );
+    serve_demo(&mut m, fx);
     assert_eq!(cursor_id(&m).as_deref(), Some("a4"));
 }
 
@@ -578,29 +580,14 @@ fn a_click_opens_a_session_and_the_wheel_scrolls() {
         }),
     );
     assert_eq!(m.open.as_deref(), Some("ses_b"));
-    serve(
-        &mut m,
-        fx,
-        &demo_sessions(),
-        &demo_histories(),
-        &demo_known(),
-    );
+    serve_demo(&mut m, fx);
     assert_eq!(cursor_id(&m).as_deref(), Some("b2"));
 }
 
 #[test]
 fn sessions_page_in_as_the_selection_nears_the_end() {
     let mut m = model(120, 40);
-    let many: Vec<_> = (0..250)
-        .map(|i| {
-            session(
-                &format!("ses_{i:03}"),
-                &format!("Session {i}"),
-                SessionStatus::Active,
-                Some((0, 1)),
-            )
-        })
-        .collect();
+    let many = numbered_sessions(250, 3);
     let fx = super::update::start(&mut m);
     let Effect::LoadSessions { generation, .. } = fx[0] else {
         panic!()
@@ -731,16 +718,7 @@ fn help_scrolls_within_its_length() {
 #[test]
 fn bottom_in_the_sessions_pane_loads_every_page_in_big_ones() {
     let mut m = model(120, 40);
-    let many: Vec<_> = (0..2_500)
-        .map(|i| {
-            session(
-                &format!("ses_{i:05}"),
-                &format!("Session {i}"),
-                SessionStatus::Active,
-                Some((0, 1)),
-            )
-        })
-        .collect();
+    let many = numbered_sessions(2_500, 5);
     let fx = super::update::start(&mut m);
     serve(&mut m, fx, &many[..], &[], &[]);
     assert_eq!(m.sessions.rows.len(), 100);
@@ -987,13 +965,7 @@ fn keys_pressed_while_next_unrated_loads_apply_where_it_lands() {
         notice.contains("Loading Q3 summary") && notice.contains("then +"),
         "{notice}"
     );
-    let rest = serve(
-        &mut m,
-        fx,
-        &demo_sessions(),
-        &demo_histories(),
-        &demo_known(),
-    );
+    let rest = serve_demo(&mut m, fx);
     assert!(m.queued.is_empty());
     assert!(
         rest.iter().any(|e| matches!(e,
@@ -1026,13 +998,7 @@ fn several_keys_queue_in_order_behind_a_load() {
         fx.extend(update(&mut m, cmd(c)));
     }
     assert_eq!(m.queued.len(), 3);
-    let rest = serve(
-        &mut m,
-        fx,
-        &demo_sessions(),
-        &demo_histories(),
-        &demo_known(),
-    );
+    let rest = serve_demo(&mut m, fx);
     let rates: Vec<_> = rest
         .iter()
         .filter_map(|e| match e {
@@ -1152,13 +1118,7 @@ fn moving_in_the_sessions_pane_previews_the_session_once_the_selection_rests() {
     assert_eq!(loads, vec!["ses_b"]);
     assert_eq!(m.open.as_deref(), Some("ses_b"));
     assert_eq!(m.focus, Pane::Sessions);
-    serve(
-        &mut m,
-        fx,
-        &demo_sessions(),
-        &demo_histories(),
-        &demo_known(),
-    );
+    serve_demo(&mut m, fx);
     assert_eq!(cursor_id(&m).as_deref(), Some("b2"));
     assert_eq!(m.focus, Pane::Sessions);
     assert!(screen(&m).contains("Revenue grew 12%"));

@@ -241,13 +241,7 @@ fn wide_characters_keep_the_layout() {
         cmd(&mut m, Command::FocusSessions);
         cmd(&mut m, Command::Bottom);
         let fx = update(&mut m, Action::Command(Command::Open));
-        serve(
-            &mut m,
-            fx,
-            &demo_sessions(),
-            &demo_histories(),
-            &demo_known(),
-        );
+        serve_demo(&mut m, fx);
         let s = screen(&m);
         assert_eq!(m.open.as_deref(), Some("ses_c"));
         assert_snapshot!(format!("wide_text_{w}x{h}"), s);

@@ -1,10 +1,16 @@
 //! Shared by integration tests: a real local server on 127.0.0.1:0 over a SQLite file in a tempdir.
 #![allow(dead_code)]
 
+pub mod driver;
+
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Duration;
+use tokio::time::Instant;
 use verdict::api::model::{GetSessionResponse, ListSessionsRequest, MessageHistoryItem};
 use verdict::api::{ApiKey, Client, ClientOptions};
+use verdict::journal::outbox::OutboxEvent;
 use verdict::server::import::{self, ImportSummary};
 use verdict::server::{self, ServerHandle};
 
@@ -92,7 +98,13 @@ impl TestServer {
     }
 
     pub fn client_with(&self, key: ApiKey, namespace: &str) -> Client {
-        Client::new(ClientOptions::new(self.base_url(), key, namespace)).expect("client")
+        client(&self.base_url(), &key, namespace)
+    }
+
+    /// A client with this server's key and namespace for another address (a proxy, or the
+    /// server started again elsewhere).
+    pub fn client_at(&self, base_url: &str) -> Client {
+        client(base_url, &self.key, &self.namespace)
     }
 
     /// A plain HTTP client, for requests the typed client would never send.
@@ -134,6 +146,11 @@ impl TestServer {
         self.client().history(session_id).await.expect("history")
     }
 
+    /// The assistant message ids of a session, in order.
+    pub async fn assistant_ids(&self, session_id: &str) -> Vec<String> {
+        assistant_ids(&self.history(session_id).await)
+    }
+
     /// Stops the server; the database stays until this is dropped.
     pub async fn halt(&mut self) {
         if let Some(h) = self.handle.take() {
@@ -155,4 +172,91 @@ impl TestServer {
             h.shutdown().await;
         }
     }
+}
+
+/// The assistant message ids of a history, in order.
+pub fn assistant_ids(history: &[MessageHistoryItem]) -> Vec<String> {
+    history
+        .iter()
+        .filter(|m| m.is_assistant())
+        .map(|m| m.message_id.clone())
+        .collect()
+}
+
+/// Starts the server on exactly `addr`, waiting up to `wait` for the port to be free again.
+pub async fn start_at(db: &Path, addr: SocketAddr, wait: Duration) -> ServerHandle {
+    let deadline = Instant::now() + wait;
+    loop {
+        match server::start(db, addr).await {
+            Ok(h) => return h,
+            Err(e) => {
+                assert!(
+                    Instant::now() < deadline,
+                    "cannot listen on {addr} again: {e}"
+                );
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    }
+}
+
+/// The binary with its directories pointed into `home` and no account configured.
+pub fn verdict(home: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_verdict"));
+    cmd.env("VERDICT_DATA_DIR", home.join("data"))
+        .env("VERDICT_CONFIG_DIR", home.join("config"))
+        .env_remove("MIXPEEK_API_KEY")
+        .env_remove("MIXPEEK_NAMESPACE")
+        .env_remove("MIXPEEK_BASE_URL")
+        .env_remove("VERDICT_LOG");
+    cmd
+}
+
+pub fn run(home: &Path, args: &[&str]) -> Output {
+    verdict(home).args(args).output().expect("run verdict")
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// `verdict keys create` for `namespace` in `db`; the key it prints.
+pub fn keys_create(home: &Path, db: &Path, namespace: &str) -> ApiKey {
+    let out = run(
+        home,
+        &[
+            "keys",
+            "create",
+            "--namespace",
+            namespace,
+            "--db",
+            db.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    ApiKey::new(text(&out.stdout).trim())
+}
+
+/// Waits up to `wait` for an outbox event that `pred` accepts; `what` names it if it never comes.
+pub async fn until(
+    events: &mut tokio::sync::mpsc::UnboundedReceiver<OutboxEvent>,
+    wait: Duration,
+    what: &str,
+    mut pred: impl FnMut(&OutboxEvent) -> bool,
+) {
+    let deadline = Instant::now() + wait;
+    loop {
+        let event = tokio::time::timeout_at(deadline, events.recv())
+            .await
+            .unwrap_or_else(|_| panic!("{what}: the expected outbox event did not come"))
+            .unwrap_or_else(|| panic!("{what}: the outbox stopped"));
+        if pred(&event) {
+            return;
+        }
+    }
+}
+
+/// A typed client for `namespace` at `base_url`.
+pub fn client(base_url: &str, key: &ApiKey, namespace: &str) -> Client {
+    Client::new(ClientOptions::new(base_url, key.clone(), namespace)).expect("client")
 }

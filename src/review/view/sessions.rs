@@ -6,7 +6,7 @@ use crate::review::text;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 pub fn draw(f: &mut Frame, m: &Model, a: &Areas) {
     let theme = &m.look.theme;
@@ -25,21 +25,7 @@ pub fn draw(f: &mut Frame, m: &Model, a: &Areas) {
     } else {
         format!(" Sessions: {} ({count}) ", m.filter.label())
     };
-    let mut block = Block::bordered()
-        .border_set(g.border)
-        .border_style(if focused {
-            theme.border_focus
-        } else {
-            theme.border
-        })
-        .title(Span::styled(
-            title,
-            if focused {
-                theme.title_focus
-            } else {
-                theme.title
-            },
-        ));
+    let mut block = m.look.pane(title, focused);
     if s.loading && s.loaded_once {
         block = block.title_bottom(
             Line::from(Span::styled(format!(" loading{} ", g.ellipsis), theme.dim)).right_aligned(),

@@ -2,6 +2,8 @@
 
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::symbols::border;
+use ratatui::text::Span;
+use ratatui::widgets::Block;
 
 /// Styles for every element. Built once; `plain` has no colors at all (NO_COLOR).
 #[derive(Debug, Clone, PartialEq)]
@@ -258,6 +260,26 @@ impl Look {
             theme,
             glyphs: Glyphs::new(ascii),
         }
+    }
+
+    /// The bordered block of a side-by-side pane; border and title stand out when it has focus.
+    pub fn pane(&self, title: String, focused: bool) -> Block<'static> {
+        let theme = &self.theme;
+        Block::bordered()
+            .border_set(self.glyphs.border)
+            .border_style(if focused {
+                theme.border_focus
+            } else {
+                theme.border
+            })
+            .title(Span::styled(
+                title,
+                if focused {
+                    theme.title_focus
+                } else {
+                    theme.title
+                },
+            ))
     }
 }
 

@@ -10,7 +10,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 /// The wrapped body of one message at `width` columns (cached by the model per width).
 pub fn body_lines(
@@ -29,23 +29,16 @@ pub fn body_lines(
             let mut out = Vec::new();
             let label = |s: &str| Line::from(Span::styled(s.to_string(), t.dim));
             let bar = Span::styled(format!("{} ", look.glyphs.code), t.dim);
-            if let Some(inputs) = msg.tool_inputs.as_deref().filter(|s| !s.is_empty()) {
-                out.push(label("inputs"));
-                out.extend(markdown::render_plain(
-                    &pretty(inputs),
-                    width,
-                    t.code_block,
-                    bar.clone(),
-                ));
-            }
-            if let Some(outputs) = msg.tool_outputs.as_deref().filter(|s| !s.is_empty()) {
-                out.push(label("outputs"));
-                out.extend(markdown::render_plain(
-                    &pretty(outputs),
-                    width,
-                    t.code_block,
-                    bar.clone(),
-                ));
+            for (name, part) in [("inputs", &msg.tool_inputs), ("outputs", &msg.tool_outputs)] {
+                if let Some(part) = part.as_deref().filter(|s| !s.is_empty()) {
+                    out.push(label(name));
+                    out.extend(markdown::render_plain(
+                        &pretty(part),
+                        width,
+                        t.code_block,
+                        bar.clone(),
+                    ));
+                }
             }
             // Some servers repeat the output as the content: show it once.
             let repeated = [&msg.tool_inputs, &msg.tool_outputs]
@@ -246,21 +239,7 @@ pub fn draw(f: &mut Frame, m: &Model, a: &Areas) {
         }
         _ => " Transcript ".to_string(),
     };
-    let mut block = Block::bordered()
-        .border_set(m.look.glyphs.border)
-        .border_style(if focused {
-            theme.border_focus
-        } else {
-            theme.border
-        })
-        .title(Span::styled(
-            title,
-            if focused {
-                theme.title_focus
-            } else {
-                theme.title
-            },
-        ));
+    let mut block = m.look.pane(title, focused);
     if let Some(t) = t {
         block =
             block.title_bottom(Line::from(Span::styled(footer(t, m), theme.dim)).right_aligned());

@@ -1,0 +1,110 @@
+//! A headless reviewer for tests: keys in, TestBackend frames out.
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use futures_util::stream::{self, BoxStream};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use std::path::Path;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+use tokio::sync::watch;
+use verdict::api::Client;
+use verdict::review::keymap::Keymap;
+use verdict::review::run::{App, AppConfig, Connection};
+use verdict::review::view::buffer_text;
+use verdict::review::view::theme::{Look, Theme};
+
+/// A running headless app: where its keys go and where its frames come out.
+pub struct Driver {
+    keys: UnboundedSender<std::io::Result<Event>>,
+    frames: watch::Receiver<Buffer>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    deadline: Duration,
+}
+
+impl Driver {
+    /// The app in colour on a 120x40 screen, waiting up to 15 s for what it is asked to show.
+    pub fn start(client: Client, journal: &Path) -> Driver {
+        Driver::start_with(
+            client,
+            journal,
+            Look::new(Theme::colored(), false),
+            Duration::from_secs(15),
+        )
+    }
+
+    pub fn start_with(client: Client, journal: &Path, look: Look, deadline: Duration) -> Driver {
+        let conn =
+            Connection::with_client(client, None, journal, "tester".into()).expect("connect");
+        let config = AppConfig {
+            keymap: Keymap::default(),
+            look,
+            advance_after_rating: true,
+            offset: chrono::FixedOffset::east_opt(0).expect("utc"),
+        };
+        let terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+        let mut app = App::new(terminal, config, conn).expect("app");
+        let frames = app.frames();
+        let (keys, rx) = unbounded_channel();
+        let events: BoxStream<'static, std::io::Result<Event>> =
+            Box::pin(stream::unfold(rx, |mut rx| async move {
+                rx.recv().await.map(|e| (e, rx))
+            }));
+        let task = tokio::spawn(async move {
+            let result = app.run(events, std::future::pending()).await;
+            app.close().await;
+            result
+        });
+        Driver {
+            keys,
+            frames,
+            task,
+            deadline,
+        }
+    }
+
+    pub fn press(&self, code: KeyCode, mods: KeyModifiers) {
+        self.keys
+            .send(Ok(Event::Key(KeyEvent::new(code, mods))))
+            .expect("app is running");
+    }
+
+    pub fn key(&self, c: char) {
+        self.press(KeyCode::Char(c), KeyModifiers::NONE);
+    }
+
+    pub fn text(&self, s: &str) {
+        for c in s.chars() {
+            self.key(c);
+        }
+    }
+
+    /// Waits (with a deadline, never a fixed sleep) for a frame the predicate accepts.
+    pub async fn wait_for(&mut self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = buffer_text(&self.frames.borrow_and_update());
+            if pred(&screen) {
+                return screen;
+            }
+            let left = self.deadline.saturating_sub(start.elapsed());
+            if left.is_zero()
+                || tokio::time::timeout(left, self.frames.changed())
+                    .await
+                    .is_err()
+            {
+                panic!("timed out waiting for {what}; last screen:\n{screen}");
+            }
+        }
+    }
+
+    pub async fn quit(self) {
+        self.key('q');
+        let result = tokio::time::timeout(self.deadline, self.task)
+            .await
+            .expect("the app quits")
+            .expect("the app task");
+        result.expect("the app ran cleanly");
+    }
+}
