@@ -376,19 +376,11 @@ impl Journal {
         base_url: &str,
         namespace: &str,
     ) -> Result<usize, JournalError> {
-        let n = self.conn.execute(
-            "UPDATE ratings SET state = 'pending'
-             WHERE base_url = ?1 AND namespace = ?2 AND state = 'failed'
-               AND (last_error LIKE '401 %' OR last_error LIKE '403 %')
-               AND NOT EXISTS (SELECT 1 FROM ratings n
-                               WHERE n.base_url = ratings.base_url
-                                 AND n.namespace = ratings.namespace
-                                 AND n.session_id = ratings.session_id
-                                 AND n.message_id = ratings.message_id
-                                 AND n.id > ratings.id)",
-            params![base_url, namespace],
-        )?;
-        Ok(n)
+        self.requeue(
+            base_url,
+            namespace,
+            "AND (last_error LIKE '401 %' OR last_error LIKE '403 %')",
+        )
     }
 
     /// Puts the failed ratings of [`Journal::failed`] back in the outbox (after the reason
@@ -398,22 +390,28 @@ impl Journal {
         base_url: &str,
         namespace: &str,
     ) -> Result<usize, JournalError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let n = tx.execute(
+        self.requeue(base_url, namespace, "")
+    }
+
+    /// Failed ratings matching `condition` go back to pending, unless a newer rating of
+    /// the same message replaced them. One UPDATE, so it is atomic on its own.
+    fn requeue(
+        &mut self,
+        base_url: &str,
+        namespace: &str,
+        condition: &str,
+    ) -> Result<usize, JournalError> {
+        let sql = format!(
             "UPDATE ratings SET state = 'pending'
-             WHERE base_url = ?1 AND namespace = ?2 AND state = 'failed'
+             WHERE base_url = ?1 AND namespace = ?2 AND state = 'failed' {condition}
                AND NOT EXISTS (SELECT 1 FROM ratings n
                                WHERE n.base_url = ratings.base_url
                                  AND n.namespace = ratings.namespace
                                  AND n.session_id = ratings.session_id
                                  AND n.message_id = ratings.message_id
-                                 AND n.id > ratings.id)",
-            params![base_url, namespace],
-        )?;
-        tx.commit()?;
-        Ok(n)
+                                 AND n.id > ratings.id)"
+        );
+        Ok(self.conn.execute(&sql, params![base_url, namespace])?)
     }
 
     /// The latest entry of each message of a session (what the screen shows as receipts).
