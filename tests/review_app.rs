@@ -357,3 +357,112 @@ async fn moving_in_the_sessions_pane_shows_each_session_it_rests_on() {
     app.quit().await;
     server.stop().await;
 }
+
+/// The notes kept in a journal file, as (message id, text).
+fn drafts_in(journal: &std::path::Path) -> Vec<(String, String)> {
+    let conn = rusqlite::Connection::open(journal).expect("journal");
+    let mut stmt = conn
+        .prepare("SELECT message_id, text FROM drafts ORDER BY saved_at")
+        .expect("drafts table");
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_note_cut_off_by_ctrl_c_comes_back_in_the_next_run_and_is_sent_from_there() {
+    let server = TestServer::with_sample().await;
+    let journal = server.dir.path().join("journal.db");
+    let tools = server.session_named("tools").await;
+    let first_reply = server
+        .history(&tools.session_id)
+        .await
+        .into_iter()
+        .find(|m| m.role == "assistant")
+        .expect("an assistant message");
+
+    let mut app = Driver::start(server.client(), &journal);
+    app.wait_for("the transcript", |s| {
+        s.contains("There are 42 videos.") && s.contains("○ unrated")
+    })
+    .await;
+    app.key('c');
+    app.wait_for("the editor", |s| s.contains("Rate with text"))
+        .await;
+    app.text("Counts the drafts too, half of");
+    app.press(KeyCode::Tab, KeyModifiers::NONE);
+    app.wait_for("the typed note", |s| s.contains("half of"))
+        .await;
+    app.interrupt().await;
+    assert_eq!(
+        drafts_in(&journal),
+        vec![(
+            first_reply.message_id.clone(),
+            "Counts the drafts too, half of".to_string()
+        )]
+    );
+
+    // The next run marks the message, and `c` there brings the note and its rating back.
+    let mut app = Driver::start(server.client(), &journal);
+    let screen = app
+        .wait_for("the draft mark", |s| s.contains("✎ draft"))
+        .await;
+    assert!(
+        header_of(&screen, first_reply.content.lines().next().unwrap_or("")).contains("✎ draft"),
+        "{screen}"
+    );
+    assert!(screen.contains("1 unsent note from last time"), "{screen}");
+    app.key('c');
+    app.wait_for("the note back in the editor", |s| {
+        s.contains("Rate with text") && s.contains("Counts the drafts too, half of")
+    })
+    .await;
+    app.text(" them");
+    app.press(KeyCode::Char('s'), KeyModifiers::CONTROL);
+    app.wait_for("the receipt", |s| s.contains("✗ negative · not stored"))
+        .await;
+    app.quit().await;
+
+    let listing = server
+        .client()
+        .feedback_listing(&tools.session_id)
+        .await
+        .expect("listing")
+        .expect("offered");
+    assert_eq!(listing.feedback.len(), 1, "{:?}", listing.feedback);
+    let sent = &listing.feedback[0];
+    assert_eq!(sent.message_id, first_reply.message_id);
+    assert_eq!(sent.rating, Rating::Negative);
+    assert_eq!(
+        sent.feedback_text.as_deref(),
+        Some("Counts the drafts too, half of them")
+    );
+    assert!(drafts_in(&journal).is_empty(), "a sent note is no draft");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ratings_keyed_just_before_ctrl_c_are_all_in_the_journal() {
+    let server = TestServer::with_sample().await;
+    let journal = server.dir.path().join("journal.db");
+    let mut app = Driver::start(server.client(), &journal);
+    app.wait_for("the transcript", |s| {
+        s.contains("There are 42 videos.") && s.contains("○ unrated")
+    })
+    .await;
+    // Three ratings and Ctrl-C in one burst: the app quits before any could be written,
+    // unless quitting waits for the journal.
+    for _ in 0..3 {
+        app.key('+');
+    }
+    app.interrupt().await;
+    let conn = rusqlite::Connection::open(&journal).expect("journal");
+    let rated: i64 = conn
+        .query_row(
+            "SELECT COUNT(DISTINCT message_id) FROM ratings WHERE rating = 'positive'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(rated, 3);
+}

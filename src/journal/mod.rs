@@ -121,8 +121,23 @@ pub struct ExportRow {
     pub exchange: Option<Exchange>,
 }
 
+/// A note being written for a message, with the rating chosen in the editor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Draft {
+    pub rating: Rating,
+    pub text: String,
+}
+
+/// A draft and the message it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SavedDraft {
+    pub session_id: String,
+    pub message_id: String,
+    pub draft: Draft,
+}
+
 /// The schema version this build writes; `PRAGMA user_version` holds the file's.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Migration `i` takes a journal from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -156,6 +171,17 @@ const MIGRATIONS: &[&str] = &[
         prompt      TEXT,
         completion  TEXT NOT NULL,
         fetched_at  TEXT NOT NULL,
+        PRIMARY KEY (base_url, namespace, session_id, message_id)
+    );",
+    // 1 -> 2: notes being written, kept until they are sent or emptied.
+    "CREATE TABLE drafts (
+        base_url    TEXT NOT NULL,
+        namespace   TEXT NOT NULL,
+        session_id  TEXT NOT NULL,
+        message_id  TEXT NOT NULL,
+        rating      TEXT NOT NULL CHECK (rating IN ('positive', 'negative')),
+        text        TEXT NOT NULL,
+        saved_at    TEXT NOT NULL,
         PRIMARY KEY (base_url, namespace, session_id, message_id)
     );",
 ];
@@ -293,6 +319,69 @@ impl Journal {
             last_error: None,
             attempts: 0,
         })
+    }
+
+    /// Keeps the note being written for a message (one per message; the latest wins).
+    pub fn save_draft(&mut self, target: &Target, draft: &Draft) -> Result<(), JournalError> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO drafts (base_url, namespace, session_id, message_id, rating, text, saved_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (base_url, namespace, session_id, message_id)
+                 DO UPDATE SET rating = excluded.rating, text = excluded.text,
+                               saved_at = excluded.saved_at",
+            )?
+            .execute(params![
+                target.base_url,
+                target.namespace,
+                target.session_id,
+                target.message_id,
+                draft.rating.as_str(),
+                draft.text,
+                now_rfc3339()
+            ])?;
+        Ok(())
+    }
+
+    /// Forgets a message's draft (it was sent, or emptied). No draft is not an error.
+    pub fn delete_draft(&mut self, target: &Target) -> Result<(), JournalError> {
+        self.conn
+            .prepare_cached(
+                "DELETE FROM drafts
+                 WHERE base_url = ?1 AND namespace = ?2 AND session_id = ?3 AND message_id = ?4",
+            )?
+            .execute(params![
+                target.base_url,
+                target.namespace,
+                target.session_id,
+                target.message_id
+            ])?;
+        Ok(())
+    }
+
+    /// Every draft kept for a server and namespace, oldest first.
+    pub fn drafts(&self, base_url: &str, namespace: &str) -> Result<Vec<SavedDraft>, JournalError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT session_id, message_id, rating, text FROM drafts
+             WHERE base_url = ?1 AND namespace = ?2 ORDER BY saved_at",
+        )?;
+        let rows = stmt.query_map(params![base_url, namespace], |r| {
+            let rating: String = r.get(2)?;
+            Ok((r.get(0)?, r.get(1)?, rating, r.get(3)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (session_id, message_id, rating, text): (String, String, String, String) = row?;
+            // The CHECK constraint keeps other values out; skip rather than fail if one got in.
+            if let Some(rating) = Rating::parse(&rating) {
+                out.push(SavedDraft {
+                    session_id,
+                    message_id,
+                    draft: Draft { rating, text },
+                });
+            }
+        }
+        Ok(out)
     }
 
     /// One entry by id.
@@ -841,6 +930,72 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn a_draft_is_kept_per_message_until_deleted() {
+        let (_dir, mut j) = open();
+        let draft = |rating, text: &str| Draft {
+            rating,
+            text: text.into(),
+        };
+        j.save_draft(&target("m1"), &draft(Rating::Positive, "half a thought"))
+            .unwrap();
+        j.save_draft(&target("m2"), &draft(Rating::Negative, "wrong year"))
+            .unwrap();
+        // Saving again replaces the text and the rating.
+        j.save_draft(&target("m1"), &draft(Rating::Negative, "a whole thought"))
+            .unwrap();
+        let mut other_ns = target("m3");
+        other_ns.namespace = "elsewhere".into();
+        j.save_draft(&other_ns, &draft(Rating::Positive, "not here"))
+            .unwrap();
+        let kept = j.drafts("http://127.0.0.1:1", "ns").unwrap();
+        assert_eq!(
+            kept.iter()
+                .map(|d| (d.message_id.as_str(), d.draft.text.as_str(), d.draft.rating))
+                .collect::<Vec<_>>(),
+            vec![
+                ("m2", "wrong year", Rating::Negative),
+                ("m1", "a whole thought", Rating::Negative)
+            ]
+        );
+        assert!(kept.iter().all(|d| d.session_id == "ses_a"));
+        j.delete_draft(&target("m1")).unwrap();
+        j.delete_draft(&target("never-drafted")).unwrap();
+        let kept = j.drafts("http://127.0.0.1:1", "ns").unwrap();
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].message_id, "m2");
+    }
+
+    #[test]
+    fn a_version_1_journal_is_upgraded_and_keeps_its_ratings() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.execute(
+                "INSERT INTO ratings (base_url, namespace, session_id, message_id, rating, reviewer, made_at, state)
+                 VALUES ('http://127.0.0.1:1', 'ns', 'ses_a', 'm1', 'positive', 'ann', '2026-01-01T00:00:00.000000Z', 'pending')",
+                [],
+            )
+            .unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+        }
+        let mut j = Journal::open(&path).unwrap();
+        let pending = j.pending("http://127.0.0.1:1", "ns").unwrap();
+        assert_eq!(pending.len(), 1);
+        assert_eq!(pending[0].target.message_id, "m1");
+        j.save_draft(
+            &target("m1"),
+            &Draft {
+                rating: Rating::Positive,
+                text: "kept".into(),
+            },
+        )
+        .unwrap();
+        assert_eq!(j.drafts("http://127.0.0.1:1", "ns").unwrap().len(), 1);
     }
 
     #[test]

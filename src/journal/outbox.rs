@@ -1,6 +1,6 @@
 //! The background sender: posts pending ratings, latest per message, with backoff.
 
-use super::{Counts, Entry, JournalError, JournalHandle, RatingState, Target};
+use super::{Counts, Draft, Entry, JournalError, JournalHandle, RatingState, SavedDraft, Target};
 use crate::api::model::{Rating, SubmitFeedbackRequest, SubmitFeedbackResponse};
 use crate::api::{ApiError, Client};
 use futures_util::StreamExt;
@@ -167,12 +167,7 @@ impl Outbox {
         rating: Rating,
         text: Option<String>,
     ) -> Result<Entry, JournalError> {
-        let target = Target {
-            base_url: self.base_url.clone(),
-            namespace: self.namespace.clone(),
-            session_id: session_id.to_string(),
-            message_id: message_id.to_string(),
-        };
+        let target = self.target(session_id, message_id);
         let reviewer = self.reviewer.clone();
         let entry = self
             .journal
@@ -200,6 +195,44 @@ impl Outbox {
         self.journal
             .call(move |j| j.latest_for_session(&base, &ns, &session))
             .await
+    }
+
+    fn target(&self, session_id: &str, message_id: &str) -> Target {
+        Target {
+            base_url: self.base_url.clone(),
+            namespace: self.namespace.clone(),
+            session_id: session_id.to_string(),
+            message_id: message_id.to_string(),
+        }
+    }
+
+    /// Keeps the note being written for a message, committed before this returns.
+    pub async fn save_draft(
+        &self,
+        session_id: &str,
+        message_id: &str,
+        draft: Draft,
+    ) -> Result<(), JournalError> {
+        let target = self.target(session_id, message_id);
+        self.journal
+            .call(move |j| j.save_draft(&target, &draft))
+            .await
+    }
+
+    /// Forgets a message's draft.
+    pub async fn delete_draft(
+        &self,
+        session_id: &str,
+        message_id: &str,
+    ) -> Result<(), JournalError> {
+        let target = self.target(session_id, message_id);
+        self.journal.call(move |j| j.delete_draft(&target)).await
+    }
+
+    /// Every draft kept for this server and namespace.
+    pub async fn drafts(&self) -> Result<Vec<SavedDraft>, JournalError> {
+        let (base, ns) = (self.base_url.clone(), self.namespace.clone());
+        self.journal.call(move |j| j.drafts(&base, &ns)).await
     }
 
     /// Retry everything pending now, skipping the backoff (the `r` key).
@@ -413,6 +446,9 @@ impl Sender {
                 {
                     Ok(Some(current)) => {
                         tracing::info!(id, stored = receipt.stored, "rating sent");
+                        // The counts first: an app that sees the receipt must not still
+                        // count the rating as pending (quitting would ask for nothing).
+                        self.emit_counts().await;
                         // A superseded rating's late receipt is kept but not shown.
                         if current.state == RatingState::Sent {
                             self.emit(OutboxEvent::Sent {

@@ -4,8 +4,8 @@
 use super::model::Receipt;
 use crate::api::model::{GetHistoryResponse, Rating};
 use crate::api::{ApiError, PageStart, SessionsPage};
-use crate::journal::Entry;
 use crate::journal::outbox::OutboxEvent;
+use crate::journal::{Entry, SavedDraft};
 use crossterm::event::{KeyEvent, MouseEvent};
 
 /// Which key table a command lives in.
@@ -160,7 +160,7 @@ impl Command {
             Help => "this help",
             Quit => "quit",
             Send => "send the rating with its text",
-            Cancel => "cancel, send nothing",
+            Cancel => "close, send nothing (the note stays a draft)",
             ToggleRating => "switch positive / negative",
         }
     }
@@ -224,4 +224,6 @@ pub enum Action {
     },
     /// What the outbox reports about sending.
     Outbox(OutboxEvent),
+    /// Drafts kept by earlier runs (notes not yet sent).
+    DraftsLoaded(Result<Vec<SavedDraft>, String>),
 }

@@ -5,7 +5,7 @@ use super::model::Receipt;
 use crate::api::model::{ListFeedbackResponse, ListSessionsRequest, Rating};
 use crate::api::{Client, PageStart};
 use crate::journal::outbox::{Outbox, OutboxEvent};
-use crate::journal::{Entry, RatingState};
+use crate::journal::{Draft, Entry, RatingState};
 use serde_json::{Map, Value};
 use std::collections::HashSet;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
@@ -41,6 +41,20 @@ pub enum Effect {
         rating: Rating,
         text: Option<String>,
     },
+    /// Keep the note being written (journaled in order with ratings; a burst of saves of
+    /// one message writes only the last).
+    SaveDraft {
+        session_id: String,
+        message_id: String,
+        draft: Draft,
+    },
+    /// The note was sent or emptied.
+    DeleteDraft {
+        session_id: String,
+        message_id: String,
+    },
+    /// Drafts kept by earlier runs.
+    LoadDrafts,
     WakeOutbox,
     LoadCounts,
 }
@@ -110,11 +124,98 @@ pub fn merge_known(listing: Option<ListFeedbackResponse>, journal: Vec<Entry>) -
     out
 }
 
-struct RateJob {
-    session_id: String,
-    message_id: String,
-    rating: Rating,
-    text: Option<String>,
+/// Journal writes, done one at a time in the order update() asked for them.
+enum Write {
+    Rate {
+        session_id: String,
+        message_id: String,
+        rating: Rating,
+        text: Option<String>,
+    },
+    SaveDraft {
+        session_id: String,
+        message_id: String,
+        draft: Draft,
+    },
+    DeleteDraft {
+        session_id: String,
+        message_id: String,
+    },
+    /// Answered once every write queued before it is done.
+    Flush(tokio::sync::oneshot::Sender<()>),
+}
+
+/// The journal writer: ratings are committed before the app hears of them, drafts are
+/// kept, and a flush answers when everything before it is on disk.
+async fn write_journal(
+    outbox: Outbox,
+    actions: UnboundedSender<Action>,
+    mut rx: UnboundedReceiver<Write>,
+) {
+    let mut next = None;
+    loop {
+        let write = match next.take() {
+            Some(w) => w,
+            None => match rx.recv().await {
+                Some(w) => w,
+                None => return,
+            },
+        };
+        match write {
+            Write::Rate {
+                session_id,
+                message_id,
+                rating,
+                text,
+            } => {
+                let result = outbox
+                    .rate(&session_id, &message_id, rating, text)
+                    .await
+                    .map_err(|e| e.to_string());
+                let _ = actions.send(Action::RateRecorded {
+                    session_id,
+                    message_id,
+                    rating,
+                    result,
+                });
+            }
+            Write::SaveDraft {
+                session_id,
+                message_id,
+                mut draft,
+            } => {
+                // Typing queues a save per key; only the newest of a run of saves of the
+                // same message is worth a commit.
+                while let Ok(w) = rx.try_recv() {
+                    match w {
+                        Write::SaveDraft {
+                            session_id: s,
+                            message_id: m,
+                            draft: d,
+                        } if s == session_id && m == message_id => draft = d,
+                        other => {
+                            next = Some(other);
+                            break;
+                        }
+                    }
+                }
+                if let Err(e) = outbox.save_draft(&session_id, &message_id, draft).await {
+                    tracing::warn!(message = %message_id, "cannot keep the draft: {e}");
+                }
+            }
+            Write::DeleteDraft {
+                session_id,
+                message_id,
+            } => {
+                if let Err(e) = outbox.delete_draft(&session_id, &message_id).await {
+                    tracing::warn!(message = %message_id, "cannot forget the draft: {e}");
+                }
+            }
+            Write::Flush(done) => {
+                let _ = done.send(());
+            }
+        }
+    }
 }
 
 /// Runs effects as tokio tasks and sends their results to the app's action channel.
@@ -123,37 +224,20 @@ pub struct Runner {
     client: Client,
     outbox: Outbox,
     actions: UnboundedSender<Action>,
-    rates: UnboundedSender<RateJob>,
+    writes: UnboundedSender<Write>,
 }
 
 impl Runner {
-    /// Starts the rating writer (ratings are journaled one at a time, in key order) and
-    /// forwards outbox events into the action channel.
+    /// Starts the journal writer (ratings and drafts are journaled one at a time, in key
+    /// order) and forwards outbox events into the action channel.
     pub fn start(
         client: Client,
         outbox: Outbox,
         outbox_events: UnboundedReceiver<OutboxEvent>,
         actions: UnboundedSender<Action>,
     ) -> Runner {
-        let (rates, mut rate_rx) = unbounded_channel::<RateJob>();
-        {
-            let outbox = outbox.clone();
-            let actions = actions.clone();
-            tokio::spawn(async move {
-                while let Some(job) = rate_rx.recv().await {
-                    let result = outbox
-                        .rate(&job.session_id, &job.message_id, job.rating, job.text)
-                        .await
-                        .map_err(|e| e.to_string());
-                    let _ = actions.send(Action::RateRecorded {
-                        session_id: job.session_id,
-                        message_id: job.message_id,
-                        rating: job.rating,
-                        result,
-                    });
-                }
-            });
-        }
+        let (writes, write_rx) = unbounded_channel::<Write>();
+        tokio::spawn(write_journal(outbox.clone(), actions.clone(), write_rx));
         {
             let actions = actions.clone();
             let mut events = outbox_events;
@@ -169,12 +253,20 @@ impl Runner {
             client,
             outbox,
             actions,
-            rates,
+            writes,
         }
     }
 
     pub fn outbox(&self) -> &Outbox {
         &self.outbox
+    }
+
+    /// Waits until every rating and draft asked for so far is committed to the journal.
+    pub async fn flush(&self) {
+        let (done, wait) = tokio::sync::oneshot::channel();
+        if self.writes.send(Write::Flush(done)).is_ok() {
+            let _ = wait.await;
+        }
     }
 
     pub fn run(&self, effect: Effect) {
@@ -247,21 +339,54 @@ impl Runner {
                 rating,
                 text,
             } => {
-                let job = RateJob {
+                let write = Write::Rate {
                     session_id,
                     message_id,
                     rating,
                     text,
                 };
-                if let Err(e) = self.rates.send(job) {
-                    let job = e.0;
+                if let Err(e) = self.writes.send(write)
+                    && let Write::Rate {
+                        session_id,
+                        message_id,
+                        rating,
+                        ..
+                    } = e.0
+                {
                     let _ = tx.send(Action::RateRecorded {
-                        session_id: job.session_id,
-                        message_id: job.message_id,
-                        rating: job.rating,
-                        result: Err("the rating writer has stopped".to_string()),
+                        session_id,
+                        message_id,
+                        rating,
+                        result: Err("the journal writer has stopped".to_string()),
                     });
                 }
+            }
+            Effect::SaveDraft {
+                session_id,
+                message_id,
+                draft,
+            } => {
+                let _ = self.writes.send(Write::SaveDraft {
+                    session_id,
+                    message_id,
+                    draft,
+                });
+            }
+            Effect::DeleteDraft {
+                session_id,
+                message_id,
+            } => {
+                let _ = self.writes.send(Write::DeleteDraft {
+                    session_id,
+                    message_id,
+                });
+            }
+            Effect::LoadDrafts => {
+                let outbox = self.outbox.clone();
+                tokio::spawn(async move {
+                    let result = outbox.drafts().await.map_err(|e| e.to_string());
+                    let _ = tx.send(Action::DraftsLoaded(result));
+                });
             }
             Effect::WakeOutbox => self.outbox.wake(),
             Effect::LoadCounts => {

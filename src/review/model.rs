@@ -10,6 +10,7 @@ use crate::api::PageStart;
 use crate::api::model::{
     GetSessionResponse, MessageHistoryItem, Rating, ReviewStats, SessionStatus,
 };
+use crate::journal::Draft;
 use chrono::{DateTime, FixedOffset, Utc};
 use ratatui::text::Line;
 use std::collections::{BTreeMap, HashMap};
@@ -483,6 +484,9 @@ pub struct Model {
     pub notice: Option<Notice>,
     /// This run's latest rating of each (session, message): the +N/-N in the status bar.
     pub this_run: HashMap<(String, String), Rating>,
+    /// Notes written but not sent, by (session, message): kept in the journal as they are
+    /// typed, shown on the message, and back in the editor when it opens there again.
+    pub drafts: HashMap<(String, String), Draft>,
     pub outbox: OutboxState,
     pub jump: Option<Jump>,
     /// Rating and `]`/`[` keys pressed while `jump` was loading, applied in order once it
@@ -521,6 +525,7 @@ impl Model {
             search: None,
             notice: None,
             this_run: HashMap::new(),
+            drafts: HashMap::new(),
             outbox: OutboxState::default(),
             jump: None,
             queued: Vec::new(),

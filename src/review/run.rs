@@ -30,6 +30,9 @@ const TICK: Duration = Duration::from_secs(1);
 /// How long the session selection must stay on a row before its history is loaded: longer
 /// than a held key's repeat, short enough to feel immediate.
 const PREVIEW_REST: Duration = Duration::from_millis(150);
+/// How long quitting waits for the journal to commit what was asked of it (each commit
+/// is one fsync; only a disk that has stopped answering takes this long).
+const JOURNAL_GRACE: Duration = Duration::from_secs(10);
 /// How long quitting waits for a send in flight before leaving it to the next run.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 
@@ -373,6 +376,15 @@ where
 
     /// Stops the outbox (ratings not yet sent stay in the journal) and the demo server.
     pub async fn close(self) {
+        // A rating or note typed just before quitting is committed before anything stops.
+        if tokio::time::timeout(JOURNAL_GRACE, self.runner.flush())
+            .await
+            .is_err()
+        {
+            tracing::error!(
+                "the journal did not finish writing within {JOURNAL_GRACE:?} of quitting"
+            );
+        }
         let outbox = self.runner.outbox().clone();
         if tokio::time::timeout(SHUTDOWN_GRACE, outbox.shutdown())
             .await

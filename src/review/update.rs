@@ -9,8 +9,8 @@ use super::text;
 use super::view::theme::Look;
 use crate::api::model::{GetHistoryResponse, Rating};
 use crate::api::{ApiError, PageStart, SessionsPage};
-use crate::journal::Entry;
 use crate::journal::outbox::OutboxEvent;
+use crate::journal::{Draft, Entry, SavedDraft};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 
 /// Lines the mouse wheel scrolls the transcript per notch.
@@ -28,6 +28,7 @@ pub fn start(m: &mut Model) -> Vec<Effect> {
             limit: SESSIONS_PAGE,
         },
         Effect::LoadCounts,
+        Effect::LoadDrafts,
     ]
 }
 
@@ -68,6 +69,7 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
             result,
         } => rate_recorded(m, &session_id, &message_id, rating, result),
         Action::Outbox(ev) => outbox_event(m, ev),
+        Action::DraftsLoaded(result) => drafts_loaded(m, result),
         // Too small to draw: the screen only says so. A stray key must not rate or move
         // what the reviewer cannot see; quitting is all that works (unsent ratings stay
         // in the journal either way).
@@ -975,17 +977,62 @@ fn open_compose(m: &mut Model) {
         not_on_assistant(m);
         return;
     };
-    let rating = m
-        .open_transcript()
-        .and_then(|t| t.receipts.get(&message_id))
-        .map_or(Rating::Positive, Receipt::rating);
+    let key = (session_id.clone(), message_id.clone());
+    let (rating, editor) = match m.drafts.get(&key).cloned() {
+        Some(draft) => {
+            m.set_notice(
+                Level::Info,
+                "Your unsent note is back; Esc keeps it as a draft again.",
+            );
+            (draft.rating, Editor::new(&draft.text))
+        }
+        None => (
+            m.open_transcript()
+                .and_then(|t| t.receipts.get(&message_id))
+                .map_or(Rating::Positive, Receipt::rating),
+            Editor::default(),
+        ),
+    };
+    let chars = editor.chars();
     m.mode = Mode::Compose(Box::new(Compose {
         session_id,
         message_id,
         rating,
-        editor: Editor::default(),
-        error: None,
+        editor,
+        error: (chars > MAX_FEEDBACK_CHARS).then(|| too_long(chars)),
     }));
+}
+
+/// Keeps the editor's note as the message's draft (in the journal as it is typed, so
+/// quitting, a lost SSH connection or a crash cannot take it); an emptied note is no draft.
+fn keep_draft(
+    drafts: &mut std::collections::HashMap<(String, String), Draft>,
+    c: &Compose,
+    fx: &mut Vec<Effect>,
+) {
+    let key = (c.session_id.clone(), c.message_id.clone());
+    let text = c.editor.text();
+    if text.is_empty() {
+        if drafts.remove(&key).is_some() {
+            fx.push(Effect::DeleteDraft {
+                session_id: key.0,
+                message_id: key.1,
+            });
+        }
+        return;
+    }
+    let draft = Draft {
+        rating: c.rating,
+        text,
+    };
+    if drafts.get(&key) != Some(&draft) {
+        drafts.insert(key.clone(), draft.clone());
+        fx.push(Effect::SaveDraft {
+            session_id: key.0,
+            message_id: key.1,
+            draft,
+        });
+    }
 }
 
 fn compose(m: &mut Model, action: Action, fx: &mut Vec<Effect>) {
@@ -994,14 +1041,26 @@ fn compose(m: &mut Model, action: Action, fx: &mut Vec<Effect>) {
     };
     match action {
         Action::Command(Command::Cancel) => {
+            let kept = m
+                .drafts
+                .contains_key(&(c.session_id.clone(), c.message_id.clone()));
             m.mode = Mode::Browse;
-            m.set_notice(Level::Info, "Rating with text cancelled; nothing was sent.");
+            if kept {
+                let open = m.key(Command::RateWithText).to_string();
+                m.set_notice(
+                    Level::Info,
+                    format!("Nothing was sent; your note is kept as a draft ({open} on this message opens it)."),
+                );
+            } else {
+                m.set_notice(Level::Info, "Rating with text cancelled; nothing was sent.");
+            }
         }
         Action::Command(Command::ToggleRating) => {
             c.rating = match c.rating {
                 Rating::Positive => Rating::Negative,
                 Rating::Negative => Rating::Positive,
             };
+            keep_draft(&mut m.drafts, c, fx);
         }
         Action::Command(Command::Send) => {
             let chars = c.editor.chars();
@@ -1014,19 +1073,63 @@ fn compose(m: &mut Model, action: Action, fx: &mut Vec<Effect>) {
             m.mode = Mode::Browse;
             let text = (!text.is_empty()).then_some(text);
             rate(m, &session, &message, rating, text, fx);
+            // After the rating, in the same ordered writer: the note is in the journal
+            // as a rating before its draft goes.
+            if m.drafts
+                .remove(&(session.clone(), message.clone()))
+                .is_some()
+            {
+                fx.push(Effect::DeleteDraft {
+                    session_id: session,
+                    message_id: message,
+                });
+            }
         }
         Action::Paste(pasted) => {
             c.editor
                 .insert_str(&pasted.replace("\r\n", "\n").replace('\r', "\n"));
             let chars = c.editor.chars();
             c.error = (chars > MAX_FEEDBACK_CHARS).then(|| too_long(chars));
+            keep_draft(&mut m.drafts, c, fx);
         }
-        Action::EditorKey(key) => {
-            c.editor.input(key);
+        Action::EditorKey(key) if c.editor.input(key) => {
             let chars = c.editor.chars();
             c.error = (chars > MAX_FEEDBACK_CHARS).then(|| too_long(chars));
+            keep_draft(&mut m.drafts, c, fx);
         }
         _ => {}
+    }
+}
+
+/// Drafts from earlier runs join this run's (a note already being written here wins).
+fn drafts_loaded(m: &mut Model, result: Result<Vec<SavedDraft>, String>) {
+    match result {
+        Ok(saved) => {
+            let mut added = 0;
+            for d in saved {
+                if let std::collections::hash_map::Entry::Vacant(slot) =
+                    m.drafts.entry((d.session_id, d.message_id))
+                {
+                    slot.insert(d.draft);
+                    added += 1;
+                }
+            }
+            if added > 0 && m.notice.is_none() {
+                let open = m.key(Command::RateWithText).to_string();
+                m.set_notice(
+                    Level::Info,
+                    format!(
+                        "{added} unsent {} from last time: marked \"draft\" on {}; {open} there opens it.",
+                        if added == 1 { "note" } else { "notes" },
+                        if added == 1 { "its message" } else { "their messages" },
+                    ),
+                );
+            }
+        }
+        Err(e) => m.set_notice(
+            Level::Warning,
+            format!("Cannot read unsent notes from the journal: {e}"),
+        ),
     }
 }
 

@@ -136,16 +136,118 @@ fn rate_with_text_sends_the_text_and_the_rating_chosen_in_the_editor() {
     }
     update(&mut m, cmd(Command::ToggleRating));
     let fx = update(&mut m, cmd(Command::Send));
+    // The rating is journaled before the draft it came from is forgotten.
     assert_eq!(
         fx,
-        vec![Effect::Rate {
-            session_id: "ses_a".into(),
-            message_id: "a4".into(),
-            rating: Rating::Negative,
-            text: Some("too vague".into())
-        }]
+        vec![
+            Effect::Rate {
+                session_id: "ses_a".into(),
+                message_id: "a4".into(),
+                rating: Rating::Negative,
+                text: Some("too vague".into())
+            },
+            Effect::DeleteDraft {
+                session_id: "ses_a".into(),
+                message_id: "a4".into(),
+            }
+        ]
     );
     assert!(matches!(m.mode, Mode::Browse));
+    assert!(m.drafts.is_empty());
+}
+
+#[test]
+fn a_note_is_kept_as_it_is_typed_and_comes_back_after_esc() {
+    let mut m = loaded(120, 40);
+    update(&mut m, cmd(Command::RateWithText));
+    let mut saves = Vec::new();
+    for c in "wrong".chars() {
+        saves.extend(update(&mut m, Action::EditorKey(key(c))));
+    }
+    // Every change is handed to the journal writer (which commits only the newest of a run).
+    assert_eq!(saves.len(), 5);
+    assert_eq!(
+        saves.last(),
+        Some(&Effect::SaveDraft {
+            session_id: "ses_a".into(),
+            message_id: "a4".into(),
+            draft: crate::journal::Draft {
+                rating: Rating::Positive,
+                text: "wrong".into()
+            }
+        })
+    );
+    // Switching the rating is part of the draft.
+    let fx = update(&mut m, cmd(Command::ToggleRating));
+    assert!(
+        matches!(&fx[..], [Effect::SaveDraft { draft, .. }] if draft.rating == Rating::Negative)
+    );
+    // A key that changes nothing (an arrow at the end) saves nothing.
+    let right = KeyEvent::new(KeyCode::Right, KeyModifiers::NONE);
+    assert!(update(&mut m, Action::EditorKey(right)).is_empty());
+
+    // Esc sends nothing and keeps the note.
+    assert!(update(&mut m, cmd(Command::Cancel)).is_empty());
+    assert!(matches!(m.mode, Mode::Browse));
+    assert_eq!(receipt(&m, "ses_a", "a4"), None);
+    assert!(m.notice.as_ref().unwrap().text.contains("kept as a draft"));
+
+    // `c` on the same message brings back the text and the rating.
+    update(&mut m, cmd(Command::RateWithText));
+    let Mode::Compose(c) = &m.mode else {
+        panic!("editor closed")
+    };
+    assert_eq!(c.editor.text(), "wrong");
+    assert_eq!(c.rating, Rating::Negative);
+
+    // Emptying the note forgets the draft.
+    let back = KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE);
+    let mut fx = Vec::new();
+    for _ in 0..5 {
+        fx = update(&mut m, Action::EditorKey(back));
+    }
+    assert_eq!(
+        fx,
+        vec![Effect::DeleteDraft {
+            session_id: "ses_a".into(),
+            message_id: "a4".into()
+        }]
+    );
+    update(&mut m, cmd(Command::Cancel));
+    assert!(m.drafts.is_empty());
+    assert!(m.notice.as_ref().unwrap().text.contains("cancelled"));
+}
+
+#[test]
+fn drafts_from_an_earlier_run_open_in_the_editor_and_this_runs_win() {
+    let mut m = loaded(120, 40);
+    let saved = |message: &str, text: &str| crate::journal::SavedDraft {
+        session_id: "ses_a".into(),
+        message_id: message.into(),
+        draft: crate::journal::Draft {
+            rating: Rating::Negative,
+            text: text.into(),
+        },
+    };
+    // A note typed in this run before the journal answered is newer than the stored one.
+    update(&mut m, cmd(Command::RateWithText));
+    update(&mut m, Action::EditorKey(key('n')));
+    update(&mut m, cmd(Command::Cancel));
+    update(
+        &mut m,
+        Action::DraftsLoaded(Ok(vec![saved("a4", "old"), saved("a6", "from yesterday")])),
+    );
+    assert_eq!(m.drafts.len(), 2);
+    assert_eq!(m.drafts[&("ses_a".to_string(), "a4".to_string())].text, "n");
+    assert_eq!(
+        m.drafts[&("ses_a".to_string(), "a6".to_string())].text,
+        "from yesterday"
+    );
+    // A journal that cannot be read is said, not hidden.
+    update(&mut m, Action::DraftsLoaded(Err("disk I/O error".into())));
+    let notice = m.notice.as_ref().unwrap();
+    assert_eq!(notice.level, Level::Warning);
+    assert!(notice.text.contains("disk I/O error"), "{}", notice.text);
 }
 
 #[test]
@@ -157,8 +259,9 @@ fn cancelled_editor_sends_nothing_and_overlong_text_is_refused() {
     assert!(matches!(m.mode, Mode::Browse));
     assert_eq!(receipt(&m, "ses_a", "a4"), None);
 
+    // The kept "x" comes back; the paste goes after it.
     update(&mut m, cmd(Command::RateWithText));
-    update(&mut m, Action::Paste("y".repeat(10_001)));
+    update(&mut m, Action::Paste("y".repeat(10_000)));
     let Mode::Compose(c) = &m.mode else {
         panic!("editor closed")
     };
@@ -170,7 +273,9 @@ fn cancelled_editor_sends_nothing_and_overlong_text_is_refused() {
         Action::EditorKey(KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE)),
     );
     let fx = update(&mut m, cmd(Command::Send));
-    assert!(matches!(&fx[..], [Effect::Rate { text: Some(t), .. }] if t.chars().count() == 10_000));
+    assert!(
+        matches!(&fx[..], [Effect::Rate { text: Some(t), .. }, Effect::DeleteDraft { .. }] if t.chars().count() == 10_000)
+    );
 }
 
 #[test]
@@ -370,7 +475,10 @@ fn long_histories_load_page_after_page_in_the_background() {
     let sessions = vec![session("ses_l", "Long", SessionStatus::Active, None)];
     let fx = super::update::start(&mut m);
     let fx = serve(&mut m, fx, &sessions, &[], &[]);
-    assert!(fx.iter().all(|e| matches!(e, Effect::LoadCounts)));
+    assert!(
+        fx.iter()
+            .all(|e| matches!(e, Effect::LoadCounts | Effect::LoadDrafts))
+    );
     // The first page arrives alone: it is shown and the next one is asked for.
     let t = m.transcripts.get("ses_l").unwrap();
     let generation = t.generation;

@@ -376,3 +376,23 @@ fn the_transcript_border_says_where_the_cursor_is_out_of_every_message_on_the_se
     let s = screen(&m);
     assert!(s.contains("message 2/743"), "{s}");
 }
+
+#[test]
+fn a_kept_draft_is_marked_on_its_message() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut m = loaded(w, h);
+        cmd(&mut m, Command::RateWithText);
+        typed(&mut m, "Cites the wrong year");
+        cmd(&mut m, Command::Cancel);
+        let s = screen(&m);
+        let line = s
+            .lines()
+            .find(|l| l.contains("✎ draft"))
+            .unwrap_or_else(|| panic!("no draft mark at {w}x{h}:\n{s}"));
+        assert!(
+            line.contains("assistant") && line.contains("unrated"),
+            "{line}"
+        );
+        assert_snapshot!(format!("draft_kept_{w}x{h}"), s);
+    }
+}

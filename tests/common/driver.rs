@@ -99,8 +99,18 @@ impl Driver {
         }
     }
 
+    /// Ctrl-C, then waits for the app to close (journal flushed, outbox stopped).
+    pub async fn interrupt(self) {
+        self.press(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        self.finish().await;
+    }
+
     pub async fn quit(self) {
         self.key('q');
+        self.finish().await;
+    }
+
+    async fn finish(self) {
         let result = tokio::time::timeout(self.deadline, self.task)
             .await
             .expect("the app quits")

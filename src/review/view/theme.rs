@@ -189,6 +189,8 @@ pub struct Glyphs {
     pub code: &'static str,
     pub dot: &'static str,
     pub ellipsis: &'static str,
+    /// An unsent note kept for a message.
+    pub draft: &'static str,
     pub border: border::Set<'static>,
 }
 
@@ -222,6 +224,7 @@ impl Glyphs {
                 code: "|",
                 dot: "|",
                 ellipsis: "...",
+                draft: "*",
                 border: ASCII_BORDER,
             }
         } else {
@@ -241,6 +244,7 @@ impl Glyphs {
                 code: "│",
                 dot: "·",
                 ellipsis: "…",
+                draft: "✎",
                 border: border::ROUNDED,
             }
         }

@@ -196,6 +196,14 @@ fn header(t: &Transcript, i: usize, width: usize, m: &Model) -> Line<'static> {
             left.push(Span::styled(format!(" {} {time}", g.dot), theme.dim));
             if kind == Kind::Assistant {
                 right = receipt_spans(t.receipts.get(&msg.message_id), m);
+                if m.drafts
+                    .contains_key(&(t.session_id.clone(), msg.message_id.clone()))
+                {
+                    right.insert(
+                        0,
+                        Span::styled(format!("{} draft  ", g.draft), theme.pending),
+                    );
+                }
             }
         }
     }
