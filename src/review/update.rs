@@ -438,6 +438,18 @@ fn open_session(m: &mut Model, id: &str, fx: &mut Vec<Effect>) {
         .is_none_or(|t| !t.requested || (t.error.is_some() && !t.loading));
     if needs_load {
         load_transcript(m, id, fx);
+    } else if let Some(t) = m.transcripts.get_mut(id)
+        && !t.complete
+        && !t.loading
+        && t.error.is_none()
+    {
+        // Left part-loaded when the reviewer moved on: go on where it stopped.
+        t.loading = true;
+        fx.push(Effect::LoadHistory {
+            session_id: id.to_string(),
+            generation: t.generation,
+            offset: t.messages.len() as u64,
+        });
     }
 }
 
@@ -470,6 +482,11 @@ fn history_loaded(
     result: Result<GetHistoryResponse, ApiError>,
     fx: &mut Vec<Effect>,
 ) {
+    // Only the session on screen (or one a walk waits for) keeps loading: a session
+    // glanced at while moving through the list stops after the page it asked for, and
+    // goes on from there if it is opened again.
+    let wanted =
+        m.open.as_deref() == Some(id) || m.jump.as_ref().is_some_and(|j| j.session_id == id);
     let Some(t) = m.transcripts.get_mut(id) else {
         return;
     };
@@ -510,7 +527,7 @@ fn history_loaded(
     t.total = Some(page.total_messages);
     let n = t.messages.len();
     t.complete = !page.has_more || n as u64 >= page.total_messages || offset as usize == n;
-    if !t.complete {
+    if !t.complete && wanted {
         t.loading = true;
         fx.push(Effect::LoadHistory {
             session_id: id.to_string(),

@@ -514,6 +514,68 @@ fn long_histories_load_page_after_page_in_the_background() {
 }
 
 #[test]
+fn a_long_session_left_part_loaded_stops_loading_and_goes_on_when_opened_again() {
+    let mut m = model(120, 40);
+    let many: Vec<_> = (0..450)
+        .map(|i| {
+            msg(
+                &format!("m{i}"),
+                if i % 2 == 0 { "user" } else { "assistant" },
+                "text",
+            )
+        })
+        .collect();
+    let sessions = vec![
+        session("ses_l", "Long", SessionStatus::Active, None),
+        session("ses_s", "Short", SessionStatus::Active, None),
+    ];
+    let short = vec![msg("s0", "user", "hi"), msg("s1", "assistant", "hello")];
+    let fx = super::update::start(&mut m);
+    serve(&mut m, fx, &sessions, &[("ses_s", short.clone())], &[]);
+    let generation = m.transcripts["ses_l"].generation;
+    let page = |from: usize, to: usize| Action::HistoryLoaded {
+        session_id: "ses_l".into(),
+        generation,
+        offset: from as u64,
+        result: Ok(history("ses_l", many[from..to].to_vec(), 450)),
+    };
+    let asks_more = |fx: &[Effect]| {
+        fx.iter()
+            .any(|e| matches!(e, Effect::LoadHistory { session_id, .. } if session_id == "ses_l"))
+    };
+    assert!(asks_more(&update(&mut m, page(0, 200))));
+
+    // The reviewer moves on to the short session before the second page is back.
+    update(&mut m, cmd(Command::FocusSessions));
+    let fx = update(&mut m, cmd(Command::Down));
+    serve(&mut m, fx, &sessions, &[("ses_s", short.clone())], &[]);
+    update(&mut m, Action::Tick);
+    let fx = update(&mut m, cmd(Command::Open));
+    serve(&mut m, fx, &sessions, &[("ses_s", short)], &[]);
+    assert_eq!(m.open.as_deref(), Some("ses_s"));
+    // The page in flight is kept, and nothing more is asked for.
+    assert!(!asks_more(&update(&mut m, page(200, 400))));
+    let t = &m.transcripts["ses_l"];
+    assert_eq!(t.messages.len(), 400);
+    assert!(!t.complete && !t.loading);
+
+    // Opening it again goes on from message 400, in the same generation.
+    update(&mut m, cmd(Command::FocusSessions));
+    let fx = update(&mut m, cmd(Command::Up));
+    update(&mut m, Action::Tick);
+    let mut fx = fx;
+    fx.extend(update(&mut m, cmd(Command::Open)));
+    assert_eq!(m.open.as_deref(), Some("ses_l"));
+    assert!(fx.contains(&Effect::LoadHistory {
+        session_id: "ses_l".into(),
+        generation,
+        offset: 400
+    }));
+    update(&mut m, page(400, 450));
+    assert!(m.transcripts["ses_l"].complete);
+}
+
+#[test]
 fn stale_results_are_dropped() {
     let mut m = loaded(120, 40);
     let old_sessions = m.sessions.generation;
