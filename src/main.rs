@@ -12,7 +12,7 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("verdict: cannot start the async runtime: {e}");
+            verdict::say_err!("verdict: cannot start the async runtime: {e}");
             return ExitCode::FAILURE;
         }
     };
@@ -38,7 +38,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("verdict: {e:#}");
+            verdict::say_err!("verdict: {e:#}");
             ExitCode::FAILURE
         }
     }

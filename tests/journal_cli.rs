@@ -565,6 +565,38 @@ async fn a_config_file_with_a_key_readable_by_others_is_warned_about() {
     assert!(!run.stdout().contains(key) && !run.stderr().contains(key));
 }
 
+/// A warning written to a stderr nobody reads any more (a closed pipe) is lost quietly:
+/// the command still does its work and succeeds, where `eprintln!` would panic.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broken_stderr_does_not_stop_a_command() {
+    use std::os::unix::fs::PermissionsExt;
+    let mut me = Reviewer::new("http://127.0.0.1:9", "ns", "unused");
+    me.key = None;
+    let config = me.config_dir().join("config.toml");
+    std::fs::write(&config, "api_key = \"sk_broken_stderr\"\n").unwrap();
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    let mut cmd = me.command(&["status"]);
+    cmd.stderr(Stdio::from(writer)).stdout(Stdio::piped());
+    let output = tokio::task::spawn_blocking(move || cmd.output())
+        .await
+        .unwrap()
+        .expect("run verdict");
+    assert!(
+        output.status.success(),
+        "status {:?}; stdout: {}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout)
+    );
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("api key      configured"),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}
+
 /// Every file under `dir`, recursively.
 fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();

@@ -188,7 +188,7 @@ pub async fn sync(connect: &ConnectArgs, args: SyncArgs) -> anyhow::Result<()> {
         let (b, n) = (base_url.clone(), namespace.clone());
         let requeued = journal.call(move |j| j.requeue_failed(&b, &n)).await?;
         if requeued > 0 {
-            eprintln!("verdict: {requeued} failed rating(s) queued again");
+            crate::say_err!("verdict: {requeued} failed rating(s) queued again");
         }
     }
     let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
@@ -274,7 +274,7 @@ pub async fn sync(connect: &ConnectArgs, args: SyncArgs) -> anyhow::Result<()> {
         );
     }
     if refused.is_empty() && counts.failed > 0 {
-        eprintln!(
+        crate::say_err!(
             "verdict: {} rating(s) refused earlier are kept as failed; `verdict status` shows why, and `verdict sync --retry-failed` sends them again once the cause is fixed.",
             counts.failed
         );
@@ -309,7 +309,7 @@ pub async fn export(connect: &ConnectArgs, args: ExportArgs) -> anyhow::Result<(
         Some(path) => {
             write_file_atomically(path, &out)
                 .with_context(|| format!("Cannot write the export to {}", path.display()))?;
-            eprintln!(
+            crate::say_err!(
                 "verdict: exported {} rating(s) to {}",
                 rows.len(),
                 path.display()
@@ -419,16 +419,16 @@ async fn fill_exchanges(settings: &Settings, journal: &JournalHandle, rows: &mut
         server.shutdown().await;
     }
     if let Some(reason) = unreachable {
-        eprintln!(
+        crate::say_err!(
             "verdict: warning: the server could not be reached ({reason}); {not_found} rating(s) are exported without their prompt and completion."
         );
     } else if not_found > 0 {
-        eprintln!(
+        crate::say_err!(
             "verdict: warning: {not_found} rated message(s) were not found on the server; they are exported without their prompt and completion."
         );
     }
     if elsewhere > 0 {
-        eprintln!(
+        crate::say_err!(
             "verdict: warning: {elsewhere} rating(s) belong to another server or namespace, or no API key is set; they are exported without their prompt and completion (export with that --base-url and --namespace to fetch them)."
         );
     }
@@ -719,7 +719,7 @@ pub async fn status(connect: &ConnectArgs) -> anyhow::Result<()> {
 fn load(connect: &ConnectArgs) -> anyhow::Result<Settings> {
     let settings = Settings::load(connect)?;
     for warning in &settings.warnings {
-        eprintln!("verdict: warning: {warning}");
+        crate::say_err!("verdict: warning: {warning}");
     }
     settings.paths.ensure_data_dir().with_context(|| {
         format!(

@@ -35,7 +35,7 @@ pub async fn run(connect: &ConnectArgs, demo: bool) -> anyhow::Result<()> {
     // terminal is taken over.
     let settings = Settings::load(connect)?;
     for w in &settings.warnings {
-        eprintln!("verdict: warning: {w}");
+        crate::say_err!("verdict: warning: {w}");
     }
     let keymap = Keymap::from_config(&settings.keys)
         .map_err(|e| anyhow::anyhow!("{}: {e}", settings.paths.config_file.display()))?;
@@ -93,7 +93,7 @@ pub async fn run(connect: &ConnectArgs, demo: bool) -> anyhow::Result<()> {
         } else {
             "the next time verdict runs"
         };
-        eprintln!(
+        crate::say_err!(
             "verdict: {pending} rating(s) not yet sent are kept in the journal; they are sent {when}."
         );
     }

@@ -150,7 +150,7 @@ pub fn import(connect: &ConnectArgs, args: ImportArgs) -> anyhow::Result<()> {
                 total.messages += s.messages;
             }
             Err(e) => {
-                eprintln!("{e}");
+                crate::say_err!("{e}");
                 failed += 1;
             }
         }
