@@ -565,6 +565,38 @@ async fn a_config_file_with_a_key_readable_by_others_is_warned_about() {
     assert!(!run.stdout().contains(key) && !run.stderr().contains(key));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_counts_the_notes_not_sent_yet() {
+    use verdict::journal::{Draft, Journal, Target, journal_base_url};
+    let me = Reviewer::new("http://127.0.0.1:9", "ns", "unused");
+    let run = me.run(&["status"]).await;
+    run.expect_ok();
+    assert!(run.stdout().contains("drafts       0"), "{}", run.stdout());
+    {
+        let mut journal = Journal::open(&me.journal()).expect("journal");
+        for (namespace, message) in [("ns", "msg_1"), ("ns", "msg_2"), ("other", "msg_3")] {
+            let target = Target {
+                base_url: journal_base_url(&me.base_url),
+                namespace: namespace.into(),
+                session_id: "ses_1".into(),
+                message_id: message.into(),
+            };
+            let draft = Draft {
+                rating: Rating::Negative,
+                text: "half a note".into(),
+            };
+            journal.save_draft(&target, &draft).expect("draft");
+        }
+    }
+    let run = me.run(&["status"]).await;
+    run.expect_ok();
+    assert!(
+        run.stdout().contains("drafts       2 (notes not sent yet"),
+        "{}",
+        run.stdout()
+    );
+}
+
 /// A warning written to a stderr nobody reads any more (a closed pipe) is lost quietly:
 /// the command still does its work and succeeds, where `eprintln!` would panic.
 #[cfg(unix)]

@@ -658,21 +658,34 @@ pub async fn status(connect: &ConnectArgs) -> anyhow::Result<()> {
         Some(namespace) if paths.journal_db().exists() => {
             let journal = JournalHandle::open(&paths.journal_db())?;
             let (b, n) = (base_url.clone(), namespace.clone());
-            let (counts, failed) = journal
-                .call(move |j| Ok((j.counts(&b, &n)?, j.failed(&b, &n)?)))
+            let (counts, failed, drafts) = journal
+                .call(move |j| Ok((j.counts(&b, &n)?, j.failed(&b, &n)?, j.drafts(&b, &n)?)))
                 .await?;
             lines.push(("pending", counts.pending.to_string()));
             lines.push(("failed", counts.failed.to_string()));
+            lines.push((
+                "drafts",
+                if drafts.is_empty() {
+                    "0".to_string()
+                } else {
+                    format!(
+                        "{} (notes not sent yet; the reviewer marks each message \"draft\")",
+                        drafts.len()
+                    )
+                },
+            ));
             failed_entries = failed;
         }
         Some(_) => {
             let none = Counts::default();
             lines.push(("pending", none.pending.to_string()));
             lines.push(("failed", none.failed.to_string()));
+            lines.push(("drafts", "0".into()));
         }
         None => {
             lines.push(("pending", "unknown until a namespace is set".into()));
             lines.push(("failed", "unknown until a namespace is set".into()));
+            lines.push(("drafts", "unknown until a namespace is set".into()));
         }
     }
     // Demo ratings are kept under the demo's own name; only the demo sends them.
