@@ -860,4 +860,25 @@ async fn status_shows_demo_ratings_still_pending() {
         "{}",
         run.stdout()
     );
+
+    // A note left unsent in the demo is counted there too.
+    demo.outbox
+        .save_draft(
+            &session.session_id,
+            &message.message_id,
+            verdict::journal::Draft {
+                rating: Rating::Negative,
+                text: "half a note".into(),
+            },
+        )
+        .await
+        .unwrap();
+    let run = reviewer.run(&["status"]).await;
+    run.expect_ok();
+    assert!(
+        run.stdout()
+            .contains("demo         1 pending, 0 failed, 1 draft "),
+        "{}",
+        run.stdout()
+    );
 }

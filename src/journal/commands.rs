@@ -691,16 +691,26 @@ pub async fn status(connect: &ConnectArgs) -> anyhow::Result<()> {
     // Demo ratings are kept under the demo's own name; only the demo sends them.
     if paths.journal_db().exists() {
         let journal = JournalHandle::open(&paths.journal_db())?;
-        let demo = journal
-            .call(|j| j.counts(DEMO_SERVER_KEY, crate::server::DEMO_NAMESPACE))
+        let (demo, drafts) = journal
+            .call(|j| {
+                let ns = crate::server::DEMO_NAMESPACE;
+                Ok((
+                    j.counts(DEMO_SERVER_KEY, ns)?,
+                    j.drafts(DEMO_SERVER_KEY, ns)?.len(),
+                ))
+            })
             .await?;
-        if demo.pending + demo.failed > 0 {
+        if demo.pending + demo.failed + drafts > 0 {
+            let mut what = format!("{} pending, {} failed", demo.pending, demo.failed);
+            if drafts > 0 {
+                what.push_str(&format!(
+                    ", {drafts} draft{}",
+                    if drafts == 1 { "" } else { "s" }
+                ));
+            }
             lines.push((
                 "demo",
-                format!(
-                    "{} pending, {} failed (pending ones are sent the next time the demo runs)",
-                    demo.pending, demo.failed
-                ),
+                format!("{what} (pending ones are sent the next time the demo runs)"),
             ));
         }
     }

@@ -252,7 +252,7 @@ where
     fn event_action(&self, ev: Event) -> Option<Action> {
         match ev {
             Event::Key(k) if k.kind != KeyEventKind::Release => {
-                self.keymap.action(key_mode(&self.model.mode), &k)
+                self.keymap.action(key_mode(&self.model), &k)
             }
             Event::Mouse(me) => match me.kind {
                 MouseEventKind::ScrollUp
@@ -400,8 +400,15 @@ where
     }
 }
 
-fn key_mode(mode: &Mode) -> KeyMode {
-    match mode {
+/// Which key table reads the next key.
+pub fn key_mode(m: &Model) -> KeyMode {
+    // Too small to draw, only quitting works and the screen names the quit key: read
+    // keys as the browse table does, even with the editor open (its note is already
+    // kept as a draft).
+    if m.areas().is_none() {
+        return KeyMode::Browse;
+    }
+    match &m.mode {
         Mode::Browse => KeyMode::Browse,
         Mode::Compose(_) => KeyMode::Compose,
         Mode::Search(_) => KeyMode::Prompt,

@@ -343,7 +343,7 @@ fn sessions_loaded(
             let msg = say(m, &e);
             m.sessions.error = Some(msg.clone());
             m.sessions.to_end = false;
-            m.set_notice(Level::Error, msg);
+            failed_at(m, msg);
             return;
         }
     };
@@ -419,9 +419,15 @@ const REFRESHING: &str = "Refreshing…";
 fn set_open(m: &mut Model, id: &str) {
     if let Some(before) = m.open.take()
         && before != id
-        && let Some(t) = m.transcripts.get_mut(&before)
     {
-        t.layout = TranscriptLayout::default();
+        if let Some(t) = m.transcripts.get_mut(&before) {
+            t.layout = TranscriptLayout::default();
+        }
+        // What the status bar said was about the session left behind (a match count,
+        // "3 of 3 unrated"); errors stay until something replaces them.
+        if m.notice.as_ref().is_some_and(|n| n.level != Level::Error) {
+            m.notice = None;
+        }
     }
     m.open = Some(id.to_string());
 }
@@ -502,7 +508,7 @@ fn history_loaded(
             if m.jump.as_ref().is_some_and(|j| j.session_id == id) {
                 m.jump = None;
             }
-            m.set_notice(Level::Error, msg);
+            failed_at(m, msg);
             return;
         }
     };
@@ -745,12 +751,23 @@ fn not_on_assistant(m: &mut Model) {
         m.set_notice(Level::Warning, text);
         return;
     }
+    let (up, down) = (m.key(Command::Up), m.key(Command::Down));
     let text = if m.open_transcript().is_some_and(|t| t.assistants > 0) {
-        "Select an assistant message to rate it: move with j/k in the transcript."
+        if m.focus == Pane::Transcript {
+            format!("Only assistant messages are rated: move to one with {down}/{up}.")
+        } else {
+            format!(
+                "Select an assistant message to rate it: {} moves into the transcript, then {down}/{up}.",
+                m.key(Command::NextPane)
+            )
+        }
     } else if m.open.is_some() {
-        "This session has no assistant message to rate."
+        "This session has no assistant message to rate.".to_string()
     } else {
-        "Open a session first: select it and press Enter."
+        format!(
+            "Open a session first: select it and press {}.",
+            m.key(Command::Open)
+        )
     };
     m.set_notice(Level::Warning, text);
 }
@@ -771,13 +788,25 @@ fn rate(
     t.receipts
         .insert(message_id.to_string(), Receipt::Saving { rating, after });
     t.recount();
+    let key = (session_id.to_string(), message_id.to_string());
+    let without_note = text.is_none() && m.drafts.contains_key(&key);
     fx.push(Effect::Rate {
-        session_id: session_id.to_string(),
-        message_id: message_id.to_string(),
+        session_id: key.0,
+        message_id: key.1,
         rating,
         text,
     });
-    m.set_notice(Level::Info, format!("Rated {rating}: saving…"));
+    if without_note {
+        let open = m.key(Command::RateWithText).to_string();
+        m.set_notice(
+            Level::Warning,
+            format!(
+                "Rated {rating} without your draft note; {open} on the message sends the note (it replaces this rating)."
+            ),
+        );
+    } else {
+        m.set_notice(Level::Info, format!("Rated {rating}: saving…"));
+    }
     if m.advance_after_rating
         && m.open.as_deref() == Some(session_id)
         && let Some(t) = m.transcripts.get_mut(session_id)
@@ -1135,11 +1164,15 @@ fn drafts_loaded(m: &mut Model, result: Result<Vec<SavedDraft>, String>) {
                 let open = m.key(Command::RateWithText).to_string();
                 m.set_notice(
                     Level::Info,
-                    format!(
-                        "{added} unsent {} from last time: marked \"draft\" on {}; {open} there opens it.",
-                        if added == 1 { "note" } else { "notes" },
-                        if added == 1 { "its message" } else { "their messages" },
-                    ),
+                    if added == 1 {
+                        format!(
+                            "1 unsent note from last time, marked \"draft\" on its message; {open} there opens it."
+                        )
+                    } else {
+                        format!(
+                            "{added} unsent notes from last time, marked \"draft\" on their messages; {open} on one opens it."
+                        )
+                    },
                 );
             }
         }
@@ -1275,19 +1308,40 @@ fn cross_sessions(m: &mut Model, forward: bool, fx: &mut Vec<Effect>) {
     );
 }
 
+/// A load error in the status bar, with when it happened: pressing the refresh key
+/// against a server that is still down changes the time, so the retry is visible.
+fn failed_at(m: &mut Model, msg: String) {
+    let at = m.now.with_timezone(&m.offset).format("%H:%M:%S");
+    // First, so a long message cut at the screen's edge still shows it.
+    m.set_notice(Level::Error, format!("{at} {msg}"));
+}
+
 fn landed_in(m: &mut Model, id: &str) {
     let title = m.sessions.row(id).map_or(id, |r| r.title()).to_string();
-    let (unrated, total) = m
-        .transcripts
-        .get(id)
-        .map_or((0, 0), |t| (t.assistants - t.rated, t.assistants));
-    m.set_notice(
-        Level::Info,
-        format!(
-            "{}: {unrated} of {total} assistant messages unrated.",
-            text::truncate(&title, 50)
+    let title = text::truncate(&title, 50);
+    // The whole session's counts where the server gave them (or all of it is loaded);
+    // otherwise say what the count covers rather than pass a part off as the whole.
+    let whole = m.sessions.row(id).and_then(|r| m.review_counts(r));
+    let text = match (whole, m.transcripts.get(id)) {
+        (Some((rated, total)), _) => format!(
+            "{title}: {} of {total} assistant messages unrated.",
+            total.saturating_sub(rated)
         ),
-    );
+        (None, Some(t)) if !t.complete => format!(
+            "{title}: {} of {} assistant messages unrated so far ({} of {} messages loaded).",
+            t.assistants - t.rated,
+            t.assistants,
+            t.messages.len(),
+            t.total.map_or_else(|| "?".to_string(), |n| n.to_string())
+        ),
+        (None, Some(t)) => format!(
+            "{title}: {} of {} assistant messages unrated.",
+            t.assistants - t.rated,
+            t.assistants
+        ),
+        (None, None) => format!("{title}."),
+    };
+    m.set_notice(Level::Info, text);
 }
 
 /// Lands a pending jump once its session has loaded enough to decide.
@@ -1459,7 +1513,11 @@ fn prompt(m: &mut Model, action: Action) {
 
 fn run_search(m: &mut Model, query: String) {
     if query.is_empty() {
-        m.search = None;
+        if m.search.take().is_some() {
+            m.set_notice(Level::Info, "Search cleared.");
+        } else {
+            m.notice = None;
+        }
         return;
     }
     let mut matches = Vec::new();
@@ -1522,6 +1580,13 @@ fn run_search(m: &mut Model, query: String) {
 }
 
 fn step_match(m: &mut Model, forward: bool) {
+    // Where the reviewer is now, when they moved away from the current match (`G`, `j`,
+    // a click): the next match is the next one after the cursor, not after the old match.
+    let cursor = m
+        .open_transcript()
+        .filter(|_| m.focus == Pane::Transcript)
+        .and_then(|t| t.cursor.map(|c| (t.session_id.clone(), c)));
+    let cursor = cursor.as_ref().map(|(id, c)| (id.as_str(), *c));
     let Some(s) = &mut m.search else {
         m.set_notice(
             Level::Info,
@@ -1534,15 +1599,45 @@ fn step_match(m: &mut Model, forward: bool) {
     };
     let n = s.matches.len();
     if n == 0 {
+        let text = format!("No match for {:?}.", s.query);
+        m.set_notice(Level::Warning, text);
         return;
     }
     let cur = s.current.unwrap_or(0);
-    let next = if forward {
-        (cur + 1) % n
-    } else {
-        (cur + n - 1) % n
+    let in_open = |mm: &Match, pred: &dyn Fn(usize) -> bool| match (mm, cursor) {
+        (Match::Message { session_id, index }, Some((open, _))) => {
+            session_id == open && pred(*index)
+        }
+        _ => false,
     };
-    let wrapped = (forward && next < cur) || (!forward && next > cur);
+    let moved_away = match (s.matches.get(cur), cursor) {
+        (Some(Match::Message { session_id, index }), Some((open, c))) => {
+            session_id != open || *index != c
+        }
+        _ => false,
+    };
+    let (next, wrapped) = match cursor {
+        Some((_, c)) if moved_away => {
+            let found = if forward {
+                s.matches.iter().position(|mm| in_open(mm, &|i| i > c))
+            } else {
+                s.matches.iter().rposition(|mm| in_open(mm, &|i| i < c))
+            };
+            match found {
+                Some(i) => (i, false),
+                None if forward => (0, true),
+                None => (n - 1, true),
+            }
+        }
+        _ => {
+            let next = if forward {
+                (cur + 1) % n
+            } else {
+                (cur + n - 1) % n
+            };
+            (next, (forward && next < cur) || (!forward && next > cur))
+        }
+    };
     s.current = Some(next);
     let label = format!("Match {} of {}", next + 1, n);
     go_to_match(m);
@@ -1584,6 +1679,7 @@ fn go_to_match(m: &mut Model) {
             if let Some(pos) = m.sessions.position(&session_id) {
                 m.sessions.selected = pos;
                 m.focus = Pane::Sessions;
+                preview_selected(m);
             }
         }
     }
@@ -1594,6 +1690,9 @@ fn go_to_match(m: &mut Model) {
 fn cycle_filter(m: &mut Model, fx: &mut Vec<Effect>) {
     m.filter = m.filter.next();
     rebuild_visible(m);
+    // The open session may have been filtered out: the transcript follows the
+    // selection, so a rating key never lands on a session the list does not show.
+    preview_selected(m);
     let n = m.sessions.visible.len();
     let which = match m.filter {
         Filter::All => "all sessions".to_string(),

@@ -967,6 +967,27 @@ fn keys_do_nothing_while_the_terminal_is_too_small_except_quit() {
 }
 
 #[test]
+fn q_quits_a_screen_too_small_to_draw_even_with_the_editor_open() {
+    let keymap = super::keymap::Keymap::default();
+    let mut m = loaded(120, 40);
+    update(&mut m, cmd(Command::RateWithText));
+    update(&mut m, Action::EditorKey(key('n')));
+    // While the editor is drawn, q is a letter of the note.
+    let q = keymap
+        .action(super::run::key_mode(&m), &key('q'))
+        .expect("q means something");
+    assert!(matches!(q, Action::EditorKey(_)), "{q:?}");
+    // Too small to draw: the screen says "press q to quit", so q is read as quit.
+    update(&mut m, Action::Resize(50, 10));
+    let q = keymap
+        .action(super::run::key_mode(&m), &key('q'))
+        .expect("q means something");
+    update(&mut m, q);
+    assert!(m.quit);
+    assert_eq!(m.drafts.len(), 1, "the note stays as a draft");
+}
+
+#[test]
 fn the_question_stays_in_view_with_the_reply() {
     let mut m = model(80, 24);
     let tall = (1..=60)
@@ -1303,4 +1324,195 @@ fn moving_in_the_sessions_pane_previews_the_session_once_the_selection_rests() {
     // Enter moves into the transcript, as before.
     update(&mut m, cmd(Command::Open));
     assert_eq!(m.focus, Pane::Transcript);
+}
+
+#[test]
+fn the_transcript_follows_the_selection_when_a_filter_hides_the_open_session() {
+    let mut m = loaded(120, 40);
+    // Open the archived, fully rated session.
+    update(&mut m, cmd(Command::FocusSessions));
+    update(&mut m, cmd(Command::Bottom));
+    let fx = update(&mut m, cmd(Command::Open));
+    serve_demo(&mut m, fx);
+    assert_eq!(m.open.as_deref(), Some("ses_c"));
+    update(&mut m, cmd(Command::FocusSessions));
+    // "unrated" hides it: the selection moves to the first session, and so does the
+    // transcript (already loaded, so at once).
+    update(&mut m, cmd(Command::Filter));
+    assert_eq!(m.filter, Filter::Unrated);
+    assert_eq!(
+        m.sessions.selected_row().map(|r| r.id.as_str()),
+        Some("ses_a")
+    );
+    assert_eq!(m.open.as_deref(), Some("ses_a"));
+}
+
+#[test]
+fn a_session_found_by_search_is_shown_once_the_selection_rests() {
+    let mut m = loaded(120, 40);
+    update(&mut m, cmd(Command::Search));
+    for c in "q3 summ".chars() {
+        update(&mut m, Action::PromptKey(key(c)));
+    }
+    update(&mut m, Action::PromptSubmit);
+    assert_eq!(
+        m.sessions.selected_row().map(|r| r.id.as_str()),
+        Some("ses_b")
+    );
+    assert_eq!(m.sessions.preview.as_deref(), Some("ses_b"));
+    let fx = update(&mut m, Action::Tick);
+    serve_demo(&mut m, fx);
+    assert_eq!(m.open.as_deref(), Some("ses_b"));
+}
+
+#[test]
+fn next_match_starts_from_where_the_cursor_is() {
+    let mut m = loaded(120, 40);
+    assert_eq!(cursor_id(&m).as_deref(), Some("a4"));
+    update(&mut m, cmd(Command::Search));
+    for c in "video".chars() {
+        update(&mut m, Action::PromptKey(key(c)));
+    }
+    update(&mut m, Action::PromptSubmit);
+    // The first match at or after the cursor.
+    assert_eq!(cursor_id(&m).as_deref(), Some("a4"));
+    // Back to the top, then n: the next match after the top, not after a4.
+    update(&mut m, cmd(Command::Top));
+    assert_ne!(cursor_id(&m).as_deref(), Some("a4"));
+    update(&mut m, cmd(Command::NextMatch));
+    assert_eq!(cursor_id(&m).as_deref(), Some("a4"));
+    update(&mut m, cmd(Command::NextMatch));
+    assert_eq!(cursor_id(&m).as_deref(), Some("a6"));
+    // From the bottom, N goes to the match before it.
+    update(&mut m, cmd(Command::Bottom));
+    update(&mut m, cmd(Command::PrevMatch));
+    assert_eq!(cursor_id(&m).as_deref(), Some("a4"));
+}
+
+#[test]
+fn a_search_without_matches_keeps_saying_so_and_an_empty_one_clears() {
+    let mut m = loaded(120, 40);
+    update(&mut m, cmd(Command::Search));
+    for c in "zzqq".chars() {
+        update(&mut m, Action::PromptKey(key(c)));
+    }
+    update(&mut m, Action::PromptSubmit);
+    assert!(
+        m.notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("No match for \"zzqq\"")
+    );
+    m.notice = None;
+    update(&mut m, cmd(Command::NextMatch));
+    assert!(
+        m.notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("No match for \"zzqq\"")
+    );
+    // `/` and Enter with nothing typed clears the search, and says so.
+    update(&mut m, cmd(Command::Search));
+    update(&mut m, Action::PromptSubmit);
+    assert!(m.search.is_none());
+    assert_eq!(m.notice.as_ref().unwrap().text, "Search cleared.");
+}
+
+#[test]
+fn landing_in_a_part_loaded_session_counts_the_whole_session() {
+    let mut m = model(120, 40);
+    let many: Vec<_> = (0..450)
+        .map(|i| {
+            msg(
+                &format!("m{i}"),
+                if i % 2 == 0 { "user" } else { "assistant" },
+                "text",
+            )
+        })
+        .collect();
+    let sessions = vec![
+        session("ses_s", "Short", SessionStatus::Active, Some((1, 1))),
+        session("ses_l", "Long", SessionStatus::Active, Some((0, 225))),
+    ];
+    let short = vec![msg("s0", "user", "hi"), msg("s1", "assistant", "hello")];
+    let known = vec![(
+        "ses_s",
+        vec![super::action::KnownRating {
+            message_id: "s1".into(),
+            receipt: Receipt::Sent {
+                rating: Rating::Positive,
+                stored: true,
+                entry: None,
+            },
+        }],
+    )];
+    let fx = super::update::start(&mut m);
+    serve(&mut m, fx, &sessions, &[("ses_s", short)], &known);
+    assert_eq!(m.open.as_deref(), Some("ses_s"));
+    let fx = update(&mut m, cmd(Command::NextUnrated));
+    let generation = m.transcripts["ses_l"].generation;
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::LoadHistory { session_id, .. } if session_id == "ses_l"))
+    );
+    update(
+        &mut m,
+        Action::KnownRatingsLoaded {
+            session_id: "ses_l".into(),
+            generation,
+            result: Ok(vec![]),
+        },
+    );
+    update(
+        &mut m,
+        Action::HistoryLoaded {
+            session_id: "ses_l".into(),
+            generation,
+            offset: 0,
+            result: Ok(history("ses_l", many[..200].to_vec(), 450)),
+        },
+    );
+    assert_eq!(cursor_id(&m).as_deref(), Some("m1"));
+    let notice = &m.notice.as_ref().unwrap().text;
+    assert!(
+        notice.contains("225 of 225 assistant messages unrated"),
+        "{notice}"
+    );
+}
+
+#[test]
+fn a_rating_key_on_a_message_with_a_draft_says_the_note_was_not_sent() {
+    let mut m = loaded(120, 40);
+    update(&mut m, cmd(Command::RateWithText));
+    update(&mut m, Action::EditorKey(key('n')));
+    update(&mut m, cmd(Command::Cancel));
+    update(&mut m, cmd(Command::RatePositive));
+    let notice = m.notice.as_ref().unwrap();
+    assert_eq!(notice.level, Level::Warning);
+    assert!(
+        notice.text.contains("without your draft note"),
+        "{}",
+        notice.text
+    );
+    assert_eq!(m.drafts.len(), 1, "the note is still there to send");
+}
+
+#[test]
+fn notices_about_one_session_go_when_another_opens() {
+    let mut m = loaded(120, 40);
+    m.set_notice(Level::Info, "Match 2 of 3 for \"video\".");
+    update(&mut m, cmd(Command::FocusSessions));
+    let fx = update(&mut m, cmd(Command::Down));
+    serve_demo(&mut m, fx);
+    let fx = update(&mut m, Action::Tick);
+    serve_demo(&mut m, fx);
+    assert_eq!(m.open.as_deref(), Some("ses_b"));
+    assert!(m.notice.is_none(), "{:?}", m.notice);
+    // An error stays until something replaces it.
+    m.set_notice(Level::Error, "Cannot reach the server.");
+    update(&mut m, cmd(Command::Up));
+    assert_eq!(m.open.as_deref(), Some("ses_a"));
+    assert_eq!(m.notice.as_ref().unwrap().level, Level::Error);
 }
