@@ -393,6 +393,12 @@ fn a_kept_draft_is_marked_on_its_message() {
             line.contains("assistant") && line.contains("unrated"),
             "{line}"
         );
+        // The session's row in the list carries the mark too.
+        assert!(
+            s.lines()
+                .any(|l| l.contains("Counting marketin") && l.contains("✎ 0/2")),
+            "no mark on the session row at {w}x{h}:\n{s}"
+        );
         assert_snapshot!(format!("draft_kept_{w}x{h}"), s);
     }
 }

@@ -74,6 +74,11 @@ pub fn draw(f: &mut Frame, m: &Model, a: &Areas) {
         .as_ref()
         .map(|s| s.query.as_str())
         .filter(|q| !q.is_empty());
+    let drafted: std::collections::HashSet<&str> = m
+        .drafts
+        .keys()
+        .map(|(session, _)| session.as_str())
+        .collect();
     let buf = f.buffer_mut();
     for (slot, pos) in (s.offset..s.visible.len())
         .take(a.session_rows())
@@ -89,6 +94,12 @@ pub fn draw(f: &mut Frame, m: &Model, a: &Areas) {
         } else {
             theme.row_selected_unfocused
         };
+        // A session holding an unsent note says so, so drafts are found from the list.
+        let draft = if drafted.contains(row.id.as_str()) {
+            format!("{} ", g.draft)
+        } else {
+            String::new()
+        };
         let counts = match m.review_counts(row) {
             Some((rated, total)) => {
                 let style = if total > 0 && rated >= total {
@@ -96,9 +107,9 @@ pub fn draw(f: &mut Frame, m: &Model, a: &Areas) {
                 } else {
                     theme.text
                 };
-                Span::styled(format!("{rated}/{total}"), style)
+                Span::styled(format!("{draft}{rated}/{total}"), style)
             }
-            None => Span::styled("?".to_string(), theme.dim),
+            None => Span::styled(format!("{draft}?"), theme.dim),
         };
         let cw = text::width(&counts.content);
         let name_room = width.saturating_sub(cw + 3);
