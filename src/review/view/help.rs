@@ -14,17 +14,28 @@ const NOTE: [&str; 2] = [
     "  rate_positive = [\"+\", \"y\"]",
 ];
 
-/// The key list, without the note.
-fn entry_lines(m: &Model) -> Vec<Line<'static>> {
+/// The help lines and where the overlay goes on a `width` x `height` screen: as wide as
+/// the widest key line, within the screen. What does not fit wraps, descriptions under
+/// their own column.
+fn laid_out(m: &Model, width: u16, height: u16) -> (Vec<Line<'static>>, Rect) {
     let t = &m.look.theme;
-    let key_width = m
-        .help
-        .iter()
-        .flat_map(|s| &s.entries)
+    let entries = || m.help.iter().flat_map(|s| &s.entries);
+    let key_width = entries()
         .map(|e| text::width(&e.keys))
         .max()
         .unwrap_or(0)
         .min(24);
+    let widest = entries()
+        .map(|e| key_width + 4 + text::width(e.description))
+        .chain(m.help.iter().map(|s| text::width(s.title)))
+        .max()
+        .unwrap_or(40);
+    let box_w = u16::try_from(widest + 4)
+        .unwrap_or(u16::MAX)
+        .min(width.saturating_sub(4));
+    // Borders and padding, one column each side.
+    let room = box_w.saturating_sub(4) as usize;
+    let hang = [Span::raw(" ".repeat(key_width + 4))];
     let mut out = Vec::new();
     for (i, section) in m.help.iter().enumerate() {
         if i > 0 {
@@ -37,26 +48,15 @@ fn entry_lines(m: &Model) -> Vec<Line<'static>> {
         for e in &section.entries {
             let keys = text::truncate_with(&e.keys, key_width, m.look.glyphs.ellipsis).into_owned();
             let pad = key_width.saturating_sub(text::width(&keys));
-            out.push(Line::from(vec![
+            let first = [
                 Span::raw("  "),
                 Span::styled(keys, t.key),
                 Span::raw(" ".repeat(pad + 2)),
-                Span::raw(e.description.to_string()),
-            ]));
+            ];
+            let words = [Piece::new(e.description, t.text)];
+            out.extend(text::wrap(&words, &first, &hang, room));
         }
     }
-    out
-}
-
-/// The help lines and where the overlay goes on a `width` x `height` screen: as wide as
-/// the widest key line, within the screen; the note wraps to that width.
-fn laid_out(m: &Model, width: u16, height: u16) -> (Vec<Line<'static>>, Rect) {
-    let t = &m.look.theme;
-    let mut out = entry_lines(m);
-    let want_w = out.iter().map(Line::width).max().unwrap_or(40) as u16 + 4;
-    let box_w = want_w.min(width.saturating_sub(4));
-    // Borders and padding, one column each side.
-    let room = box_w.saturating_sub(4) as usize;
     out.push(Line::default());
     for note in NOTE {
         out.extend(text::wrap(&[Piece::new(note, t.dim)], &[], &[], room));
