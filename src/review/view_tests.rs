@@ -519,6 +519,10 @@ fn ascii_mode_has_a_cursor_of_its_own_and_three_dots() {
     for l in s.lines() {
         assert!(l.is_ascii(), "{l}");
     }
+    // Notices are worded with the real ellipsis; ASCII mode draws three dots.
+    m.set_notice(Level::Info, "Loading the rest of this session…");
+    let s = screen(&m);
+    assert!(s.contains("Loading the rest of this session...\n"), "{s}");
 }
 
 #[test]
