@@ -37,6 +37,45 @@ pub fn render_plain(
     out
 }
 
+/// The words of the start of `source` with the markdown taken out (emphasis, code
+/// marks, heading marks, link targets), whitespace collapsed, until at least `max`
+/// columns are gathered: a one-line preview. Only a paragraph or so is parsed, since
+/// the parser reads its whole input before giving the first event.
+pub fn plain_text(source: &str, max: usize) -> String {
+    let mut raw = String::new();
+    for block in source.split("\n\n") {
+        // A single paragraph may be the whole message; the preview needs only its start.
+        let mut end = block.len().min(4 * max + 64);
+        while !block.is_char_boundary(end) {
+            end -= 1;
+        }
+        for event in Parser::new_ext(&block[..end], Options::ENABLE_STRIKETHROUGH) {
+            match event {
+                Event::Text(s) | Event::Code(s) | Event::InlineMath(s) | Event::DisplayMath(s) => {
+                    raw.push_str(&s)
+                }
+                Event::TaskListMarker(done) => raw.push_str(if done { "[x] " } else { "[ ] " }),
+                Event::End(
+                    TagEnd::Emphasis
+                    | TagEnd::Strong
+                    | TagEnd::Strikethrough
+                    | TagEnd::Link
+                    | TagEnd::Image,
+                ) => {}
+                // Words in separate lines, blocks or cells must not run together.
+                Event::SoftBreak | Event::HardBreak | Event::End(_) => raw.push(' '),
+                _ => {}
+            }
+        }
+        raw.push(' ');
+        if text::width(&raw) >= max {
+            break;
+        }
+    }
+    let flat = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+    text::sanitize(&flat).into_owned()
+}
+
 enum Frame {
     Quote,
     Item { marker: String, used: bool },
@@ -253,7 +292,12 @@ impl<'l> Renderer<'l> {
                     let q = self.quote_prefix();
                     let mut spans = q;
                     spans.push(Span::styled(
-                        text::truncate(&text::sanitize(&lang), self.width).into_owned(),
+                        text::truncate_with(
+                            &text::sanitize(&lang),
+                            self.width,
+                            self.look.glyphs.ellipsis,
+                        )
+                        .into_owned(),
                         t.dim,
                     ));
                     self.out.push(Line::from(spans));
@@ -510,6 +554,19 @@ mod tests {
                 "p50       │ 96 ms  │ 71 ms",
             ]
         );
+    }
+
+    #[test]
+    fn plain_text_keeps_the_words_only() {
+        let src = "## Found **5 whiteboard moments**\n\nIn `product-demo-videos`, see [the list](https://x.io/a) and _more_.\n\n- one\n- two";
+        assert_eq!(
+            plain_text(src, 200),
+            "Found 5 whiteboard moments In product-demo-videos, see the list and more. one two"
+        );
+        // Parsing stops once enough is gathered.
+        assert_eq!(plain_text(src, 10), "Found 5 whiteboard moments");
+        assert_eq!(plain_text("a\u{1b}[2Jb", 10), "a\u{FFFD}[2Jb");
+        assert_eq!(plain_text("", 10), "");
     }
 
     #[test]

@@ -43,31 +43,65 @@ pub fn width(s: &str) -> usize {
 
 /// Cuts `s` to at most `max` columns, ending with `…` when something was cut.
 pub fn truncate(s: &str, max: usize) -> Cow<'_, str> {
+    truncate_with(s, max, "…")
+}
+
+/// [`truncate`] with the given mark for the cut (`...` in ASCII mode). When not even
+/// the mark fits, as much of the mark as fits is all there is.
+pub fn truncate_with<'a>(s: &'a str, max: usize, ellipsis: &str) -> Cow<'a, str> {
     if width(s) <= max {
         return Cow::Borrowed(s);
     }
-    if max == 0 {
-        return Cow::Borrowed("");
+    let mark = width(ellipsis);
+    if max <= mark {
+        return Cow::Owned(ellipsis.chars().take(max).collect());
     }
+    let room = max - mark;
     if plain_ascii(s) {
-        return Cow::Owned(format!("{}…", &s[..max - 1]));
+        return Cow::Owned(format!("{}{ellipsis}", &s[..room]));
     }
     let mut out = String::new();
     let mut used = 0;
     for g in s.graphemes(true) {
         let w = UnicodeWidthStr::width(g);
-        if used + w > max - 1 {
+        if used + w > room {
             break;
         }
         out.push_str(g);
         used += w;
     }
-    out.push('…');
+    out.push_str(ellipsis);
     Cow::Owned(out)
 }
 
-/// Cuts a line of spans to `max` columns (with `…`), keeping styles.
-pub fn truncate_spans(spans: Vec<Span<'static>>, max: usize) -> Vec<Span<'static>> {
+/// Cuts `s` after the last whole word that leaves room for `ellipsis` within `max`
+/// columns; `None` when not even the first word fits.
+pub fn truncate_words(s: &str, max: usize, ellipsis: &str) -> Option<String> {
+    if width(s) <= max {
+        return Some(s.to_string());
+    }
+    let room = max.checked_sub(width(ellipsis))?;
+    // The end of each run of non-spaces, for as long as the text up to it fits.
+    let mut best = None;
+    let mut start = 0;
+    for (i, c) in s.char_indices().chain([(s.len(), ' ')]) {
+        if !c.is_whitespace() {
+            continue;
+        }
+        if i > start {
+            if width(&s[..i]) > room {
+                break;
+            }
+            best = Some(i);
+        }
+        start = i + c.len_utf8();
+    }
+    let kept = s[..best?].trim_end();
+    (!kept.is_empty()).then(|| format!("{kept}{ellipsis}"))
+}
+
+/// Cuts a line of spans to `max` columns (ending with `ellipsis`), keeping styles.
+pub fn truncate_spans(spans: Vec<Span<'static>>, max: usize, ellipsis: &str) -> Vec<Span<'static>> {
     let total: usize = spans.iter().map(|s| width(&s.content)).sum();
     if total <= max {
         return spans;
@@ -81,7 +115,7 @@ pub fn truncate_spans(spans: Vec<Span<'static>>, max: usize) -> Vec<Span<'static
             out.push(span);
             continue;
         }
-        let cut = truncate(&span.content, left).into_owned();
+        let cut = truncate_with(&span.content, left, ellipsis).into_owned();
         out.push(Span::styled(cut, span.style));
         break;
     }
@@ -435,11 +469,12 @@ pub fn parse_time(s: &str) -> Option<DateTime<Utc>> {
         })
 }
 
-/// A message time for the transcript, in the reviewer's time zone: "Nov 20 09:00".
-pub fn short_time(s: &str, offset: FixedOffset) -> String {
+/// A message time for the transcript, in the reviewer's time zone: "Nov 20 09:00". One
+/// that cannot be read is shown as it came, cut with `ellipsis` if long.
+pub fn short_time(s: &str, offset: FixedOffset, ellipsis: &str) -> String {
     match parse_time(s) {
         Some(t) => t.with_timezone(&offset).format("%b %d %H:%M").to_string(),
-        None => truncate(&sanitize(s), 16).into_owned(),
+        None => truncate_with(&sanitize(s), 16, ellipsis).into_owned(),
     }
 }
 
@@ -548,6 +583,22 @@ mod tests {
         assert_eq!(truncate("hello world", 6), "hello…");
         assert_eq!(truncate("日本語", 4), "日…");
         assert_eq!(truncate("abc", 3), "abc");
+        assert_eq!(truncate_with("hello world", 6, "..."), "hel...");
+        assert_eq!(truncate_with("日本語", 5, "..."), "日...");
+        assert_eq!(truncate_with("hello", 2, "..."), "..");
+        assert_eq!(truncate_with("hello", 5, "..."), "hello");
+        let why = "The server refused the request";
+        assert_eq!(truncate_words(why, 30, "…").as_deref(), Some(why));
+        assert_eq!(
+            truncate_words(why, 29, "…").as_deref(),
+            Some("The server refused the…")
+        );
+        assert_eq!(
+            truncate_words(why, 13, "...").as_deref(),
+            Some("The server...")
+        );
+        assert_eq!(truncate_words(why, 6, "…").as_deref(), Some("The…"));
+        assert_eq!(truncate_words(why, 3, "…"), None);
     }
 
     #[test]

@@ -402,3 +402,150 @@ fn a_kept_draft_is_marked_on_its_message() {
         assert_snapshot!(format!("draft_kept_{w}x{h}"), s);
     }
 }
+
+fn header_text(m: &Model, session: &str, id: &str, width: usize) -> String {
+    let t = &m.transcripts[session];
+    let i = t.index_of(id).unwrap();
+    let line = super::view::transcript::header(t, i, width, m);
+    line.spans.iter().map(|s| s.content.as_ref()).collect()
+}
+
+#[test]
+fn narrow_headers_give_up_the_time_then_words_never_half_a_word() {
+    let m = receipts_model(120, 40);
+    // 28 columns is the header at 60x15, the smallest screen drawn.
+    let at = |id: &str, w: usize| header_text(&m, "ses_r", id, w);
+    assert_eq!(at("r0", 28), "assistant           ✓ stored");
+    assert_eq!(at("r0", 30), "assistant  ✓ positive · stored");
+    assert_eq!(at("r0", 40), "assistant  ✓ positive · stored to memory");
+    assert_eq!(
+        at("r0", 55),
+        "assistant · Nov 20 09:00  ✓ positive · stored to memory"
+    );
+    assert_eq!(at("r1", 28), "assistant       ✗ not stored");
+    assert_eq!(at("r1", 34), "assistant  ✗ negative · not stored");
+    assert_eq!(at("r3", 28), "assistant         ✗ sending…");
+    assert_eq!(at("r4", 28), "assistant   ✓ ↻ retry in 12s");
+    assert_eq!(at("r4", 36), "assistant  ✓ ↻ offline, retry in 12s");
+    assert_eq!(at("r5", 28), "assistant         ! ✗ failed");
+    // A server's reason is cut after a whole word, and only while some of it is left.
+    assert_eq!(
+        at("r5", 48),
+        "assistant    ! ✗ failed: The server refused the…"
+    );
+    assert_eq!(at("r6", 28), "assistant          ○ unrated");
+    for w in 10..=80 {
+        for id in ["r0", "r1", "r2", "r3", "r4", "r5", "r6", "q0"] {
+            let h = at(id, w);
+            assert!(super::text::width(&h) <= w, "{id} at {w}: {h:?}");
+        }
+    }
+}
+
+#[test]
+fn the_banner_says_less_rather_than_cutting_a_word() {
+    let first = |w, h| {
+        screen(&loaded(w, h))
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_string()
+    };
+    assert_eq!(
+        first(60, 15),
+        " DEMO  Demo data · set MIXPEEK_API_KEY for your own"
+    );
+    assert_eq!(
+        first(80, 24),
+        " DEMO  Demo data · set MIXPEEK_API_KEY and MIXPEEK_NAMESPACE for your own"
+    );
+    assert_eq!(
+        first(120, 40),
+        " DEMO  Demo data on a local server — set MIXPEEK_API_KEY and MIXPEEK_NAMESPACE to review your own"
+    );
+    assert_snapshot!("main_60x15", screen(&loaded(60, 15)));
+}
+
+#[test]
+fn the_help_note_is_whole_at_the_bottom() {
+    for (w, h) in [(60, 15), (80, 24), (120, 40)] {
+        let mut m = loaded(w, h);
+        cmd(&mut m, Command::Help);
+        cmd(&mut m, Command::Bottom);
+        let s = screen(&m);
+        // At 60 columns the first sentence wraps, between words, as do long descriptions.
+        let flat = s
+            .lines()
+            .map(|l| l.trim_matches(|c| c == ' ' || c == '│' || c == '╭' || c == '╰'))
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(
+            flat.contains("Keys are remapped in config.toml under [keys], for example:"),
+            "{w}x{h}:\n{s}"
+        );
+        assert!(
+            s.contains(r#"  rate_positive = ["+", "y"]"#),
+            "{w}x{h}:\n{s}"
+        );
+        if w < 120 {
+            assert_snapshot!(format!("help_bottom_{w}x{h}"), s);
+        }
+    }
+}
+
+#[test]
+fn the_editor_names_the_message_in_plain_words() {
+    let mut m = loaded(80, 24);
+    cmd(&mut m, Command::RateWithText);
+    let s = screen(&m);
+    let about = s.lines().find(|l| l.contains("About")).unwrap_or("");
+    assert!(
+        about.contains("About  There are 42 videos in the marketing bucket. 30 are"),
+        "{about}"
+    );
+    assert!(!about.contains('*') && !about.contains('`'), "{about}");
+}
+
+#[test]
+fn ascii_mode_has_a_cursor_of_its_own_and_three_dots() {
+    // Set before anything is drawn: bodies are kept as first rendered.
+    let mut m = model(60, 15);
+    m.look = Look::new(Theme::plain(), true);
+    let fx = super::update::start(&mut m);
+    serve_demo(&mut m, fx);
+    cmd(&mut m, Command::FocusTranscript);
+    cmd(&mut m, Command::Top);
+    cmd(&mut m, Command::Down);
+    cmd(&mut m, Command::Down);
+    let s = screen(&m);
+    assert_snapshot!("ascii_60x15", s);
+    assert!(!s.contains('…'), "{s}");
+    assert!(s.contains("Counting marketin..."), "{s}");
+    assert!(s.contains("||>   "), "{s}");
+    for l in s.lines() {
+        assert!(l.is_ascii(), "{l}");
+    }
+    // Notices are worded with the real ellipsis; ASCII mode draws three dots.
+    m.set_notice(Level::Info, "Loading the rest of this session…");
+    let s = screen(&m);
+    assert!(s.contains("Loading the rest of this session...\n"), "{s}");
+}
+
+#[test]
+fn a_right_to_left_title_keeps_its_space_before_the_border() {
+    let name = "البحث بالصور لا يعرض نتائج";
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut m = model(w, h);
+        let fx = super::update::start(&mut m);
+        let sessions = vec![session("ses_ar", name, SessionStatus::Idle, Some((0, 1)))];
+        let messages = vec![msg("u", "user", "مرحبًا"), msg("a", "assistant", "لا")];
+        serve(&mut m, fx, &sessions, &[("ses_ar", messages)], &[]);
+        let s = screen(&m);
+        let top = s.lines().nth(1).unwrap_or("");
+        assert!(
+            top.contains(&format!("╭ {name} · idle ─")),
+            "{w}x{h}: {top}"
+        );
+        assert!(top.ends_with('╮'), "{top}");
+    }
+}

@@ -3,6 +3,7 @@
 use crate::api::model::Rating;
 use crate::review::action::Command;
 use crate::review::editor::MAX_FEEDBACK_CHARS;
+use crate::review::markdown;
 use crate::review::model::{Compose, Model};
 use crate::review::text;
 use ratatui::Frame;
@@ -87,12 +88,9 @@ pub fn draw(f: &mut Frame, m: &Model, c: &Compose) {
         .get(&c.session_id)
         .and_then(|t| t.index_of(&c.message_id).map(|i| &t.messages[i].content))
         .map(|content| {
-            let flat = content.split_whitespace().collect::<Vec<_>>().join(" ");
-            text::truncate(
-                &text::sanitize(&flat),
-                inner.width.saturating_sub(11) as usize,
-            )
-            .into_owned()
+            let room = inner.width.saturating_sub(11) as usize;
+            let words = markdown::plain_text(content, room);
+            text::truncate_with(&words, room, g.ellipsis).into_owned()
         })
         .unwrap_or_default();
     f.render_widget(
@@ -118,7 +116,7 @@ pub fn draw(f: &mut Frame, m: &Model, c: &Compose) {
     let chars = c.editor.chars();
     let footer = match &c.error {
         Some(e) => Span::styled(
-            text::truncate(e, inner.width as usize - 1).into_owned(),
+            text::truncate_with(e, inner.width as usize - 1, g.ellipsis).into_owned(),
             t.error,
         ),
         None => Span::styled(

@@ -2,22 +2,40 @@
 
 use super::compose::centered;
 use crate::review::model::Model;
-use crate::review::text;
+use crate::review::text::{self, Piece};
 use ratatui::Frame;
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Padding, Paragraph};
 
-/// The help text as lines (also what the snapshot tests read).
-pub fn lines(m: &Model) -> Vec<Line<'static>> {
+/// The closing note, in lines of its own so the example is never split across two.
+const NOTE: [&str; 2] = [
+    "Keys are remapped in config.toml under [keys], for example:",
+    "  rate_positive = [\"+\", \"y\"]",
+];
+
+/// The help lines and where the overlay goes on a `width` x `height` screen: as wide as
+/// the widest key line, within the screen. What does not fit wraps, descriptions under
+/// their own column.
+fn laid_out(m: &Model, width: u16, height: u16) -> (Vec<Line<'static>>, Rect) {
     let t = &m.look.theme;
-    let key_width = m
-        .help
-        .iter()
-        .flat_map(|s| &s.entries)
+    let entries = || m.help.iter().flat_map(|s| &s.entries);
+    let key_width = entries()
         .map(|e| text::width(&e.keys))
         .max()
         .unwrap_or(0)
         .min(24);
+    let widest = entries()
+        .map(|e| key_width + 4 + text::width(e.description))
+        .chain(m.help.iter().map(|s| text::width(s.title)))
+        .max()
+        .unwrap_or(40);
+    let box_w = u16::try_from(widest + 4)
+        .unwrap_or(u16::MAX)
+        .min(width.saturating_sub(4));
+    // Borders and padding, one column each side.
+    let room = box_w.saturating_sub(4) as usize;
+    let hang = [Span::raw(" ".repeat(key_width + 4))];
     let mut out = Vec::new();
     for (i, section) in m.help.iter().enumerate() {
         if i > 0 {
@@ -28,35 +46,45 @@ pub fn lines(m: &Model) -> Vec<Line<'static>> {
             t.heading,
         )));
         for e in &section.entries {
-            let keys = text::truncate(&e.keys, key_width).into_owned();
+            let keys = text::truncate_with(&e.keys, key_width, m.look.glyphs.ellipsis).into_owned();
             let pad = key_width.saturating_sub(text::width(&keys));
-            out.push(Line::from(vec![
+            let first = [
                 Span::raw("  "),
                 Span::styled(keys, t.key),
                 Span::raw(" ".repeat(pad + 2)),
-                Span::raw(e.description.to_string()),
-            ]));
+            ];
+            let words = [Piece::new(e.description, t.text)];
+            out.extend(text::wrap(&words, &first, &hang, room));
         }
     }
     out.push(Line::default());
-    out.push(Line::from(Span::styled(
-        "Keys are remapped in config.toml under [keys], e.g. rate_positive = [\"+\", \"y\"].",
-        t.dim,
-    )));
-    out
+    for note in NOTE {
+        out.extend(text::wrap(&[Piece::new(note, t.dim)], &[], &[], room));
+    }
+    let area = centered(
+        Rect::new(0, 0, width, height),
+        box_w,
+        (out.len() as u16 + 2).min(height.saturating_sub(2)),
+    );
+    (out, area)
+}
+
+/// The help text as lines at the model's screen size (what scrolling counts, and what the
+/// snapshot tests read).
+pub fn lines(m: &Model) -> Vec<Line<'static>> {
+    laid_out(m, m.width, m.height).0
 }
 
 pub fn draw(f: &mut Frame, m: &Model, scroll: usize) {
     let t = &m.look.theme;
     let g = m.look.glyphs;
     let screen = f.area();
-    let lines = lines(m);
-    let want_w = lines.iter().map(Line::width).max().unwrap_or(40) as u16 + 4;
-    let area = centered(
-        screen,
-        want_w.min(screen.width.saturating_sub(4)),
-        (lines.len() as u16 + 2).min(screen.height.saturating_sub(2)),
-    );
+    let (lines, area) = laid_out(m, screen.width, screen.height);
+    let area = Rect {
+        x: area.x + screen.x,
+        y: area.y + screen.y,
+        ..area
+    };
     f.render_widget(Clear, area);
     let inner_h = area.height.saturating_sub(2) as usize;
     let max_scroll = lines.len().saturating_sub(inner_h);

@@ -25,13 +25,15 @@ pub fn draw(f: &mut Frame, m: &Model, a: &Areas) {
     } else {
         format!(" Sessions: {} ({count}) ", m.filter.label())
     };
-    let mut block = m.look.pane(title, focused);
+    let mut block = m.look.pane(focused);
     if s.loading && s.loaded_once {
         block = block.title_bottom(
             Line::from(Span::styled(format!(" loading{} ", g.ellipsis), theme.dim)).right_aligned(),
         );
     }
     f.render_widget(block, a.sessions);
+    m.look
+        .pane_title(f.buffer_mut(), a.sessions, &title, focused);
     let list = a.session_list();
     let inner = Rect {
         x: list.x + 1,
@@ -44,7 +46,7 @@ pub fn draw(f: &mut Frame, m: &Model, a: &Areas) {
             // The sentence already says what to do, retrying included where it helps.
             (e.clone(), theme.error)
         } else if !s.loaded_once {
-            ("Loading sessions…".to_string(), theme.dim)
+            (format!("Loading sessions{}", g.ellipsis), theme.dim)
         } else if s.rows.is_empty() {
             (
                 format!("No sessions in namespace {} yet.", m.conn.namespace),
@@ -113,7 +115,7 @@ pub fn draw(f: &mut Frame, m: &Model, a: &Areas) {
         };
         let cw = text::width(&counts.content);
         let name_room = width.saturating_sub(cw + 3);
-        let name = text::truncate(row.title(), name_room).into_owned();
+        let name = text::truncate_with(row.title(), name_room, g.ellipsis).into_owned();
         let pad = width.saturating_sub(1 + text::width(&name) + cw + 1);
         let mut first = Line::from(vec![
             Span::raw(" "),
@@ -143,7 +145,7 @@ pub fn draw(f: &mut Frame, m: &Model, a: &Areas) {
             Span::styled(age, detail_style),
             Span::styled(" ", detail_style),
         ]);
-        let second = Line::from(text::truncate_spans(second.spans, width));
+        let second = Line::from(text::truncate_spans(second.spans, width, g.ellipsis));
         let row_area = Rect::new(list.x, y, list.width, 1);
         buf.set_style(row_area, base);
         super::set_line(buf, list.x, y, &first.patch_style(base), list.width);

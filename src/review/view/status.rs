@@ -4,29 +4,42 @@ use crate::review::action::Command;
 use crate::review::layout::Areas;
 use crate::review::model::{Level, Mode, Model};
 use crate::review::text;
+use crate::review::view::theme::Glyphs;
 use ratatui::Frame;
 use ratatui::layout::Position;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
+use std::borrow::Cow;
 
-pub const DEMO_HINT: &str =
-    "Demo data on a local server — set MIXPEEK_API_KEY and MIXPEEK_NAMESPACE to review your own";
-const DEMO_HINT_SHORT: &str = "Demo data · set MIXPEEK_API_KEY and MIXPEEK_NAMESPACE for your own";
+/// What the banner says, longest first: the first that fits is drawn, so a narrow
+/// screen gets a shorter sentence rather than one cut off mid-word.
+fn demo_hints(g: Glyphs) -> [String; 4] {
+    let (dot, dash) = (g.dot, g.dash);
+    [
+        format!(
+            "Demo data on a local server {dash} set MIXPEEK_API_KEY and MIXPEEK_NAMESPACE to review your own"
+        ),
+        format!("Demo data {dot} set MIXPEEK_API_KEY and MIXPEEK_NAMESPACE for your own"),
+        format!("Demo data {dot} set MIXPEEK_API_KEY for your own"),
+        "Demo data".to_string(),
+    ]
+}
 
 pub fn draw_banner(f: &mut Frame, m: &Model, a: &Areas) {
     let Some(area) = a.banner else { return };
     let t = &m.look.theme;
+    let g = m.look.glyphs;
     let badge = " DEMO ";
     let room = (area.width as usize).saturating_sub(badge.len() + 1);
-    let hint = if text::width(DEMO_HINT) <= room {
-        DEMO_HINT
-    } else {
-        DEMO_HINT_SHORT
-    };
+    let [hints @ .., last] = demo_hints(g);
+    let hint = hints
+        .into_iter()
+        .find(|h| text::width(h) <= room)
+        .unwrap_or_else(|| text::truncate_with(&last, room, g.ellipsis).into_owned());
     let line = Line::from(vec![
         Span::styled(badge, t.demo_badge),
         Span::raw(" "),
-        Span::styled(text::truncate(hint, room).into_owned(), t.demo_hint),
+        Span::styled(hint, t.demo_hint),
     ]);
     f.render_widget(Paragraph::new(line), area);
 }
@@ -66,8 +79,14 @@ pub fn draw_notice(f: &mut Frame, m: &Model, a: &Areas) {
                 Level::Warning => t.warning,
                 Level::Error => t.error,
             };
+            // Notices are worded with `…`; ASCII mode promises none on screen.
+            let said = if m.look.glyphs.ellipsis == "…" {
+                Cow::Borrowed(n.text.as_str())
+            } else {
+                Cow::Owned(n.text.replace('…', m.look.glyphs.ellipsis))
+            };
             Line::from(Span::styled(
-                text::truncate(&n.text, width).into_owned(),
+                text::truncate_with(&said, width, m.look.glyphs.ellipsis).into_owned(),
                 style,
             ))
         }
@@ -137,7 +156,7 @@ pub fn draw_status(f: &mut Frame, m: &Model, a: &Areas) {
     let rw: usize = right.iter().map(|s| text::width(&s.content)).sum();
     let server = format!(" {} {} {}", m.conn.server, g.dot, m.conn.namespace);
     let room = width.saturating_sub(rw + 1);
-    let left = text::truncate(&server, room).into_owned();
+    let left = text::truncate_with(&server, room, g.ellipsis).into_owned();
     let pad = width.saturating_sub(text::width(&left) + rw);
     let mut spans = vec![Span::styled(left, t.status_bar), Span::raw(" ".repeat(pad))];
     spans.extend(right);

@@ -1,8 +1,11 @@
 //! Every style and glyph the reviewer draws with; NO_COLOR and `review.ascii` are decided here.
 
+use crate::review::text;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::symbols::border;
-use ratatui::text::Span;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::Block;
 
 /// Styles for every element. Built once; `plain` has no colors at all (NO_COLOR).
@@ -188,6 +191,8 @@ pub struct Glyphs {
     pub rule: &'static str,
     pub code: &'static str,
     pub dot: &'static str,
+    /// Between the two halves of a sentence (the demo banner).
+    pub dash: &'static str,
     pub ellipsis: &'static str,
     /// An unsent note kept for a message.
     pub draft: &'static str,
@@ -217,12 +222,14 @@ impl Glyphs {
                 unrated: "o",
                 folded: ">",
                 unfolded: "v",
-                cursor: "|",
+                // Not `|`: beside the border and a code or quote bar it would read as one more.
+                cursor: ">",
                 bullet: "*",
                 quote: "|",
                 rule: "-",
                 code: "|",
                 dot: "|",
+                dash: "-",
                 ellipsis: "...",
                 draft: "*",
                 border: ASCII_BORDER,
@@ -243,6 +250,7 @@ impl Glyphs {
                 rule: "─",
                 code: "│",
                 dot: "·",
+                dash: "—",
                 ellipsis: "…",
                 draft: "✎",
                 border: border::ROUNDED,
@@ -266,8 +274,9 @@ impl Look {
         }
     }
 
-    /// The bordered block of a side-by-side pane; border and title stand out when it has focus.
-    pub fn pane(&self, title: String, focused: bool) -> Block<'static> {
+    /// The bordered block of a side-by-side pane; the border stands out when it has focus.
+    /// Its title is drawn by [`Look::pane_title`], not by the block.
+    pub fn pane(&self, focused: bool) -> Block<'static> {
         let theme = &self.theme;
         Block::bordered()
             .border_set(self.glyphs.border)
@@ -276,14 +285,24 @@ impl Look {
             } else {
                 theme.border
             })
-            .title(Span::styled(
-                title,
-                if focused {
-                    theme.title_focus
-                } else {
-                    theme.title
-                },
-            ))
+    }
+
+    /// Writes a pane's title over its top border, after the block is drawn. Not a block
+    /// title: ratatui sizes those by the string's width, which counts an Arabic lam-alef
+    /// pair as one column while the buffer gives each letter its own, so a title with one
+    /// lost its last column (the space before the border line).
+    pub fn pane_title(&self, buf: &mut Buffer, area: Rect, title: &str, focused: bool) {
+        let Some(room) = area.width.checked_sub(2).filter(|r| *r > 0) else {
+            return;
+        };
+        let style = if focused {
+            self.theme.title_focus
+        } else {
+            self.theme.title
+        };
+        let shown = text::truncate_with(title, usize::from(room), self.glyphs.ellipsis);
+        let line = Line::from(Span::styled(shown.into_owned(), style));
+        super::set_line(buf, area.x + 1, area.y, &line, room);
     }
 }
 

@@ -78,43 +78,60 @@ fn pretty(s: &str) -> String {
     }
 }
 
-/// Short words for a receipt, with its style: what the header line shows.
-pub fn receipt_spans(receipt: Option<&Receipt>, m: &Model) -> Vec<Span<'static>> {
+/// The words for a receipt, with their styles, longest first: each later form says the
+/// same in fewer columns, so a narrow header drops words rather than cutting one. A
+/// server's reason is cut after a whole word to leave it within `room` columns.
+pub fn receipt_forms(receipt: Option<&Receipt>, m: &Model, room: usize) -> Vec<Vec<Span<'static>>> {
     let g = m.look.glyphs;
     let t = &m.look.theme;
     let mark = |r: Rating| match r {
         Rating::Positive => (g.positive, "positive", t.positive),
         Rating::Negative => (g.negative, "negative", t.negative),
     };
-    let Some(receipt) = receipt else {
-        return vec![Span::styled(format!("{} unrated", g.unrated), t.unrated)];
+    let one = |s: String, style: Style| vec![Span::styled(s, style)];
+    // `before` + the reason, cut to fit, + `after`; none when what is left of the reason
+    // is too little to say anything ("The…").
+    let with_reason = |before: String, why: &str, after: &str| {
+        let left = room.checked_sub(text::width(&before) + text::width(after))?;
+        let why = text::truncate_words(why, left, g.ellipsis)?;
+        (why.split_whitespace().count() >= 3).then(|| format!("{before}{why}{after}"))
     };
+    let Some(receipt) = receipt else {
+        return vec![one(format!("{} unrated", g.unrated), t.unrated)];
+    };
+    let d = g.dot;
     match receipt {
         Receipt::Saving { rating, .. } => {
             let (sym, word, _) = mark(*rating);
-            vec![Span::styled(
-                format!("{sym} {word} {} saving", g.dot),
-                t.pending,
-            )]
+            vec![
+                one(format!("{sym} {word} {d} saving"), t.pending),
+                one(format!("{sym} saving"), t.pending),
+            ]
         }
         Receipt::Queued { rating, .. } => {
             let (sym, word, _) = mark(*rating);
-            vec![Span::styled(
-                format!("{sym} {word} {} sending{}", g.dot, g.ellipsis),
-                t.pending,
-            )]
+            let e = g.ellipsis;
+            vec![
+                one(format!("{sym} {word} {d} sending{e}"), t.pending),
+                one(format!("{sym} sending{e}"), t.pending),
+            ]
         }
         Receipt::Sent { rating, stored, .. } => {
             let (sym, word, style) = mark(*rating);
-            let memory = if *stored {
-                "stored to memory"
-            } else {
-                "not stored"
+            let both = |rating: String, memory: String| {
+                vec![Span::styled(rating, style), Span::styled(memory, t.dim)]
             };
-            vec![
-                Span::styled(format!("{sym} {word}"), style),
-                Span::styled(format!(" {} {memory}", g.dot), t.dim),
-            ]
+            let memory = if *stored { "stored" } else { "not stored" };
+            let mut forms = Vec::new();
+            if *stored {
+                forms.push(both(
+                    format!("{sym} {word}"),
+                    format!(" {d} stored to memory"),
+                ));
+            }
+            forms.push(both(format!("{sym} {word}"), format!(" {d} {memory}")));
+            forms.push(both(sym.to_string(), format!(" {memory}")));
+            forms
         }
         Receipt::Retrying {
             rating,
@@ -131,34 +148,93 @@ pub fn receipt_spans(receipt: Option<&Receipt>, m: &Model) -> Vec<Span<'static>>
             } else {
                 format!("retrying{}", g.ellipsis)
             };
-            vec![Span::styled(
-                format!("{sym} {word} {} {} {error}, {when}", g.dot, g.retrying),
-                t.retrying,
-            )]
+            let r = g.retrying;
+            let mut forms = vec![
+                one(format!("{sym} {word} {d} {r} {error}, {when}"), t.retrying),
+                one(format!("{sym} {r} {error}, {when}"), t.retrying),
+            ];
+            forms.extend(
+                with_reason(format!("{sym} {r} "), error, &format!(", {when}"))
+                    .map(|s| one(s, t.retrying)),
+            );
+            forms.push(one(format!("{sym} {r} {when}"), t.retrying));
+            forms
         }
         Receipt::Failed { rating, error, .. } => {
             let (sym, word, _) = mark(*rating);
-            vec![Span::styled(
-                format!(
-                    "{} {sym} {word} failed: {}",
-                    g.failed,
-                    error.trim_end_matches('.')
-                ),
-                t.failed,
-            )]
+            let (f, why) = (g.failed, error.trim_end_matches('.'));
+            let mut forms = vec![
+                one(format!("{f} {sym} {word} failed: {why}"), t.failed),
+                one(format!("{f} {sym} failed: {why}"), t.failed),
+            ];
+            // Some of the reason says more than the rating's word, which the symbol says.
+            forms.extend(
+                with_reason(format!("{f} {sym} failed: "), why, "").map(|s| one(s, t.failed)),
+            );
+            forms.push(one(format!("{f} {sym} {word} failed"), t.failed));
+            forms.push(one(format!("{f} {sym} failed"), t.failed));
+            forms
         }
     }
 }
 
-fn header(t: &Transcript, i: usize, width: usize, m: &Model) -> Line<'static> {
+/// What a header shows on its right.
+enum Right<'a> {
+    /// A tool call's time (it has no receipt).
+    Time(Span<'static>),
+    Receipt {
+        receipt: Option<&'a Receipt>,
+        draft: bool,
+    },
+    Nothing,
+}
+
+impl Right<'_> {
+    /// Its forms, longest first, for `room` columns.
+    fn forms(&self, room: usize, m: &Model) -> Vec<Vec<Span<'static>>> {
+        match self {
+            Right::Time(time) => vec![vec![time.clone()], Vec::new()],
+            Right::Nothing => vec![Vec::new()],
+            Right::Receipt {
+                receipt,
+                draft: false,
+            } => receipt_forms(*receipt, m, room),
+            Right::Receipt {
+                receipt,
+                draft: true,
+            } => {
+                let g = m.look.glyphs;
+                let style = m.look.theme.pending;
+                let long = format!("{} draft  ", g.draft);
+                let mut forms: Vec<_> =
+                    receipt_forms(*receipt, m, room.saturating_sub(text::width(&long)))
+                        .into_iter()
+                        .map(|mut r| {
+                            r.insert(0, Span::styled(long.clone(), style));
+                            r
+                        })
+                        .collect();
+                // The mark keeps its word until the receipt is at its shortest.
+                let mut bare = receipt_forms(*receipt, m, 0).pop().unwrap_or_default();
+                bare.insert(0, Span::styled(format!("{} ", g.draft), style));
+                forms.push(bare);
+                forms
+            }
+        }
+    }
+}
+
+/// The header line of message `i`: role and time on the left, the receipt (or a tool's
+/// time) on the right. Short of room, the time goes first, then the receipt takes its
+/// shorter forms; only when even the shortest does not fit is the line cut.
+pub fn header(t: &Transcript, i: usize, width: usize, m: &Model) -> Line<'static> {
     let theme = &m.look.theme;
     let g = m.look.glyphs;
     let msg = &t.messages[i];
-    let time = text::short_time(&msg.timestamp, m.offset);
+    let time = text::short_time(&msg.timestamp, m.offset, g.ellipsis);
     let mut left: Vec<Span<'static>> = Vec::new();
-    // The time is what gives way first when the line is short of room.
-    let mut time_left = true;
-    let mut right: Vec<Span<'static>> = Vec::new();
+    let right_side;
+    let time_left;
     match t.kinds[i] {
         Kind::Tool => {
             let fold = if t.unfolded[i] { g.unfolded } else { g.folded };
@@ -174,15 +250,29 @@ fn header(t: &Transcript, i: usize, width: usize, m: &Model) -> Line<'static> {
                     theme.strong,
                 ));
             }
+            let mut failed = false;
             if let Some(status) = &msg.tool_status {
-                let style = match status.as_str() {
-                    "error" | "failed" | "failure" => theme.failed,
-                    _ => theme.dim,
-                };
+                failed = matches!(status.as_str(), "error" | "failed" | "failure");
+                let style = if failed { theme.failed } else { theme.dim };
                 left.push(Span::styled(format!(" {} ", g.dot), theme.dim));
                 left.push(Span::styled(text::sanitize(status).into_owned(), style));
             }
-            right.push(Span::styled(time.clone(), theme.dim));
+            // Too long even alone: a success goes without saying, and a name is an
+            // identifier, not words, so it is what is cut.
+            let span_width =
+                |spans: &[Span]| spans.iter().map(|s| text::width(&s.content)).sum::<usize>();
+            if span_width(&left) > width && msg.tool_status.is_some() && !failed {
+                left.truncate(left.len() - 2);
+            }
+            let over = span_width(&left).saturating_sub(width);
+            if over > 0 && msg.tool_name.is_some() {
+                let name = &left[1].content;
+                let keep = text::width(name).saturating_sub(over).max(1);
+                left[1].content = text::truncate_with(name, keep, g.ellipsis)
+                    .into_owned()
+                    .into();
+            }
+            right_side = Right::Time(Span::styled(time, theme.dim));
             time_left = false;
         }
         kind => {
@@ -194,38 +284,48 @@ fn header(t: &Transcript, i: usize, width: usize, m: &Model) -> Line<'static> {
             };
             left.push(Span::styled(role, style));
             left.push(Span::styled(format!(" {} {time}", g.dot), theme.dim));
+            time_left = true;
             if kind == Kind::Assistant {
-                right = receipt_spans(t.receipts.get(&msg.message_id), m);
-                if m.drafts
-                    .contains_key(&(t.session_id.clone(), msg.message_id.clone()))
-                {
-                    right.insert(
-                        0,
-                        Span::styled(format!("{} draft  ", g.draft), theme.pending),
-                    );
-                }
+                let receipt = t.receipts.get(&msg.message_id);
+                let draft = m
+                    .drafts
+                    .contains_key(&(t.session_id.clone(), msg.message_id.clone()));
+                right_side = Right::Receipt { receipt, draft };
+            } else {
+                right_side = Right::Nothing;
             }
         }
     }
     let span_width = |spans: &[Span]| spans.iter().map(|s| text::width(&s.content)).sum::<usize>();
-    if span_width(&left) + 2 + span_width(&right) > width {
+    let fits = |left: &[Span], right: &[Span]| {
+        let rw = span_width(right);
+        span_width(left) + if rw > 0 { 2 + rw } else { 0 } <= width
+    };
+    let room = |left: &[Span]| width.saturating_sub(span_width(left) + 2);
+    let rights = |room| right_side.forms(room, m);
+    let mut forms = rights(room(&left));
+    let mut right = forms.first().filter(|r| fits(&left, r)).cloned();
+    if right.is_none() {
         if time_left {
             left.pop();
-        } else {
-            right.clear();
+            forms = rights(room(&left));
         }
+        right = forms.iter().find(|r| fits(&left, r)).cloned();
     }
     let lw = span_width(&left);
-    let rw = span_width(&right);
     let mut spans = left;
-    if lw + 2 + rw <= width {
-        spans.push(Span::raw(" ".repeat(width - lw - rw)));
-        spans.extend(right);
-        Line::from(spans)
-    } else {
-        spans.push(Span::raw("  "));
-        spans.extend(right);
-        Line::from(text::truncate_spans(spans, width))
+    match right {
+        Some(right) => {
+            let rw = span_width(&right);
+            spans.push(Span::raw(" ".repeat(width.saturating_sub(lw + rw))));
+            spans.extend(right);
+            Line::from(spans)
+        }
+        None => {
+            spans.push(Span::raw("  "));
+            spans.extend(forms.pop().unwrap_or_default());
+            Line::from(text::truncate_spans(spans, width, g.ellipsis))
+        }
     }
 }
 
@@ -233,27 +333,29 @@ pub fn draw(f: &mut Frame, m: &Model, a: &Areas) {
     let theme = &m.look.theme;
     let focused = m.focus == Pane::Transcript;
     let t = m.open_transcript();
+    let g = m.look.glyphs;
     let title = match (&m.open, t) {
         (Some(id), _) => {
             let row = m.sessions.row(id);
             let name = row.map_or(id.as_str(), |r| r.title());
             let status = row
-                .map(|r| format!(" {} {}", m.look.glyphs.dot, r.status))
+                .map(|r| format!(" {} {}", g.dot, r.status))
                 .unwrap_or_default();
-            format!(
-                " {}{status} ",
-                text::truncate(name, a.transcript.width.saturating_sub(16) as usize)
-            )
+            // Corners, the spaces around the title, and a stretch of border line after it.
+            let room = (a.transcript.width as usize).saturating_sub(7 + text::width(&status));
+            format!(" {}{status} ", text::truncate_with(name, room, g.ellipsis))
         }
         _ => " Transcript ".to_string(),
     };
-    let mut block = m.look.pane(title, focused);
+    let mut block = m.look.pane(focused);
     if let Some(t) = t {
         block =
             block.title_bottom(Line::from(Span::styled(footer(t, m), theme.dim)).right_aligned());
     }
     let body = a.transcript_body();
     f.render_widget(block, a.transcript);
+    m.look
+        .pane_title(f.buffer_mut(), a.transcript, &title, focused);
     let Some(t) = t else {
         let msg = if m.sessions.rows.is_empty() {
             ""
