@@ -235,6 +235,16 @@ fn tiny_terminals_say_so() {
 }
 
 #[test]
+fn the_too_small_notice_names_the_quit_key_in_force() {
+    let mut keys = std::collections::BTreeMap::new();
+    keys.insert("quit".to_string(), crate::config::KeyList::One("x".into()));
+    let keymap = super::keymap::Keymap::from_config(&keys).expect("keymap");
+    let m = model_with(50, 10, keymap, false);
+    let s = screen(&m);
+    assert!(s.contains("press x to quit"), "{s}");
+}
+
+#[test]
 fn wide_characters_keep_the_layout() {
     for (w, h) in [(80, 24), (120, 40)] {
         let mut m = loaded(w, h);

@@ -38,8 +38,10 @@ pub fn draw(f: &mut Frame, m: &Model) {
 fn too_small(f: &mut Frame, m: &Model, screen: Rect) {
     let t = &m.look.theme;
     let long = format!(
-        "verdict needs a terminal of at least {MIN_WIDTH}x{MIN_HEIGHT}; this one is {}x{}. Enlarge it, or press q to quit.",
-        screen.width, screen.height
+        "verdict needs a terminal of at least {MIN_WIDTH}x{MIN_HEIGHT}; this one is {}x{}. Enlarge it, or press {} to quit.",
+        screen.width,
+        screen.height,
+        m.key(crate::review::action::Command::Quit)
     );
     let short = format!("Too small: need {MIN_WIDTH}x{MIN_HEIGHT}");
     let msg = if screen.width >= 40 && screen.height >= 4 {
