@@ -39,6 +39,28 @@ fn numbered_sessions(n: usize, digits: usize) -> Vec<GetSessionResponse> {
         .collect()
 }
 
+/// `n` messages `m0`, `m1`, ...: user and assistant by turns.
+fn alternating(n: usize) -> Vec<crate::api::model::MessageHistoryItem> {
+    (0..n)
+        .map(|i| {
+            msg(
+                &format!("m{i}"),
+                if i % 2 == 0 { "user" } else { "assistant" },
+                "text",
+            )
+        })
+        .collect()
+}
+
+/// `/`, the query typed key by key, `Enter`.
+fn search_for(m: &mut Model, query: &str) {
+    update(m, cmd(Command::Search));
+    for c in query.chars() {
+        update(m, Action::PromptKey(key(c)));
+    }
+    update(m, Action::PromptSubmit);
+}
+
 fn receipt<'a>(m: &'a Model, session: &str, message: &str) -> Option<&'a Receipt> {
     m.transcripts.get(session)?.receipts.get(message)
 }
@@ -463,15 +485,7 @@ fn next_unrated_skips_a_session_that_turns_out_fully_rated() {
 #[test]
 fn long_histories_load_page_after_page_in_the_background() {
     let mut m = model(120, 40);
-    let many: Vec<_> = (0..450)
-        .map(|i| {
-            msg(
-                &format!("m{i}"),
-                if i % 2 == 0 { "user" } else { "assistant" },
-                "text",
-            )
-        })
-        .collect();
+    let many = alternating(450);
     let sessions = vec![session("ses_l", "Long", SessionStatus::Active, None)];
     let fx = super::update::start(&mut m);
     let fx = serve(&mut m, fx, &sessions, &[], &[]);
@@ -516,15 +530,7 @@ fn long_histories_load_page_after_page_in_the_background() {
 #[test]
 fn a_long_session_left_part_loaded_stops_loading_and_goes_on_when_opened_again() {
     let mut m = model(120, 40);
-    let many: Vec<_> = (0..450)
-        .map(|i| {
-            msg(
-                &format!("m{i}"),
-                if i % 2 == 0 { "user" } else { "assistant" },
-                "text",
-            )
-        })
-        .collect();
+    let many = alternating(450);
     let sessions = vec![
         session("ses_l", "Long", SessionStatus::Active, None),
         session("ses_s", "Short", SessionStatus::Active, None),
@@ -631,11 +637,7 @@ fn search_finds_messages_and_session_names_and_steps_through_them() {
     assert!(m.notice.as_ref().unwrap().text.contains("wrapped"));
 
     // Session names match too.
-    update(&mut m, cmd(Command::Search));
-    for c in "q3".chars() {
-        update(&mut m, Action::PromptKey(key(c)));
-    }
-    update(&mut m, Action::PromptSubmit);
+    search_for(&mut m, "q3");
     assert_eq!(m.focus, Pane::Sessions);
     assert_eq!(m.sessions.selected_row().unwrap().id, "ses_b");
     update(&mut m, Action::Dismiss);
@@ -1048,11 +1050,7 @@ fn the_question_stays_in_view_with_the_reply() {
 #[test]
 fn a_match_inside_a_folded_tool_unfolds_it() {
     let mut m = loaded(120, 40);
-    update(&mut m, cmd(Command::Search));
-    for c in "42".chars() {
-        update(&mut m, Action::PromptKey(key(c)));
-    }
-    update(&mut m, Action::PromptSubmit);
+    search_for(&mut m, "42");
     // The search starts at the selection (a4), and says where it is.
     assert_eq!(cursor_id(&m).as_deref(), Some("a4"));
     let notice = &m.notice.as_ref().unwrap().text;
@@ -1350,11 +1348,7 @@ fn the_transcript_follows_the_selection_when_a_filter_hides_the_open_session() {
 #[test]
 fn a_session_found_by_search_is_shown_once_the_selection_rests() {
     let mut m = loaded(120, 40);
-    update(&mut m, cmd(Command::Search));
-    for c in "q3 summ".chars() {
-        update(&mut m, Action::PromptKey(key(c)));
-    }
-    update(&mut m, Action::PromptSubmit);
+    search_for(&mut m, "q3 summ");
     assert_eq!(
         m.sessions.selected_row().map(|r| r.id.as_str()),
         Some("ses_b")
@@ -1369,11 +1363,7 @@ fn a_session_found_by_search_is_shown_once_the_selection_rests() {
 fn next_match_starts_from_where_the_cursor_is() {
     let mut m = loaded(120, 40);
     assert_eq!(cursor_id(&m).as_deref(), Some("a4"));
-    update(&mut m, cmd(Command::Search));
-    for c in "video".chars() {
-        update(&mut m, Action::PromptKey(key(c)));
-    }
-    update(&mut m, Action::PromptSubmit);
+    search_for(&mut m, "video");
     // The first match at or after the cursor.
     assert_eq!(cursor_id(&m).as_deref(), Some("a4"));
     // Back to the top, then n: the next match after the top, not after a4.
@@ -1392,27 +1382,16 @@ fn next_match_starts_from_where_the_cursor_is() {
 #[test]
 fn a_search_without_matches_keeps_saying_so_and_an_empty_one_clears() {
     let mut m = loaded(120, 40);
-    update(&mut m, cmd(Command::Search));
-    for c in "zzqq".chars() {
-        update(&mut m, Action::PromptKey(key(c)));
-    }
-    update(&mut m, Action::PromptSubmit);
-    assert!(
+    let says_no_match = |m: &Model| {
         m.notice
             .as_ref()
-            .unwrap()
-            .text
-            .contains("No match for \"zzqq\"")
-    );
+            .is_some_and(|n| n.text.contains("No match for \"zzqq\""))
+    };
+    search_for(&mut m, "zzqq");
+    assert!(says_no_match(&m));
     m.notice = None;
     update(&mut m, cmd(Command::NextMatch));
-    assert!(
-        m.notice
-            .as_ref()
-            .unwrap()
-            .text
-            .contains("No match for \"zzqq\"")
-    );
+    assert!(says_no_match(&m));
     // `/` and Enter with nothing typed clears the search, and says so.
     update(&mut m, cmd(Command::Search));
     update(&mut m, Action::PromptSubmit);
@@ -1423,15 +1402,7 @@ fn a_search_without_matches_keeps_saying_so_and_an_empty_one_clears() {
 #[test]
 fn landing_in_a_part_loaded_session_counts_the_whole_session() {
     let mut m = model(120, 40);
-    let many: Vec<_> = (0..450)
-        .map(|i| {
-            msg(
-                &format!("m{i}"),
-                if i % 2 == 0 { "user" } else { "assistant" },
-                "text",
-            )
-        })
-        .collect();
+    let many = alternating(450);
     let sessions = vec![
         session("ses_s", "Short", SessionStatus::Active, Some((1, 1))),
         session("ses_l", "Long", SessionStatus::Active, Some((0, 225))),
