@@ -28,6 +28,10 @@ enum Reply {
     Refuse(u16, Option<u64>, String),
     /// Wait until notified, then accept.
     HoldThenAccept(Arc<Notify>),
+    /// A 3xx to this location.
+    Redirect(u16, &'static str),
+    /// 200 with a receipt for the other rating of the message.
+    WrongReceipt,
 }
 
 fn error_body(status: u16, kind: &str, message: &str) -> String {
@@ -86,6 +90,20 @@ async fn feedback(
         Reply::HoldThenAccept(release) => {
             release.notified().await;
             accept(&session_id, &body)
+        }
+        Reply::Redirect(status, location) => (
+            StatusCode::from_u16(status).unwrap(),
+            [("location", location)],
+            "",
+        )
+            .into_response(),
+        Reply::WrongReceipt => {
+            let mut other = body.clone();
+            other.rating = match body.rating {
+                Rating::Positive => Rating::Negative,
+                Rating::Negative => Rating::Positive,
+            };
+            accept(&session_id, &other)
         }
         Reply::Accept => accept(&session_id, &body),
     };
@@ -283,6 +301,68 @@ async fn server_errors_are_retried_until_accepted() {
     s.outbox.shutdown().await;
     assert_eq!(server.hits("m1").len(), 3);
     assert_eq!(server.hits("m2").len(), 2);
+}
+
+/// A 200 the client cannot read (a proxy's login page), a redirect, and a receipt for
+/// another rating confirm nothing: the rating stays pending, is retried, and is sent
+/// once a real receipt comes. The redirect is not followed.
+#[tokio::test]
+async fn answers_that_confirm_nothing_keep_the_rating_pending() {
+    let server = FakeServer::start().await;
+    server.program(
+        "m1",
+        vec![
+            Reply::Refuse(200, None, "<html>Sign in to the Wi-Fi</html>".into()),
+            Reply::Redirect(302, "/v1/agents/sessions/ses_a/feedback-moved"),
+            Reply::Redirect(307, "https://elsewhere.example/feedback"),
+            Reply::WrongReceipt,
+        ],
+    );
+    let mut s = start(server.addr, fast());
+    let a = s
+        .outbox
+        .rate("ses_a", "m1", Rating::Positive, None)
+        .await
+        .unwrap();
+    let (sent, seen) = s.events.until(is_sent(a.id)).await;
+    let errors: Vec<&ApiError> = seen
+        .iter()
+        .filter_map(|e| match e {
+            OutboxEvent::Retrying { entry, error, .. } if entry.id == a.id => Some(error),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(errors.len(), 4, "{seen:#?}");
+    assert!(matches!(errors[0], ApiError::Decode(_)), "{:?}", errors[0]);
+    assert!(
+        matches!(errors[1], ApiError::Redirect(i) if i.status == 302),
+        "{:?}",
+        errors[1]
+    );
+    let moved = errors[2].user_message();
+    assert!(
+        moved.contains("https://elsewhere.example/feedback") && moved.contains("base URL"),
+        "{moved}"
+    );
+    assert!(
+        matches!(errors[3], ApiError::Decode(m) if m.contains("receipt for negative")),
+        "{:?}",
+        errors[3]
+    );
+    let OutboxEvent::Sent { entry, receipt } = sent else {
+        unreachable!()
+    };
+    assert_eq!(receipt.rating, Rating::Positive);
+    assert_eq!(entry.state, RatingState::Sent);
+    s.outbox.shutdown().await;
+    // Five POSTs to the feedback path, nothing else: no redirect was followed.
+    assert_eq!(server.hits("m1").len(), 5);
+    assert!(
+        server
+            .hits("m1")
+            .iter()
+            .all(|h| h.rating == Rating::Positive)
+    );
 }
 
 #[tokio::test]

@@ -82,6 +82,10 @@ pub enum ApiError {
     /// The server answered 2xx with a body that is not what the contract says.
     #[error("the server sent a response verdict could not read: {0}")]
     Decode(String),
+    /// 3xx: the server sent verdict elsewhere. Redirects are not followed: a followed
+    /// POST turns into a GET, and another host would not get the key.
+    #[error("{}", .0.message)]
+    Redirect(ErrorInfo),
     /// The client was set up wrongly (bad URL, insecure HTTP, unusable key).
     #[error("{0}")]
     Config(String),
@@ -100,13 +104,17 @@ impl ApiError {
             | ApiError::BadRequest(i)
             | ApiError::Validation(i)
             | ApiError::RateLimited(i)
-            | ApiError::Server(i) => Some(i),
+            | ApiError::Server(i)
+            | ApiError::Redirect(i) => Some(i),
             _ => None,
         }
     }
 
-    /// Worth trying again later: network faults, timeouts, 408, 429 and 5xx.
-    /// Every other 4xx is permanent: sending the same request again cannot succeed.
+    /// Worth trying again later: network faults, timeouts, 408, 429 and 5xx; a 2xx whose
+    /// body cannot be read (a proxy's page, a body cut short: the request may or may not
+    /// have taken effect, and every call verdict repeats is safe to repeat); and a
+    /// redirect, which a fixed base URL or a fixed proxy ends. Every other 4xx is
+    /// permanent: sending the same request again cannot succeed.
     pub fn is_retryable(&self) -> bool {
         matches!(
             self,
@@ -114,6 +122,8 @@ impl ApiError {
                 | ApiError::RateLimited(_)
                 | ApiError::Timeout
                 | ApiError::Network(_)
+                | ApiError::Decode(_)
+                | ApiError::Redirect(_)
         )
     }
 
@@ -158,6 +168,10 @@ impl ApiError {
             }
             ApiError::Decode(e) => format!(
                 "The server sent a response verdict could not read ({e}); check that the base URL points at the Mixpeek API."
+            ),
+            ApiError::Redirect(i) => format!(
+                "The server redirected verdict ({}) to {}: set the base URL (MIXPEEK_BASE_URL or --base-url) to the address it should use.",
+                i.status, i.message
             ),
             ApiError::Config(e) => e.clone(),
         }
@@ -227,13 +241,32 @@ pub struct Client {
     api_key: ApiKey,
 }
 
+/// A URL as it may be shown: anything between `scheme://` and an `@` (a user name or
+/// password) is hidden. Works on text that does not parse as a URL.
+pub fn redact_url(url: &str) -> String {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let authority_end = url[start..]
+        .find(['/', '?', '#'])
+        .map_or(url.len(), |i| start + i);
+    match url[start..authority_end].rfind('@') {
+        Some(at) => format!("{}…@{}", &url[..start], &url[start + at + 1..]),
+        None => url.to_string(),
+    }
+}
+
 /// Checks a base URL: http(s), and plain http only to loopback unless allowed.
 pub fn check_base_url(base_url: &str, allow_insecure_http: bool) -> Result<reqwest::Url, ApiError> {
     let url = reqwest::Url::parse(base_url).map_err(|e| {
         ApiError::Config(format!(
-            "The base URL {base_url:?} is not a valid URL ({e}): use a URL like https://api.mixpeek.com or http://127.0.0.1:8000."
+            "The base URL {:?} is not a valid URL ({e}): use a URL like https://api.mixpeek.com or http://127.0.0.1:8000.",
+            redact_url(base_url)
         ))
     })?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(ApiError::Config(
+            "The base URL holds a user name or password: remove it (verdict sends the API key in a header) and use a URL like https://api.mixpeek.com.".to_string(),
+        ));
+    }
     match url.scheme() {
         "https" => Ok(url),
         "http" => {
@@ -277,6 +310,7 @@ impl Client {
             ));
         }
         let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(options.connect_timeout)
             .timeout(options.request_timeout)
             .user_agent(concat!("verdict/", env!("CARGO_PKG_VERSION")))
@@ -329,6 +363,19 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
+        if status.is_redirection() {
+            let location = resp
+                .headers()
+                .get(header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .map_or_else(|| "an address it did not give".to_string(), redact_url);
+            return Err(ApiError::Redirect(ErrorInfo {
+                status: status.as_u16(),
+                kind: "Redirect".to_string(),
+                message: location,
+                retry_after,
+            }));
+        }
         let bytes = resp.bytes().await.map_err(transport_error)?;
         if status.is_success() {
             return serde_json::from_slice(&bytes).map_err(|e| ApiError::Decode(e.to_string()));
@@ -429,14 +476,25 @@ impl Client {
 
     /// The whole history, oldest first, in pages of 200.
     pub async fn history(&self, session_id: &str) -> Result<Vec<MessageHistoryItem>, ApiError> {
-        let mut all = Vec::new();
+        let mut all: Vec<MessageHistoryItem> = Vec::new();
         loop {
             let page = self
                 .history_page(session_id, HISTORY_PAGE_MAX, all.len() as u64)
                 .await?;
             let n = page.messages.len();
+            // A server that ignores `offset` sends the first page again: stop rather
+            // than fetch forever.
+            let repeated = !all.is_empty()
+                && page.messages.first().map(|m| &m.message_id)
+                    == all.first().map(|m| &m.message_id);
+            if repeated {
+                return Err(ApiError::Decode(format!(
+                    "the history of {session_id} came back from its start when asked for message {}",
+                    all.len()
+                )));
+            }
             all.extend(page.messages);
-            if !page.has_more || n == 0 {
+            if !page.has_more || n == 0 || all.len() as u64 >= page.total_messages {
                 return Ok(all);
             }
         }
@@ -585,6 +643,28 @@ pub fn error_from_body(status: StatusCode, body: &[u8], retry_after: Option<Dura
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_in_a_base_url_are_refused_and_never_echoed() {
+        for url in [
+            "https://ann:s3cret@api.example.com",
+            "https://s3cret@api.example.com/v1",
+        ] {
+            let e = check_base_url(url, false).expect_err(url).to_string();
+            assert!(e.contains("user name or password"), "{e}");
+            assert!(!e.contains("s3cret"), "{e}");
+        }
+        // Not even when the rest of the URL does not parse.
+        let e = check_base_url("https://ann:s3cret@exa mple.com", false)
+            .expect_err("invalid")
+            .to_string();
+        assert!(!e.contains("s3cret"), "{e}");
+        assert_eq!(
+            redact_url("https://ann:s3cret@host/path?q=a@b"),
+            "https://…@host/path?q=a@b"
+        );
+        assert_eq!(redact_url("http://127.0.0.1:8000"), "http://127.0.0.1:8000");
+    }
 
     #[test]
     fn error_response_body_is_typed() {

@@ -595,7 +595,19 @@ async fn send(journal: JournalHandle, client: Client, entry: Entry) -> (Entry, S
     };
     let result = client
         .submit_feedback(&entry.target.session_id, &request)
-        .await;
+        .await
+        .and_then(|receipt| {
+            // A receipt for another message or rating (a confused proxy or server)
+            // confirms nothing: the rating stays pending and goes again.
+            if receipt.message_id != request.message_id || receipt.rating != request.rating {
+                Err(ApiError::Decode(format!(
+                    "the server answered with a receipt for {} {} instead of {} {}",
+                    receipt.rating, receipt.message_id, request.rating, request.message_id
+                )))
+            } else {
+                Ok(receipt)
+            }
+        });
     (entry, Some(result))
 }
 

@@ -166,7 +166,7 @@ pub fn reveal(t: &mut Transcript, i: usize, rows: usize, look: &Look) {
         return;
     }
     let Scroll { item: top, line } = t.scroll;
-    let own = height(t, i, look) - 1;
+    let own = height(t, i, look).saturating_sub(1);
     if i < top || (i == top && line > 0) {
         // From above: the question and the reply together, when they fit.
         if let Some(u) = t.prompt_of(i) {
@@ -188,7 +188,7 @@ pub fn reveal(t: &mut Transcript, i: usize, rows: usize, look: &Look) {
     let mut before = 0;
     let mut j = top;
     while j < i && before <= rows {
-        before += height(t, j, look) - if j == top { line } else { 0 };
+        before += height(t, j, look).saturating_sub(if j == top { line } else { 0 });
         j += 1;
     }
     if j == i && before + own <= rows {
@@ -224,7 +224,7 @@ pub fn in_view(t: &mut Transcript, rows: usize, look: &Look) -> Range<usize> {
     let mut shown = 0;
     let mut i = top;
     while i < len && shown < rows {
-        shown += height(t, i, look) - if i == top { line } else { 0 };
+        shown += height(t, i, look).saturating_sub(if i == top { line } else { 0 });
         i += 1;
     }
     top.min(len)..i
@@ -289,6 +289,22 @@ mod tests {
     /// Paragraphs are separated by blank lines: message i has 2i+1 body lines.
     fn h(i: usize) -> usize {
         2 * i + 1 + 2
+    }
+
+    #[test]
+    fn a_scroll_deep_into_a_message_that_a_wider_screen_shortens_does_not_underflow() {
+        let (mut t, look) = transcript(2);
+        t.messages[0].content = "word ".repeat(400);
+        fit_width(&mut t, 20);
+        assert!(height(&mut t, 0, &look) > 60);
+        t.scroll = Scroll { item: 0, line: 60 };
+        // Wider: message 0 is now a few lines, shorter than the scroll into it.
+        fit_width(&mut t, 200);
+        assert!(height(&mut t, 0, &look) < 60);
+        assert!(in_view(&mut t, 10, &look).contains(&1));
+        reveal(&mut t, 1, 10, &look);
+        clamp(&mut t, 10, &look);
+        assert!(in_view(&mut t, 10, &look).contains(&1));
     }
 
     #[test]

@@ -144,6 +144,10 @@ pub(crate) enum StoreError {
         found: i64,
         known: i64,
     },
+    #[error(
+        "the database {path} has schema version {found}, which no verdict writes: it is not a verdict database, or it is damaged"
+    )]
+    Foreign { path: PathBuf, found: i64 },
     #[error("cannot create the directory for {path}: {source}")]
     Dir {
         path: PathBuf,
@@ -436,7 +440,15 @@ pub(crate) fn migrate(conn: &Connection, path: &Path, target: i64) -> Result<(),
         });
     }
     for version in found..target {
-        let step = MIGRATIONS[version as usize];
+        let Some(step) = usize::try_from(version)
+            .ok()
+            .and_then(|v| MIGRATIONS.get(v))
+        else {
+            return Err(StoreError::Foreign {
+                path: path.to_path_buf(),
+                found,
+            });
+        };
         conn.execute_batch("BEGIN IMMEDIATE")?;
         // Another process may have migrated while this one waited for the lock.
         let now: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
@@ -2074,6 +2086,22 @@ mod tests {
         let fb = list_feedback(&conn, &ns, "ses_a").unwrap();
         assert_eq!(fb.feedback.len(), 4);
         assert_eq!(fb.feedback[0].feedback_id, "fb_4");
+    }
+
+    #[test]
+    fn a_negative_schema_version_is_refused_not_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("odd.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.pragma_update(None, "user_version", -3).unwrap();
+        }
+        let err = open(&path).unwrap_err();
+        assert!(
+            matches!(err, StoreError::Foreign { found: -3, .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("not a verdict database"), "{err}");
     }
 
     #[test]
