@@ -92,8 +92,8 @@ impl Default for ReviewSettings {
     }
 }
 
-/// The config file as written on disk.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// The config file as written on disk. Its `Debug` never shows the key.
+#[derive(Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
     pub base_url: Option<String>,
@@ -277,9 +277,34 @@ fn parse_message(text: &str, e: &toml::de::Error) -> String {
             let before = &text[..span.start.min(text.len())];
             let line = before.matches('\n').count() + 1;
             let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-            format!("line {line}, column {column}: {what}")
+            // The parser's words may quote the value it choked on: never for the key.
+            let on_key_line = text
+                .lines()
+                .nth(line - 1)
+                .is_some_and(|l| l.trim_start().starts_with("api_key"));
+            if on_key_line {
+                format!(
+                    "line {line}, column {column}: api_key must be a string in quotes (api_key = \"...\")"
+                )
+            } else {
+                format!("line {line}, column {column}: {what}")
+            }
         }
         None => what,
+    }
+}
+
+impl std::fmt::Debug for FileConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileConfig")
+            .field("base_url", &self.base_url)
+            .field("namespace", &self.namespace)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("reviewer", &self.reviewer)
+            .field("allow_insecure_http", &self.allow_insecure_http)
+            .field("review", &self.review)
+            .field("keys", &self.keys)
+            .finish()
     }
 }
 
@@ -390,6 +415,28 @@ mod tests {
         assert_eq!(
             f.keys["rate_positive"],
             KeyList::Many(vec!["+".into(), "y".into()])
+        );
+    }
+
+    #[test]
+    fn a_key_of_the_wrong_type_is_not_quoted_back() {
+        let dir = tempfile::tempdir().unwrap();
+        for body in [
+            "namespace = \"ns\"\napi_key = 8675309123\n",
+            "api_key = [\"sk_8675309123\"]\n",
+        ] {
+            std::fs::write(dir.path().join("config.toml"), body).unwrap();
+            let err = Settings::from_layers(paths(dir.path()), &ConnectArgs::default(), |_| None)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("api_key must be a string"), "{err}");
+            assert!(!err.contains("8675309123"), "{err}");
+        }
+        let file: FileConfig = toml::from_str("api_key = \"sk_8675309123\"").unwrap();
+        let shown = format!("{file:?}");
+        assert!(
+            !shown.contains("8675309123") && shown.contains("redacted"),
+            "{shown}"
         );
     }
 

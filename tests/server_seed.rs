@@ -184,6 +184,14 @@ fn bad_arguments_are_refused_with_a_sentence() {
             ["--sessions", "3", "--messages", "1"],
             "--messages 2 or more",
         ),
+        (
+            ["--sessions", "3", "--messages", "9223372036854775807"],
+            "--messages 100000 or fewer",
+        ),
+        (
+            ["--sessions", "18446744073709551615", "--messages", "5"],
+            "--sessions 10000000 or fewer",
+        ),
     ] {
         let mut all = vec!["seed", "--db", db, "--namespace", "ok"];
         all.extend(args);

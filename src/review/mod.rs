@@ -85,9 +85,15 @@ pub async fn run(connect: &ConnectArgs, demo: bool) -> anyhow::Result<()> {
         .await;
     run::tty::restore();
     let pending = app.model().sends_pending();
-    app.close().await;
+    let journaled = app.close().await;
     result?;
-    if pending > 0 {
+    if !journaled {
+        crate::say_err!(
+            "verdict: the journal ({}) did not finish writing within {} s: the last ratings or notes made before quitting may not be saved; check the disk, then run verdict status.",
+            settings.paths.journal_db().display(),
+            run::JOURNAL_GRACE.as_secs()
+        );
+    } else if pending > 0 {
         let when = if demo_mode {
             "the next time the demo runs"
         } else {

@@ -32,7 +32,7 @@ const TICK: Duration = Duration::from_secs(1);
 const PREVIEW_REST: Duration = Duration::from_millis(150);
 /// How long quitting waits for the journal to commit what was asked of it (each commit
 /// is one fsync; only a disk that has stopped answering takes this long).
-const JOURNAL_GRACE: Duration = Duration::from_secs(10);
+pub const JOURNAL_GRACE: Duration = Duration::from_secs(10);
 /// How long quitting waits for a send in flight before leaving it to the next run.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 
@@ -375,12 +375,15 @@ where
     }
 
     /// Stops the outbox (ratings not yet sent stay in the journal) and the demo server.
-    pub async fn close(self) {
+    /// Returns whether the journal committed everything asked of it: when it did not
+    /// (a disk that stopped answering), the last ratings or notes may be lost, and the
+    /// caller must say so rather than promise they are kept.
+    pub async fn close(self) -> bool {
         // A rating or note typed just before quitting is committed before anything stops.
-        if tokio::time::timeout(JOURNAL_GRACE, self.runner.flush())
+        let journaled = tokio::time::timeout(JOURNAL_GRACE, self.runner.flush())
             .await
-            .is_err()
-        {
+            .is_ok();
+        if !journaled {
             tracing::error!(
                 "the journal did not finish writing within {JOURNAL_GRACE:?} of quitting"
             );
@@ -397,6 +400,7 @@ where
         if let Some(server) = self.server {
             server.shutdown().await;
         }
+        journaled
     }
 }
 

@@ -354,7 +354,9 @@ fn sessions_loaded(
     let got = page.response.results.len() as u64;
     // Where the server says the next page starts, not a count of rows: a session that
     // moved between pages arrives twice and is kept once.
-    m.sessions.next = page.next;
+    // A server that hands back the cursor it was given would page forever (`G` loads
+    // every page): that is the end.
+    m.sessions.next = page.next.filter(|next| *next != from);
     m.sessions.error = None;
     m.sessions.loaded_once = true;
     m.sessions.total = Some(page.response.total).filter(|&t| t > 0 || got == 0);

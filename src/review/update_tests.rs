@@ -1487,3 +1487,35 @@ fn notices_about_one_session_go_when_another_opens() {
     assert_eq!(m.open.as_deref(), Some("ses_a"));
     assert_eq!(m.notice.as_ref().unwrap().level, Level::Error);
 }
+
+#[test]
+fn a_server_that_repeats_its_cursor_ends_the_list_instead_of_paging_forever() {
+    let mut m = loaded(120, 40);
+    let from = PageStart::Cursor("c1".into());
+    m.sessions.next = Some(from.clone());
+    m.sessions.exhausted = false;
+    m.sessions.loading = true;
+    let generation = m.sessions.generation;
+    let fx = update(
+        &mut m,
+        Action::SessionsLoaded {
+            generation,
+            from: from.clone(),
+            result: Ok(crate::api::SessionsPage {
+                response: page(vec![session(
+                    "ses_d",
+                    "Fourth",
+                    SessionStatus::Active,
+                    Some((0, 1)),
+                )]),
+                next: Some(from),
+            }),
+        },
+    );
+    assert!(m.sessions.next.is_none());
+    assert!(m.sessions.exhausted);
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::LoadSessions { .. })),
+        "{fx:?}"
+    );
+}

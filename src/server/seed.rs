@@ -41,6 +41,10 @@ pub struct SeedSummary {
     pub elapsed: Duration,
 }
 
+/// The largest `--messages` (mean messages per session) and `--sessions` accepted.
+pub const MAX_MESSAGES: u64 = 100_000;
+pub const MAX_SESSIONS: u64 = 10_000_000;
+
 /// Seeds `opts.sessions` sessions into `opts.namespace` (created, with its organisation, if needed).
 pub fn seed(db: &Path, opts: &SeedOptions) -> anyhow::Result<SeedSummary> {
     super::import::check_namespace_name(&opts.namespace).map_err(anyhow::Error::msg)?;
@@ -51,6 +55,13 @@ pub fn seed(db: &Path, opts: &SeedOptions) -> anyhow::Result<SeedSummary> {
         anyhow::bail!(
             "Give --messages 2 or more: a session needs at least a question and an answer."
         );
+    }
+    // Far beyond any benchmark, and well inside the arithmetic of session lengths.
+    if opts.messages > MAX_MESSAGES {
+        anyhow::bail!("Give --messages {MAX_MESSAGES} or fewer (the mean length of a session).");
+    }
+    if opts.sessions > MAX_SESSIONS {
+        anyhow::bail!("Give --sessions {MAX_SESSIONS} or fewer.");
     }
     let start = Instant::now();
     let db_error =

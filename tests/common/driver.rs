@@ -53,7 +53,10 @@ impl Driver {
             }));
         let task = tokio::spawn(async move {
             let result = app.run(events, std::future::pending()).await;
-            app.close().await;
+            assert!(
+                app.close().await,
+                "the journal committed everything before closing"
+            );
             result
         });
         Driver {
