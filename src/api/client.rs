@@ -166,9 +166,8 @@ impl ApiError {
             ApiError::Network(e) => {
                 format!("Cannot reach the server ({e}); check the base URL and network, then press r.")
             }
-            ApiError::Decode(e) => format!(
-                "The server sent a response verdict could not read ({e}); check that the base URL points at the Mixpeek API."
-            ),
+            // The parser's detail goes to the log (Display), not into the sentence.
+            ApiError::Decode(_) => "The server's answer could not be read; check that the base URL points at the Mixpeek API.".to_string(),
             ApiError::Redirect(i) => format!(
                 "The server redirected verdict ({}) to {}: set the base URL (MIXPEEK_BASE_URL or --base-url) to the address it should use.",
                 i.status, i.message

@@ -495,6 +495,9 @@ pub struct Model {
     /// A walk landed on a message since the first key was queued (set by every landing).
     pub(crate) landed: bool,
     pub quit: bool,
+    /// Quitting without the grace for a send in flight (Ctrl-C, SIGTERM, SIGHUP): the
+    /// rating stays pending in the journal, and the shell gets its prompt back at once.
+    pub quit_now: bool,
     /// The size changed since the last frame: wrap again and keep the cursor in view.
     pub resized: bool,
     pub(crate) generation: u64,
@@ -531,6 +534,7 @@ impl Model {
             queued: Vec::new(),
             landed: false,
             quit: false,
+            quit_now: false,
             resized: false,
             generation: 0,
         }

@@ -33,6 +33,8 @@ const PREVIEW_REST: Duration = Duration::from_millis(150);
 /// How long quitting waits for the journal to commit what was asked of it (each commit
 /// is one fsync; only a disk that has stopped answering takes this long).
 pub const JOURNAL_GRACE: Duration = Duration::from_secs(10);
+/// The same after Ctrl-C or a signal: long enough for an answer already on its way.
+const FORCED_GRACE: Duration = Duration::from_millis(200);
 /// How long quitting waits for a send in flight before leaving it to the next run.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 
@@ -342,6 +344,7 @@ where
                 }
                 _ = &mut shutdown => {
                     self.model.quit = true;
+                    self.model.quit_now = true;
                     return Ok(());
                 }
             }
@@ -389,7 +392,12 @@ where
             );
         }
         let outbox = self.runner.outbox().clone();
-        if tokio::time::timeout(SHUTDOWN_GRACE, outbox.shutdown())
+        let grace = if self.model.quit_now {
+            FORCED_GRACE
+        } else {
+            SHUTDOWN_GRACE
+        };
+        if tokio::time::timeout(grace, outbox.shutdown())
             .await
             .is_err()
         {

@@ -36,7 +36,10 @@ pub fn start(m: &mut Model) -> Vec<Effect> {
 pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
     let mut fx = Vec::new();
     match action {
-        Action::ForceQuit => m.quit = true,
+        Action::ForceQuit => {
+            m.quit = true;
+            m.quit_now = true;
+        }
         Action::Resize(w, h) => {
             // Re-wrapping waits for `prepare`, so a burst of resizes wraps once.
             m.width = w;
@@ -594,9 +597,13 @@ fn known_loaded(
     match result {
         Ok(list) => {
             for k in list {
-                // This run's own ratings are newer than anything loaded.
-                if m.this_run
-                    .contains_key(&(id.to_string(), k.message_id.clone()))
+                // A rating of this run still on its way is newer than anything loaded.
+                // One already answered is not: the server (or the journal, which another
+                // verdict on this machine writes too) may hold a later rating from
+                // elsewhere, and `r` is how the reviewer asks for it.
+                if t.receipts
+                    .get(&k.message_id)
+                    .is_some_and(Receipt::in_flight)
                 {
                     continue;
                 }
@@ -990,7 +997,19 @@ fn say_with(keys: &std::collections::BTreeMap<Command, String>, e: &ApiError) ->
         // The key comes from the environment or the config file: retrying cannot help.
         return "The API key was refused: set MIXPEEK_API_KEY (or api_key in config.toml) to a valid key and restart verdict.".to_string();
     }
-    let msg = e.user_message().replace("press r", &format!("press {key}"));
+    // Loads are not retried by themselves (ratings are): say what the reviewer can do.
+    let msg = match e {
+        ApiError::Server(i) => format!(
+            "The server failed ({} {}); press {key} to try again.",
+            i.status, i.message
+        ),
+        ApiError::RateLimited(_) => {
+            format!("The server is rate limiting requests; wait a moment, then press {key}.")
+        }
+        other => other
+            .user_message()
+            .replace("press r", &format!("press {key}")),
+    };
     if e.is_retryable() && !msg.contains("press ") {
         format!("{msg} Press {key} to retry now.")
     } else {
@@ -1011,6 +1030,8 @@ fn short_reason(e: &ApiError) -> String {
     match e {
         ApiError::Network(_) | ApiError::Timeout => "offline".to_string(),
         ApiError::RateLimited(_) => "rate limited".to_string(),
+        ApiError::Decode(_) => "unreadable answer".to_string(),
+        ApiError::Redirect(i) => format!("redirected ({})", i.status),
         other => match other.status() {
             Some(s) => format!("server {s}"),
             None => "error".to_string(),

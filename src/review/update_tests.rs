@@ -687,11 +687,13 @@ fn quitting_with_sends_pending_asks_first() {
     update(&mut m, cmd(Command::Quit));
     update(&mut m, Action::ConfirmYes);
     assert!(m.quit);
+    assert!(!m.quit_now, "q gives a send in flight its grace");
 
     let mut m = loaded(120, 40);
     update(&mut m, cmd(Command::RatePositive));
     update(&mut m, Action::ForceQuit);
     assert!(m.quit, "Ctrl-C never asks");
+    assert!(m.quit_now, "and does not wait for a send in flight");
 }
 
 #[test]
@@ -1517,5 +1519,67 @@ fn a_server_that_repeats_its_cursor_ends_the_list_instead_of_paging_forever() {
     assert!(
         !fx.iter().any(|e| matches!(e, Effect::LoadSessions { .. })),
         "{fx:?}"
+    );
+}
+
+#[test]
+fn refresh_shows_a_later_rating_made_elsewhere_but_never_over_one_on_its_way() {
+    let mut m = loaded(120, 40);
+    let negative_elsewhere = || super::action::KnownRating {
+        message_id: "a4".into(),
+        receipt: Receipt::Sent {
+            rating: Rating::Negative,
+            stored: false,
+            entry: None,
+        },
+    };
+    let known = |m: &mut Model| {
+        let generation = m.transcripts["ses_a"].generation;
+        let k = negative_elsewhere();
+        update(
+            m,
+            Action::KnownRatingsLoaded {
+                session_id: "ses_a".into(),
+                generation,
+                result: Ok(vec![k]),
+            },
+        );
+    };
+    update(&mut m, cmd(Command::RatePositive));
+    // Loaded while this run's rating is still being written: this run's wins.
+    known(&mut m);
+    assert!(matches!(
+        receipt(&m, "ses_a", "a4"),
+        Some(Receipt::Saving { .. })
+    ));
+    let e = entry(1, "ses_a", "a4", Rating::Positive);
+    apply(
+        &mut m,
+        [
+            Action::RateRecorded {
+                session_id: "ses_a".into(),
+                message_id: "a4".into(),
+                rating: Rating::Positive,
+                result: Ok(e.clone()),
+            },
+            Action::Outbox(OutboxEvent::Sent {
+                entry: e,
+                receipt: super::fixtures::receipt("ses_a", "a4", Rating::Positive, true),
+            }),
+        ],
+    );
+    // Another reviewer rates it negative afterwards; `r` asks again and shows that.
+    let fx = update(&mut m, cmd(Command::Refresh));
+    assert!(fx.iter().any(
+        |e| matches!(e, Effect::LoadKnownRatings { session_id, .. } if session_id == "ses_a")
+    ));
+    known(&mut m);
+    assert_eq!(
+        receipt(&m, "ses_a", "a4"),
+        Some(&Receipt::Sent {
+            rating: Rating::Negative,
+            stored: false,
+            entry: None
+        })
     );
 }

@@ -193,8 +193,11 @@ pub fn seed(args: SeedArgs) -> anyhow::Result<()> {
         s.elapsed.as_secs_f64()
     )?;
     outln!(
-        "{} have memory disabled. Make a key with: verdict keys create --namespace {} --db {}",
-        plural(s.memory_disabled_sessions as usize, "session"),
+        "{} memory disabled. Make a key with: verdict keys create --namespace {} --db {}",
+        match s.memory_disabled_sessions {
+            1 => "1 session has".to_string(),
+            n => format!("{n} sessions have"),
+        },
         options.namespace,
         args.db.display()
     )
