@@ -75,7 +75,9 @@ impl Areas {
 }
 
 /// The regions for a terminal of `width` x `height`; `None` when it is too small.
-pub fn areas(width: u16, height: u16, demo: bool) -> Option<Areas> {
+/// `notice_rows` is 1, or 2 while a warning or error too long for one line is shown
+/// (the panes give up the row).
+pub fn areas(width: u16, height: u16, demo: bool, notice_rows: u16) -> Option<Areas> {
     if width < MIN_WIDTH || height < MIN_HEIGHT {
         return None;
     }
@@ -84,13 +86,14 @@ pub fn areas(width: u16, height: u16, demo: bool) -> Option<Areas> {
         y = 1;
         Rect::new(0, 0, width, 1)
     });
-    let panes_height = height - y - 2;
+    let notice_rows = notice_rows.clamp(1, 2);
+    let panes_height = height - y - 1 - notice_rows;
     let left = (width / 3).clamp(28, 48);
     Some(Areas {
         banner,
         sessions: Rect::new(0, y, left, panes_height),
         transcript: Rect::new(left, y, width - left, panes_height),
-        notice: Rect::new(0, height - 2, width, 1),
+        notice: Rect::new(0, height - 1 - notice_rows, width, notice_rows),
         status: Rect::new(0, height - 1, width, 1),
     })
 }
@@ -101,16 +104,21 @@ mod tests {
 
     #[test]
     fn sizes_and_hits() {
-        assert!(areas(59, 24, false).is_none());
-        assert!(areas(80, 14, false).is_none());
-        let a = areas(80, 24, true).unwrap();
+        assert!(areas(59, 24, false, 1).is_none());
+        assert!(areas(80, 14, false, 1).is_none());
+        let a = areas(80, 24, true, 1).unwrap();
         assert_eq!(a.sessions.width + a.transcript.width, 80);
         assert_eq!(a.sessions.height, 21);
         assert_eq!(a.session_rows(), 9);
         assert_eq!(a.session_row_at(3, 2), Some(0));
         assert_eq!(a.session_row_at(3, 4), Some(1));
         assert_eq!(a.session_row_at(0, 2), None);
-        let b = areas(120, 40, false).unwrap();
+        let b = areas(120, 40, false, 1).unwrap();
+        // A long error takes two rows from the panes.
+        let c = areas(80, 24, true, 2).unwrap();
+        assert_eq!(c.sessions.height, 20);
+        assert_eq!((c.notice.y, c.notice.height), (21, 2));
+        assert_eq!(c.status.y, 23);
         assert_eq!(b.sessions.width, 40);
         assert_eq!(b.wrap_width(), 80 - 2 - 4);
     }

@@ -616,7 +616,26 @@ impl Model {
     }
 
     pub fn areas(&self) -> Option<layout::Areas> {
-        layout::areas(self.width, self.height, self.conn.demo)
+        self.areas_for(self.width, self.height)
+    }
+
+    /// The regions for a screen of `width` x `height` with what the model shows now.
+    pub fn areas_for(&self, width: u16, height: u16) -> Option<layout::Areas> {
+        layout::areas(width, height, self.conn.demo, self.notice_rows(width))
+    }
+
+    /// A warning or error says what to do at its end: when it does not fit one line it
+    /// gets two, rather than lose that end.
+    fn notice_rows(&self, width: u16) -> u16 {
+        let long = self.notice.as_ref().is_some_and(|n| {
+            matches!(n.level, Level::Warning | Level::Error)
+                && text::width(&n.text) > width as usize
+        });
+        if long && !matches!(self.mode, Mode::Search(_)) {
+            2
+        } else {
+            1
+        }
     }
 
     pub fn set_notice(&mut self, level: Level, text: impl Into<String>) {

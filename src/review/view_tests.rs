@@ -559,3 +559,20 @@ fn a_right_to_left_title_keeps_its_space_before_the_border() {
         assert!(top.ends_with('╮'), "{top}");
     }
 }
+
+#[test]
+fn a_long_warning_takes_two_rows_and_keeps_its_end() {
+    let mut m = loaded(80, 24);
+    let rows_before = m.areas().map(|a| a.transcript_lines());
+    let long = "Cannot reach the server (Connection refused (os error 111)); check the base URL and network, then press r.";
+    m.set_notice(Level::Error, long);
+    let a = m.areas().expect("areas");
+    assert_eq!(a.notice.height, 2);
+    assert_eq!(Some(a.transcript_lines() + 1), rows_before);
+    let s = screen(&m);
+    assert!(s.contains("then press r."), "{s}");
+    // An information line never pushes the panes: it is cut instead.
+    m.set_notice(Level::Info, long);
+    assert_eq!(m.areas().map(|a| a.notice.height), Some(1));
+    assert_eq!(m.areas().map(|a| a.transcript_lines()), rows_before);
+}

@@ -7,7 +7,7 @@ pub mod status;
 pub mod theme;
 pub mod transcript;
 
-use super::layout::{self, MIN_HEIGHT, MIN_WIDTH};
+use super::layout::{MIN_HEIGHT, MIN_WIDTH};
 use super::model::{Mode, Model};
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
@@ -18,7 +18,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 /// Draws the whole screen.
 pub fn draw(f: &mut Frame, m: &Model) {
     let screen = f.area();
-    let Some(a) = layout::areas(screen.width, screen.height, m.conn.demo) else {
+    let Some(a) = m.areas_for(screen.width, screen.height) else {
         too_small(f, m, screen);
         return;
     };

@@ -85,6 +85,34 @@ pub fn draw_notice(f: &mut Frame, m: &Model, a: &Areas) {
             } else {
                 Cow::Owned(n.text.replace('…', m.look.glyphs.ellipsis))
             };
+            if a.notice.height > 1 {
+                // Two rows: wrapped at words, the second cut only if even that is short.
+                let mut lines = text::wrap(
+                    &[text::Piece::new(said.into_owned(), style)],
+                    &[],
+                    &[],
+                    width,
+                );
+                if lines.len() > 2 {
+                    let rest: String = lines[1..]
+                        .iter()
+                        .map(|l| {
+                            l.spans
+                                .iter()
+                                .map(|s| s.content.as_ref())
+                                .collect::<String>()
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    lines.truncate(1);
+                    lines.push(Line::from(Span::styled(
+                        text::truncate_with(&rest, width, m.look.glyphs.ellipsis).into_owned(),
+                        style,
+                    )));
+                }
+                f.render_widget(Paragraph::new(lines), a.notice);
+                return;
+            }
             Line::from(Span::styled(
                 text::truncate_with(&said, width, m.look.glyphs.ellipsis).into_owned(),
                 style,
