@@ -386,6 +386,23 @@ fn retry_and_failure_reports_show_on_the_message() {
         Some(Receipt::Retrying { error, retry_at, .. }) if error == "offline" && (*retry_at - m.now).num_seconds() == 8
     ));
     assert!(m.animating());
+    // A server answering errors: the receipt and the status bar say it is retried.
+    apply(
+        &mut m,
+        [Action::Outbox(OutboxEvent::Retrying {
+            entry: e.clone(),
+            error: ApiError::Server(crate::api::ErrorInfo {
+                status: 500,
+                kind: "InternalError".into(),
+                message: "boom".into(),
+                retry_after: None,
+            }),
+            next_attempt_in: Duration::from_secs(4),
+        })],
+    );
+    let screen = super::fixtures::screen(&m);
+    assert!(screen.contains("server 500"), "{screen}");
+    assert!(screen.contains("1 pending, retrying"), "{screen}");
     apply(
         &mut m,
         [Action::Outbox(OutboxEvent::Failed {

@@ -169,10 +169,19 @@ pub fn draw_status(f: &mut Frame, m: &Model, a: &Areas) {
             t.warning,
         ));
     } else if pending > 0 {
-        right.push(Span::styled(
-            format!(" {} {pending} sending", g.dot),
-            t.pending,
-        ));
+        // A server that answers with errors is not "sending": say it is being retried.
+        let retrying: usize = m.transcripts.values().map(|t| t.retrying).sum();
+        if retrying > 0 {
+            right.push(Span::styled(
+                format!(" {} {pending} pending, retrying", g.dot),
+                t.warning,
+            ));
+        } else {
+            right.push(Span::styled(
+                format!(" {} {pending} sending", g.dot),
+                t.pending,
+            ));
+        }
     }
     if m.outbox.failed > 0 {
         right.push(Span::styled(
