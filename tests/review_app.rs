@@ -465,4 +465,14 @@ async fn ratings_keyed_just_before_ctrl_c_are_all_in_the_journal() {
         )
         .expect("count");
     assert_eq!(rated, 3);
+    // Each went into the journal with the exchange on screen, for an export made later
+    // without the server.
+    let cached: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM exchanges WHERE completion <> '' AND prompt IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(cached, 3);
 }

@@ -1,6 +1,8 @@
 //! The background sender: posts pending ratings, latest per message, with backoff.
 
-use super::{Counts, Draft, Entry, JournalError, JournalHandle, RatingState, SavedDraft, Target};
+use super::{
+    Counts, Draft, Entry, Exchange, JournalError, JournalHandle, RatingState, SavedDraft, Target,
+};
 use crate::api::model::{Rating, SubmitFeedbackRequest, SubmitFeedbackResponse};
 use crate::api::{ApiError, Client};
 use futures_util::StreamExt;
@@ -216,6 +218,19 @@ impl Outbox {
         let target = self.target(session_id, message_id);
         self.journal
             .call(move |j| j.save_draft(&target, &draft))
+            .await
+    }
+
+    /// Keeps the exchange a rating judged, for export.
+    pub async fn cache_exchange(
+        &self,
+        session_id: &str,
+        message_id: &str,
+        exchange: Exchange,
+    ) -> Result<(), JournalError> {
+        let target = self.target(session_id, message_id);
+        self.journal
+            .call(move |j| j.cache_exchange(&target, &exchange))
             .await
     }
 

@@ -5,7 +5,7 @@ use super::model::Receipt;
 use crate::api::model::{ListFeedbackResponse, ListSessionsRequest, Rating};
 use crate::api::{Client, PageStart};
 use crate::journal::outbox::{Outbox, OutboxEvent};
-use crate::journal::{Draft, Entry, RatingState};
+use crate::journal::{Draft, Entry, Exchange, RatingState};
 use serde_json::{Map, Value};
 use std::collections::HashSet;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
@@ -34,12 +34,14 @@ pub enum Effect {
         session_id: String,
         generation: u64,
     },
-    /// Journal first (committed), then the outbox sends it.
+    /// Journal first (committed), then the outbox sends it. The exchange on screen is
+    /// kept with it, so an export made while the server is away still has its text.
     Rate {
         session_id: String,
         message_id: String,
         rating: Rating,
         text: Option<String>,
+        exchange: Option<Exchange>,
     },
     /// Keep the note being written (journaled in order with ratings; a burst of saves of
     /// one message writes only the last).
@@ -131,6 +133,7 @@ enum Write {
         message_id: String,
         rating: Rating,
         text: Option<String>,
+        exchange: Option<Exchange>,
     },
     SaveDraft {
         session_id: String,
@@ -167,11 +170,21 @@ async fn write_journal(
                 message_id,
                 rating,
                 text,
+                exchange,
             } => {
                 let result = outbox
                     .rate(&session_id, &message_id, rating, text)
                     .await
                     .map_err(|e| e.to_string());
+                // After the rating's own commit, so it never waits on this one.
+                if result.is_ok()
+                    && let Some(exchange) = exchange
+                    && let Err(e) = outbox
+                        .cache_exchange(&session_id, &message_id, exchange)
+                        .await
+                {
+                    tracing::warn!(message = %message_id, "cannot keep the exchange for export: {e}");
+                }
                 let _ = actions.send(Action::RateRecorded {
                     session_id,
                     message_id,
@@ -338,12 +351,14 @@ impl Runner {
                 message_id,
                 rating,
                 text,
+                exchange,
             } => {
                 let write = Write::Rate {
                     session_id,
                     message_id,
                     rating,
                     text,
+                    exchange,
                 };
                 if let Err(e) = self.writes.send(write)
                     && let Write::Rate {

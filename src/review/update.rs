@@ -10,7 +10,7 @@ use super::view::theme::Look;
 use crate::api::model::{GetHistoryResponse, Rating};
 use crate::api::{ApiError, PageStart, SessionsPage};
 use crate::journal::outbox::OutboxEvent;
-use crate::journal::{Draft, Entry, SavedDraft};
+use crate::journal::{Draft, Entry, Exchange, SavedDraft};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 
 /// Lines the mouse wheel scrolls the transcript per notch.
@@ -797,6 +797,7 @@ fn rate(
     t.receipts
         .insert(message_id.to_string(), Receipt::Saving { rating, after });
     t.recount();
+    let exchange = Exchange::from_history(&t.messages, message_id);
     let key = (session_id.to_string(), message_id.to_string());
     let without_note = text.is_none() && m.drafts.contains_key(&key);
     fx.push(Effect::Rate {
@@ -804,6 +805,7 @@ fn rate(
         message_id: key.1,
         rating,
         text,
+        exchange,
     });
     if without_note {
         let open = m.key(Command::RateWithText).to_string();

@@ -80,13 +80,19 @@ fn opening_loads_the_first_session_and_lands_on_its_first_unrated_message() {
 fn rate_positive_journals_first_then_shows_the_server_receipt() {
     let mut m = loaded(120, 40);
     let fx = update(&mut m, cmd(Command::RatePositive));
+    // The exchange on screen goes with the rating, for an export made offline.
+    let exchange = crate::journal::Exchange {
+        prompt: Some("How many videos are in the marketing bucket?".into()),
+        completion: m.transcripts["ses_a"].messages[3].content.clone(),
+    };
     assert_eq!(
         fx,
         vec![Effect::Rate {
             session_id: "ses_a".into(),
             message_id: "a4".into(),
             rating: Rating::Positive,
-            text: None
+            text: None,
+            exchange: Some(exchange),
         }]
     );
     assert!(matches!(
@@ -166,7 +172,11 @@ fn rate_with_text_sends_the_text_and_the_rating_chosen_in_the_editor() {
                 session_id: "ses_a".into(),
                 message_id: "a4".into(),
                 rating: Rating::Negative,
-                text: Some("too vague".into())
+                text: Some("too vague".into()),
+                exchange: crate::journal::Exchange::from_history(
+                    &m.transcripts["ses_a"].messages,
+                    "a4"
+                ),
             },
             Effect::DeleteDraft {
                 session_id: "ses_a".into(),
