@@ -35,6 +35,9 @@ pub enum Level {
 pub struct Notice {
     pub text: String,
     pub level: Level,
+    /// The session it speaks of: it goes when another session opens. `None` for what
+    /// holds whatever is open (a filter, a search, a refresh).
+    pub about: Option<String>,
 }
 
 /// Which sessions the list shows.
@@ -624,13 +627,13 @@ impl Model {
         layout::areas(width, height, self.conn.demo, self.notice_rows(width))
     }
 
-    /// A warning or error says what to do at its end: when it does not fit one line it
-    /// gets two, rather than lose that end.
+    /// A notice says what to do at its end: when it does not fit one line it gets two,
+    /// rather than lose that end.
     fn notice_rows(&self, width: u16) -> u16 {
-        let long = self.notice.as_ref().is_some_and(|n| {
-            matches!(n.level, Level::Warning | Level::Error)
-                && text::width(&n.text) > width as usize
-        });
+        let long = self
+            .notice
+            .as_ref()
+            .is_some_and(|n| text::width(&n.text) > width as usize);
         if long && !matches!(self.mode, Mode::Search(_)) {
             2
         } else {
@@ -638,10 +641,19 @@ impl Model {
         }
     }
 
+    /// A notice that holds whatever session is open (a filter, a search, a refresh).
+    pub fn set_general_notice(&mut self, level: Level, text: impl Into<String>) {
+        self.set_notice(level, text);
+        if let Some(n) = &mut self.notice {
+            n.about = None;
+        }
+    }
+
     pub fn set_notice(&mut self, level: Level, text: impl Into<String>) {
         self.notice = Some(Notice {
             text: text.into(),
             level,
+            about: self.open.clone(),
         });
     }
 }

@@ -246,6 +246,9 @@ where
     }
 
     fn apply(&mut self, action: Action) {
+        // update() reads the time from the model (it stays pure): keep it current, so a
+        // result is stamped with when it came, not with the last frame.
+        self.model.now = (self.clock)();
         for effect in update::update(&mut self.model, action) {
             self.runner.run(effect);
         }

@@ -430,7 +430,10 @@ fn set_open(m: &mut Model, id: &str) {
         }
         // What the status bar said was about the session left behind (a match count,
         // "3 of 3 unrated"); errors stay until something replaces them.
-        if m.notice.as_ref().is_some_and(|n| n.level != Level::Error) {
+        if m.notice
+            .as_ref()
+            .is_some_and(|n| n.level != Level::Error && n.about.as_deref() == Some(before.as_str()))
+        {
             m.notice = None;
         }
     }
@@ -731,6 +734,9 @@ fn toggle_all_tools(m: &mut Model) {
 // ---- rating ----
 
 fn selected_assistant(m: &Model) -> Option<(String, String)> {
+    if opening_other(m).is_some() {
+        return None;
+    }
     let t = m.open_transcript()?;
     let c = t.cursor?;
     t.is_assistant(c)
@@ -744,7 +750,23 @@ fn rate_selected(m: &mut Model, rating: Rating, fx: &mut Vec<Effect>) {
     }
 }
 
+/// The session highlighted in the list while the transcript still shows another (a
+/// filter, a search or a move landed on a session whose history is on its way): rating
+/// keys wait for it, so they never rate a session the list does not highlight.
+fn opening_other(m: &Model) -> Option<String> {
+    let selected = m.sessions.selected_row()?;
+    (m.open.as_deref() != Some(selected.id.as_str())).then(|| selected.title().to_string())
+}
+
 fn not_on_assistant(m: &mut Model) {
+    if let Some(title) = opening_other(m) {
+        let text = format!(
+            "{} is opening: rate once it shows.",
+            text::truncate(&title, 40)
+        );
+        m.set_notice(Level::Warning, text);
+        return;
+    }
     if let Some(t) = m.open_transcript()
         && t.messages.is_empty()
         && t.loading
@@ -923,6 +945,7 @@ fn outbox_event(m: &mut Model, ev: OutboxEvent) {
                 Notice {
                     text,
                     level: Level::Success,
+                    about: None,
                 },
             )
         }
@@ -946,6 +969,7 @@ fn outbox_event(m: &mut Model, ev: OutboxEvent) {
                 Notice {
                     text,
                     level: Level::Warning,
+                    about: None,
                 },
             )
         }
@@ -962,6 +986,7 @@ fn outbox_event(m: &mut Model, ev: OutboxEvent) {
                 Notice {
                     text,
                     level: Level::Error,
+                    about: None,
                 },
             )
         }
@@ -978,10 +1003,24 @@ fn outbox_event(m: &mut Model, ev: OutboxEvent) {
     t.receipts.insert(message, receipt);
     t.recount();
     let mut notice = notice;
+    notice.about = Some(session.clone());
     if notice.level == Level::Success && t.complete && t.assistants > 0 && t.rated == t.assistants {
         notice.text.push_str(&format!(
             " Session fully rated; {} goes to the next.",
             m.key(Command::NextUnrated)
+        ));
+    }
+    // The server's answer must not hide that the note waiting on this message was not
+    // part of the rating.
+    if matches!(notice.level, Level::Success)
+        && m.drafts
+            .contains_key(&(session.clone(), entry.target.message_id.clone()))
+        && entry.text.is_none()
+    {
+        notice.level = Level::Warning;
+        notice.text.push_str(&format!(
+            " Your draft note was not sent with it; {} sends it.",
+            m.key(Command::RateWithText)
         ));
     }
     m.notice = Some(notice);
@@ -1594,7 +1633,7 @@ fn run_search(m: &mut Model, query: String) {
     });
     go_to_match(m);
     let at = current.map_or(1, |c| c + 1);
-    m.set_notice(
+    m.set_general_notice(
         Level::Info,
         format!(
             "Match {at} of {count} for {query:?}: {} next, {} previous, Esc clears.",
@@ -1724,7 +1763,7 @@ fn cycle_filter(m: &mut Model, fx: &mut Vec<Effect>) {
         Filter::Unrated => "sessions with unrated messages".to_string(),
         Filter::Status(s) => format!("{s} sessions"),
     };
-    m.set_notice(
+    m.set_general_notice(
         Level::Info,
         format!(
             "Showing {which} ({n} loaded); {} changes the filter.",

@@ -1610,3 +1610,92 @@ fn refresh_shows_a_later_rating_made_elsewhere_but_never_over_one_on_its_way() {
         })
     );
 }
+
+#[test]
+fn rating_keys_wait_while_the_highlighted_session_is_still_opening() {
+    let mut m = loaded(120, 40);
+    // Search lands on a session name whose history is not here yet: the list
+    // highlights it while the transcript still shows the first session.
+    search_for(&mut m, "q3 summ");
+    assert_eq!(m.open.as_deref(), Some("ses_a"));
+    update(&mut m, cmd(Command::FocusTranscript));
+    for c in [
+        Command::RatePositive,
+        Command::RateNegative,
+        Command::RateWithText,
+    ] {
+        let fx = update(&mut m, cmd(c));
+        assert!(fx.is_empty(), "{c:?} asked for {fx:?}");
+    }
+    assert!(matches!(m.mode, Mode::Browse));
+    assert!(
+        receipt(&m, "ses_a", "a4").is_none(),
+        "rated the session not highlighted"
+    );
+    let notice = m.notice.as_ref().unwrap();
+    assert!(
+        notice.text.contains("Q3 summary is opening"),
+        "{}",
+        notice.text
+    );
+    // Once it shows, keys rate it.
+    let fx = update(&mut m, Action::Tick);
+    serve_demo(&mut m, fx);
+    assert_eq!(m.open.as_deref(), Some("ses_b"));
+    update(&mut m, cmd(Command::FocusTranscript));
+    let fx = update(&mut m, cmd(Command::RatePositive));
+    assert!(matches!(&fx[..], [Effect::Rate { session_id, .. }] if session_id == "ses_b"));
+}
+
+#[test]
+fn the_receipt_of_a_rating_given_without_its_draft_note_says_so() {
+    let mut m = loaded(120, 40);
+    update(&mut m, cmd(Command::RateWithText));
+    update(&mut m, Action::EditorKey(key('n')));
+    update(&mut m, cmd(Command::Cancel));
+    update(&mut m, cmd(Command::RatePositive));
+    let e = entry(1, "ses_a", "a4", Rating::Positive);
+    apply(
+        &mut m,
+        [
+            Action::RateRecorded {
+                session_id: "ses_a".into(),
+                message_id: "a4".into(),
+                rating: Rating::Positive,
+                result: Ok(e.clone()),
+            },
+            Action::Outbox(OutboxEvent::Sent {
+                entry: e,
+                receipt: super::fixtures::receipt("ses_a", "a4", Rating::Positive, true),
+            }),
+        ],
+    );
+    let notice = m.notice.as_ref().unwrap();
+    assert_eq!(notice.level, Level::Warning);
+    assert!(notice.text.contains("stored to memory"), "{}", notice.text);
+    assert!(
+        notice.text.contains("draft note was not sent"),
+        "{}",
+        notice.text
+    );
+}
+
+#[test]
+fn the_filter_line_stays_when_the_filter_opens_another_session() {
+    let mut m = loaded(120, 40);
+    update(&mut m, cmd(Command::FocusSessions));
+    // all -> unrated -> active -> idle: the idle session is not loaded yet.
+    for _ in 0..3 {
+        update(&mut m, cmd(Command::Filter));
+    }
+    assert_eq!(m.filter, Filter::Status(SessionStatus::Idle));
+    let fx = update(&mut m, Action::Tick);
+    serve_demo(&mut m, fx);
+    assert_eq!(m.open.as_deref(), Some("ses_b"));
+    let notice = m.notice.as_ref().expect("the filter line");
+    assert!(
+        notice.text.contains("Showing idle sessions"),
+        "{}",
+        notice.text
+    );
+}

@@ -539,6 +539,13 @@ fn ascii_mode_has_a_cursor_of_its_own_and_three_dots() {
     m.set_notice(Level::Info, "Loading the rest of this session…");
     let s = screen(&m);
     assert!(s.contains("Loading the rest of this session...\n"), "{s}");
+    // The search prompt too.
+    cmd(&mut m, Command::Search);
+    let s = screen(&m);
+    assert!(s.contains("Enter search | Esc cancel"), "{s}");
+    for l in s.lines() {
+        assert!(l.is_ascii(), "{l}");
+    }
 }
 
 #[test]
@@ -561,7 +568,7 @@ fn a_right_to_left_title_keeps_its_space_before_the_border() {
 }
 
 #[test]
-fn a_long_warning_takes_two_rows_and_keeps_its_end() {
+fn a_long_notice_takes_two_rows_and_keeps_its_end() {
     let mut m = loaded(80, 24);
     let rows_before = m.areas().map(|a| a.transcript_lines());
     let long = "Cannot reach the server (Connection refused (os error 111)); check the base URL and network, then press r.";
@@ -571,8 +578,8 @@ fn a_long_warning_takes_two_rows_and_keeps_its_end() {
     assert_eq!(Some(a.transcript_lines() + 1), rows_before);
     let s = screen(&m);
     assert!(s.contains("then press r."), "{s}");
-    // An information line never pushes the panes: it is cut instead.
-    m.set_notice(Level::Info, long);
+    // A short one gives the row back.
+    m.set_notice(Level::Info, "Search cleared.");
     assert_eq!(m.areas().map(|a| a.notice.height), Some(1));
     assert_eq!(m.areas().map(|a| a.transcript_lines()), rows_before);
 }

@@ -48,8 +48,8 @@ pub fn draw_notice(f: &mut Frame, m: &Model, a: &Areas) {
     let t = &m.look.theme;
     let width = a.notice.width as usize;
     if let Mode::Search(p) = &m.mode {
-        let hint = "  Enter search · Esc cancel";
-        let room = width.saturating_sub(1 + hint.len() + 1);
+        let hint = format!("  Enter search {} Esc cancel", m.look.glyphs.dot);
+        let room = width.saturating_sub(1 + text::width(&hint) + 1);
         // Show the end of a long query: that is where the typing happens.
         let mut shown = p.input.as_str();
         while text::width(shown) > room {
@@ -61,7 +61,7 @@ pub fn draw_notice(f: &mut Frame, m: &Model, a: &Areas) {
             Span::styled("/", t.key),
             Span::raw(shown.to_string()),
             Span::raw(" "),
-            Span::styled(hint, t.dim),
+            Span::styled(hint.clone(), t.dim),
         ]);
         f.render_widget(Paragraph::new(line), a.notice);
         let x = a.notice.x + 1 + text::width(shown) as u16;
