@@ -457,22 +457,15 @@ async fn ratings_keyed_just_before_ctrl_c_are_all_in_the_journal() {
     }
     app.interrupt().await;
     let conn = rusqlite::Connection::open(&journal).expect("journal");
-    let rated: i64 = conn
-        .query_row(
-            "SELECT COUNT(DISTINCT message_id) FROM ratings WHERE rating = 'positive'",
-            [],
-            |r| r.get(0),
-        )
-        .expect("count");
-    assert_eq!(rated, 3);
+    let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).expect(sql) };
+    assert_eq!(
+        count("SELECT COUNT(DISTINCT message_id) FROM ratings WHERE rating = 'positive'"),
+        3
+    );
     // Each went into the journal with the exchange on screen, for an export made later
     // without the server.
-    let cached: i64 = conn
-        .query_row(
-            "SELECT COUNT(*) FROM exchanges WHERE completion <> '' AND prompt IS NOT NULL",
-            [],
-            |r| r.get(0),
-        )
-        .expect("count");
-    assert_eq!(cached, 3);
+    assert_eq!(
+        count("SELECT COUNT(*) FROM exchanges WHERE completion <> '' AND prompt IS NOT NULL"),
+        3
+    );
 }

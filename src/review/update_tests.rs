@@ -61,6 +61,34 @@ fn search_for(m: &mut Model, query: &str) {
     update(m, Action::PromptSubmit);
 }
 
+/// The rating of `message` in ses_a is committed to the journal (entry 1), then the
+/// server's receipt comes.
+fn journaled_and_sent(m: &mut Model, message: &str, rating: Rating) {
+    let e = entry(1, "ses_a", message, rating);
+    apply(
+        m,
+        [
+            Action::RateRecorded {
+                session_id: "ses_a".into(),
+                message_id: message.into(),
+                rating,
+                result: Ok(e.clone()),
+            },
+            Action::Outbox(OutboxEvent::Sent {
+                entry: e,
+                receipt: super::fixtures::receipt("ses_a", message, rating, true),
+            }),
+        ],
+    );
+}
+
+/// `c`, one letter, `Esc`: a note kept as a draft on the selected message.
+fn keep_a_draft(m: &mut Model) {
+    update(m, cmd(Command::RateWithText));
+    update(m, Action::EditorKey(key('n')));
+    update(m, cmd(Command::Cancel));
+}
+
 fn receipt<'a>(m: &'a Model, session: &str, message: &str) -> Option<&'a Receipt> {
     m.transcripts.get(session)?.receipts.get(message)
 }
@@ -262,9 +290,7 @@ fn drafts_from_an_earlier_run_open_in_the_editor_and_this_runs_win() {
         },
     };
     // A note typed in this run before the journal answered is newer than the stored one.
-    update(&mut m, cmd(Command::RateWithText));
-    update(&mut m, Action::EditorKey(key('n')));
-    update(&mut m, cmd(Command::Cancel));
+    keep_a_draft(&mut m);
     update(
         &mut m,
         Action::DraftsLoaded(Ok(vec![saved("a4", "old"), saved("a6", "from yesterday")])),
@@ -1485,9 +1511,7 @@ fn landing_in_a_part_loaded_session_counts_the_whole_session() {
 #[test]
 fn a_rating_key_on_a_message_with_a_draft_says_the_note_was_not_sent() {
     let mut m = loaded(120, 40);
-    update(&mut m, cmd(Command::RateWithText));
-    update(&mut m, Action::EditorKey(key('n')));
-    update(&mut m, cmd(Command::Cancel));
+    keep_a_draft(&mut m);
     update(&mut m, cmd(Command::RatePositive));
     let notice = m.notice.as_ref().unwrap();
     assert_eq!(notice.level, Level::Warning);
@@ -1579,22 +1603,7 @@ fn refresh_shows_a_later_rating_made_elsewhere_but_never_over_one_on_its_way() {
         receipt(&m, "ses_a", "a4"),
         Some(Receipt::Saving { .. })
     ));
-    let e = entry(1, "ses_a", "a4", Rating::Positive);
-    apply(
-        &mut m,
-        [
-            Action::RateRecorded {
-                session_id: "ses_a".into(),
-                message_id: "a4".into(),
-                rating: Rating::Positive,
-                result: Ok(e.clone()),
-            },
-            Action::Outbox(OutboxEvent::Sent {
-                entry: e,
-                receipt: super::fixtures::receipt("ses_a", "a4", Rating::Positive, true),
-            }),
-        ],
-    );
+    journaled_and_sent(&mut m, "a4", Rating::Positive);
     // Another reviewer rates it negative afterwards; `r` asks again and shows that.
     let fx = update(&mut m, cmd(Command::Refresh));
     assert!(fx.iter().any(
@@ -1650,26 +1659,9 @@ fn rating_keys_wait_while_the_highlighted_session_is_still_opening() {
 #[test]
 fn the_receipt_of_a_rating_given_without_its_draft_note_says_so() {
     let mut m = loaded(120, 40);
-    update(&mut m, cmd(Command::RateWithText));
-    update(&mut m, Action::EditorKey(key('n')));
-    update(&mut m, cmd(Command::Cancel));
+    keep_a_draft(&mut m);
     update(&mut m, cmd(Command::RatePositive));
-    let e = entry(1, "ses_a", "a4", Rating::Positive);
-    apply(
-        &mut m,
-        [
-            Action::RateRecorded {
-                session_id: "ses_a".into(),
-                message_id: "a4".into(),
-                rating: Rating::Positive,
-                result: Ok(e.clone()),
-            },
-            Action::Outbox(OutboxEvent::Sent {
-                entry: e,
-                receipt: super::fixtures::receipt("ses_a", "a4", Rating::Positive, true),
-            }),
-        ],
-    );
+    journaled_and_sent(&mut m, "a4", Rating::Positive);
     let notice = m.notice.as_ref().unwrap();
     assert_eq!(notice.level, Level::Warning);
     assert!(notice.text.contains("stored to memory"), "{}", notice.text);
