@@ -444,8 +444,10 @@ impl<'l> Renderer<'l> {
         }
     }
 
-    /// Rows with their columns lined up when the table fits; otherwise each row wraps
-    /// on its own, cells separated by a bar.
+    /// Rows with their columns lined up. A table wider than the pane keeps its columns:
+    /// narrow columns keep their width, the wide ones share what is left, and each cell
+    /// wraps inside its column, with a rule between rows. Only when even that leaves too
+    /// little room per column does each row wrap on its own, cells separated by a bar.
     fn table_lines(&mut self) {
         let rows = std::mem::take(&mut self.table);
         let cell_width = |cell: &[Piece]| cell.iter().map(|p| text::width(&p.text)).sum::<usize>();
@@ -458,8 +460,15 @@ impl<'l> Renderer<'l> {
         }
         let (first, rest) = self.prefixes();
         let prefix_width: usize = first.iter().map(|s| text::width(&s.content)).sum();
-        let total = widths.iter().sum::<usize>() + 3 * columns.saturating_sub(1);
-        let aligned = prefix_width + total <= self.width;
+        let gaps = 3 * columns.saturating_sub(1);
+        let room = self.width.saturating_sub(prefix_width + gaps);
+        let total = widths.iter().sum::<usize>();
+        if total > room && room >= MIN_TABLE_COLUMN * columns {
+            let fitted = fit_columns(&widths, room);
+            self.grid_lines(rows, &fitted, &first, &rest);
+            return;
+        }
+        let aligned = total <= room;
         let sep = format!(" {} ", self.look.glyphs.code);
         for (i, row) in rows.into_iter().enumerate() {
             let mut pieces: Vec<Piece> = Vec::new();
@@ -480,6 +489,85 @@ impl<'l> Renderer<'l> {
         }
     }
 
+    /// The table with each cell wrapped inside its column of `widths`.
+    fn grid_lines(
+        &mut self,
+        rows: Vec<Vec<Vec<Piece>>>,
+        widths: &[usize],
+        first: &[Span<'static>],
+        rest: &[Span<'static>],
+    ) {
+        let g = self.look.glyphs;
+        let dim = self.look.theme.dim;
+        let cross = if g.rule == "-" { "+" } else { "┼" };
+        let rule: Vec<Span<'static>> = widths
+            .iter()
+            .enumerate()
+            .flat_map(|(j, w)| {
+                let mut spans = Vec::new();
+                if j > 0 {
+                    spans.push(Span::styled(format!("{}{cross}{}", g.rule, g.rule), dim));
+                }
+                spans.push(Span::styled(g.rule.repeat(*w), dim));
+                spans
+            })
+            .collect();
+        let wrapped: Vec<Vec<Vec<Line<'static>>>> = rows
+            .iter()
+            .map(|row| {
+                widths
+                    .iter()
+                    .enumerate()
+                    .map(|(j, w)| match row.get(j) {
+                        Some(cell) if !cell.is_empty() => text::wrap(cell, &[], &[], *w),
+                        _ => Vec::new(),
+                    })
+                    .collect()
+            })
+            .collect();
+        let height =
+            |cells: &[Vec<Line<'static>>]| cells.iter().map(Vec::len).max().unwrap_or(0).max(1);
+        // A rule under the header; between the other rows only when a row takes more
+        // than one line, where it tells one row from the next.
+        let ruled = wrapped.iter().skip(1).any(|cells| height(cells) > 1);
+        let mut lead_used = false;
+        for (i, cells) in wrapped.iter().enumerate() {
+            if i == 1 || (i > 1 && ruled) {
+                let mut line = rest.to_vec();
+                line.extend(rule.iter().cloned());
+                self.out.push(Line::from(line));
+            }
+            let height = height(cells);
+            for k in 0..height {
+                let mut line: Vec<Span<'static>> = if lead_used {
+                    rest.to_vec()
+                } else {
+                    first.to_vec()
+                };
+                lead_used = true;
+                for (j, w) in widths.iter().enumerate() {
+                    let part = cells[j].get(k).map(|l| l.spans.clone()).unwrap_or_default();
+                    if j > 0 {
+                        // No trailing blank after the last bar of a line that ends empty.
+                        let last_empty = j + 1 == widths.len() && part.is_empty();
+                        let bar = if last_empty {
+                            format!(" {}", g.code)
+                        } else {
+                            format!(" {} ", g.code)
+                        };
+                        line.push(Span::styled(bar, dim));
+                    }
+                    let used: usize = part.iter().map(|s| text::width(&s.content)).sum();
+                    line.extend(part);
+                    if j + 1 < widths.len() {
+                        line.push(Span::raw(" ".repeat(w.saturating_sub(used))));
+                    }
+                }
+                self.out.push(Line::from(line));
+            }
+        }
+    }
+
     fn finish(mut self) -> Vec<Line<'static>> {
         self.flush();
         if self.out.is_empty() {
@@ -487,6 +575,25 @@ impl<'l> Renderer<'l> {
         }
         self.out
     }
+}
+
+/// Below this many columns of text per table column, cells are not wrapped in a grid.
+const MIN_TABLE_COLUMN: usize = 6;
+
+/// Column widths that fit `room`: each column, narrowest first, takes its natural width
+/// or an even share of what is left, whichever is less, so short columns stay whole and
+/// the long ones split the rest.
+fn fit_columns(natural: &[usize], room: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..natural.len()).collect();
+    order.sort_by_key(|&j| natural[j]);
+    let mut fitted = vec![0; natural.len()];
+    let mut left = room;
+    for (taken, &j) in order.iter().enumerate() {
+        let share = left / (natural.len() - taken);
+        fitted[j] = natural[j].min(share).max(1);
+        left = left.saturating_sub(fitted[j]);
+    }
+    fitted
 }
 
 #[cfg(test)]
@@ -554,6 +661,53 @@ mod tests {
                 "p50       │ 96 ms  │ 71 ms",
             ]
         );
+    }
+
+    #[test]
+    fn a_table_wider_than_the_pane_wraps_inside_its_columns() {
+        let src = "| setting | v6 (before) | v7 (Friday) |\n|---|---|---|\n| chunk size | 512 tokens | 2,048 tokens |\n| embedding model | multilingual-e5-large@v2 | multilingual-e5-large@v2 |";
+        let out = plain(src, 40);
+        assert_eq!(
+            out,
+            vec![
+                "setting     │ v6 (before) │ v7 (Friday)",
+                "────────────┼─────────────┼─────────────",
+                "chunk size  │ 512 tokens  │ 2,048 tokens",
+                "────────────┼─────────────┼─────────────",
+                "embedding   │ multilingua │ multilingual",
+                "model       │ l-e5-large@ │ -e5-large@v2",
+                "            │ v2          │",
+            ]
+        );
+        // Every line fits, and the bars line up on every line.
+        for l in &out {
+            assert!(text::width(l) <= 40, "{l:?}");
+        }
+        let bars = |l: &str| {
+            l.chars()
+                .enumerate()
+                .filter(|(_, c)| *c == '│' || *c == '┼')
+                .map(|(i, _)| i)
+                .collect::<Vec<_>>()
+        };
+        assert!(out.iter().all(|l| bars(l) == bars(&out[0])), "{out:#?}");
+        // Rows of one line each need only the rule under the header.
+        let src =
+            "| a | description of the column that is long |\n|---|---|\n| 1 | one |\n| 2 | two |";
+        assert_eq!(
+            plain(src, 24),
+            vec![
+                "a │ description of the",
+                "  │ column that is long",
+                "──┼─────────────────────",
+                "1 │ one",
+                "2 │ two",
+            ]
+        );
+        // Narrow columns keep their width; the wide ones share what is left.
+        assert_eq!(fit_columns(&[10, 30, 30], 40), vec![10, 15, 15]);
+        assert_eq!(fit_columns(&[3, 4, 50], 40), vec![3, 4, 33]);
+        assert_eq!(fit_columns(&[15, 24, 24], 34), vec![11, 11, 12]);
     }
 
     #[test]
