@@ -9,11 +9,15 @@ pub fn to_file(file: &Path) -> bool {
     if let Some(dir) = file.parent() {
         let _ = std::fs::create_dir_all(dir);
     }
-    let Ok(f) = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(file)
-    else {
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    // Session and message ids, and what went wrong with them: the reviewer's business.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let Ok(f) = options.open(file) else {
         return false;
     };
     tracing_subscriber::fmt()

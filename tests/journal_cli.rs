@@ -314,6 +314,28 @@ async fn a_refused_rating_says_why_and_is_kept_as_failed() {
         "{}",
         run.stderr()
     );
+
+    // A user message is refused too; export tells it apart from a message not found.
+    let user = test
+        .history(&tools)
+        .await
+        .into_iter()
+        .find(|m| m.role == "user")
+        .expect("a user message");
+    me.run(&["rate", &tools, &user.message_id, "positive"])
+        .await
+        .expect_failure();
+    let run = me.run(&["export"]).await;
+    run.expect_ok();
+    let said = run.stderr();
+    assert!(
+        said.contains("1 rated message(s) were not found on the server"),
+        "{said}"
+    );
+    assert!(
+        said.contains("1 rating(s) are of messages that are not assistant replies"),
+        "{said}"
+    );
     test.stop().await;
 }
 
@@ -572,6 +594,17 @@ async fn status_counts_the_notes_not_sent_yet() {
     let run = me.run(&["status"]).await;
     run.expect_ok();
     assert!(run.stdout().contains("drafts       0"), "{}", run.stdout());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let log = me.data_dir().join("verdict.log");
+        let mode = std::fs::metadata(&log)
+            .expect("the log")
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o600, "the log is private");
+    }
     {
         let mut journal = Journal::open(&me.journal()).expect("journal");
         for (namespace, message) in [("ns", "msg_1"), ("ns", "msg_2"), ("other", "msg_3")] {
@@ -771,6 +804,110 @@ async fn demo_ratings_export_with_their_exchange_and_no_account() {
     assert_eq!(lines[0]["state"], "sent");
     assert_eq!(lines[0]["completion"], history[at].content.as_str());
     assert_eq!(lines[0]["prompt"], prompt.content.as_str());
+}
+
+/// What the server could only refuse is refused before it reaches the journal, and an
+/// empty note is no note.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ratings_the_server_could_only_refuse_are_refused_before_the_journal() {
+    let test = TestServer::with_sample().await;
+    let tools = test.session_named("tools").await.session_id;
+    let last = assistant_ids(&test.history(&tools).await).pop().unwrap();
+    let me = Reviewer::new(&test.base_url(), &test.namespace, test.key.expose());
+    let long = "x".repeat(10_001);
+    for (args, says) in [
+        (
+            vec!["rate", &tools, &last, "positive", "--text", &long],
+            "at most 10000",
+        ),
+        (vec!["rate", "", &last, "positive"], "session id is empty"),
+        (vec!["rate", &tools, " ", "negative"], "message id is empty"),
+    ] {
+        let run = me.run(&args).await;
+        run.expect_failure();
+        assert!(run.stderr().contains(says), "{}", run.stderr());
+    }
+    assert!(
+        !me.journal().exists() || journal_states(&me.journal()).is_empty(),
+        "nothing was journaled"
+    );
+    // `--text ""` is a rating without a note.
+    me.run(&["rate", &tools, &last, "positive", "--text", ""])
+        .await
+        .expect_ok();
+    let listing = test
+        .client()
+        .feedback_listing(&tools)
+        .await
+        .unwrap()
+        .expect("offered by the local server");
+    assert_eq!(listing.feedback.len(), 1);
+    assert_eq!(listing.feedback[0].feedback_text, None);
+    test.stop().await;
+}
+
+/// `--output` writes into what the user points at: a symbolic link's file is updated and
+/// the link kept; a named pipe gets the data instead of being replaced by a file.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_output_follows_links_and_writes_into_pipes() {
+    use std::os::unix::fs::FileTypeExt;
+    use verdict::journal::{Journal, Target, journal_base_url};
+    let me = Reviewer::new("http://127.0.0.1:9", "ns", "unused");
+    {
+        let mut journal = Journal::open(&me.journal()).expect("journal");
+        let target = Target {
+            base_url: journal_base_url(&me.base_url),
+            namespace: "ns".into(),
+            session_id: "ses_1".into(),
+            message_id: "msg_1".into(),
+        };
+        journal
+            .record(&target, Rating::Positive, Some("clear"), "ann")
+            .expect("rating");
+    }
+    let dir = me.dir.path();
+    // A link to a file in another directory.
+    std::fs::create_dir_all(dir.join("real")).unwrap();
+    std::fs::write(dir.join("real/ratings.jsonl"), "old").unwrap();
+    std::os::unix::fs::symlink(dir.join("real/ratings.jsonl"), dir.join("link.jsonl")).unwrap();
+    let link = dir.join("link.jsonl");
+    me.run(&["export", "--output", link.to_str().unwrap()])
+        .await
+        .expect_ok();
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "the link was replaced"
+    );
+    let written = std::fs::read_to_string(dir.join("real/ratings.jsonl")).unwrap();
+    assert!(written.contains("\"msg_1\""), "{written}");
+
+    // A named pipe, read by someone else.
+    let fifo = dir.join("pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).expect("read the pipe"))
+    };
+    me.run(&["export", "--output", fifo.to_str().unwrap()])
+        .await
+        .expect_ok();
+    let got = reader.join().expect("reader");
+    assert!(got.contains("\"msg_1\""), "{got}");
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo(),
+        "the pipe was replaced"
+    );
 }
 
 /// A refused key is not the rating's fault: once the key is fixed, the next run sends

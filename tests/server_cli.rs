@@ -246,6 +246,29 @@ async fn import_counts_and_refuses_a_broken_file_whole() {
         text(&out.stdout)
     );
 
+    // `-` is standard input.
+    let mut child = verdict(home.path())
+        .args(["import", "--namespace", "piped", "--db"])
+        .arg(home.path().join("piped.db"))
+        .arg("-")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(SAMPLE_JSONL.as_bytes()).unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("standard input: 3 sessions (11 messages)"),
+        "{}",
+        text(&out.stdout)
+    );
+
     let missing = home.path().join("missing.jsonl");
     let out = import(home.path(), &db, "team", &missing);
     assert!(!out.status.success());
@@ -285,6 +308,13 @@ async fn import_counts_and_refuses_a_broken_file_whole() {
     );
     let out = import(home.path(), &db, "team", &doc_path);
     assert!(out.status.success(), "{}", text(&out.stderr));
+    // The session's own id was taken (it came from this database): said, not silent.
+    let said = text(&out.stderr);
+    assert!(
+        said.contains(&format!("session {} already exists", history.session_id))
+            && said.contains("imported before?"),
+        "{said}"
+    );
 
     let copy_key = keys_create(home.path(), &other_db, "copy");
     let server = verdict::server::start(&other_db, "127.0.0.1:0".parse().unwrap())

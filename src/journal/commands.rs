@@ -52,6 +52,25 @@ macro_rules! outln {
 pub(crate) use outln;
 
 pub async fn rate(connect: &ConnectArgs, args: RateArgs) -> anyhow::Result<()> {
+    // What the server can only refuse is refused here, before it is journaled: a
+    // rating kept as failed for good helps nobody.
+    for (what, id) in [("session", &args.session_id), ("message", &args.message_id)] {
+        if id.trim().is_empty() {
+            bail!(
+                "The {what} id is empty: give the {what}'s id (as the reviewer or the API shows it)."
+            );
+        }
+    }
+    let max = crate::review::editor::MAX_FEEDBACK_CHARS;
+    let text = args.text.filter(|t| !t.trim().is_empty());
+    if let Some(t) = &text
+        && t.chars().count() > max
+    {
+        bail!(
+            "The text is {} characters long; the server takes at most {max}. Shorten it; nothing was saved.",
+            t.chars().count()
+        );
+    }
     let settings = load(connect)?;
     let client = client(&settings)?;
     let base_url = journal_base_url(client.base_url());
@@ -67,7 +86,7 @@ pub async fn rate(connect: &ConnectArgs, args: RateArgs) -> anyhow::Result<()> {
         RatingArg::Negative => Rating::Negative,
     };
     let entry = outbox
-        .rate(&args.session_id, &args.message_id, rating, args.text)
+        .rate(&args.session_id, &args.message_id, rating, text)
         .await?;
     let outcome = wait_for(&mut events, entry.id, Instant::now() + RATE_PATIENCE).await;
     outbox.shutdown().await;
@@ -370,6 +389,7 @@ async fn fill_exchanges(settings: &Settings, journal: &JournalHandle, rows: &mut
     let mut unreachable: Option<String> = None;
     let mut elsewhere = 0usize;
     let mut not_found = 0usize;
+    let mut not_a_reply = 0usize;
     for ((base_url, namespace, session_id), indexes) in missing {
         let client = if base_url == DEMO_SERVER_KEY {
             demo.as_ref()
@@ -411,9 +431,19 @@ async fn fill_exchanges(settings: &Settings, journal: &JournalHandle, rows: &mut
                     }
                     rows[i].exchange = Some(exchange);
                 }
+                // In the session but not a reply: no exchange to export, and nothing
+                // missing either (the server refused such a rating when it was sent).
+                None if history.iter().any(|m| m.message_id == target.message_id) => {
+                    not_a_reply += 1;
+                }
                 None => not_found += 1,
             }
         }
+    }
+    if not_a_reply > 0 {
+        crate::say_err!(
+            "verdict: warning: {not_a_reply} rating(s) are of messages that are not assistant replies; they are exported without a prompt and completion."
+        );
     }
     if let Some((server, _)) = demo {
         server.shutdown().await;
@@ -584,9 +614,36 @@ pub fn csv_field(field: &str) -> String {
     }
 }
 
-/// Writes beside `path` and renames, so a failed export never leaves half a file; private
-/// to the user, as transcripts may be confidential.
+/// Writes the export to `path`. A regular file (or a new one) is written beside and
+/// renamed into place, so a failed export never leaves half a file, and private to the
+/// user, as transcripts may be confidential. A symbolic link is followed to the file it
+/// names. Anything else (a terminal, `/dev/stdout`, a named pipe) is written into as it
+/// is: replacing it with a file would break what the user pointed at.
 fn write_file_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let target = match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => match std::fs::canonicalize(path) {
+            Ok(resolved) => resolved,
+            // A dangling link: create the file it names.
+            Err(_) => match std::fs::read_link(path) {
+                Ok(to) if to.is_absolute() => to,
+                Ok(to) => path.parent().map_or(to.clone(), |dir| dir.join(&to)),
+                Err(e) => return Err(e),
+            },
+        },
+        _ => path.to_path_buf(),
+    };
+    match std::fs::metadata(&target) {
+        Ok(meta) if !meta.is_file() && !meta.is_dir() => {
+            let mut f = std::fs::OpenOptions::new().write(true).open(&target)?;
+            f.write_all(bytes)?;
+            return f.flush();
+        }
+        _ => {}
+    }
+    replace_file(&target, bytes)
+}
+
+fn replace_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let name = path
         .file_name()
         .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name"))?;

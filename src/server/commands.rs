@@ -138,14 +138,24 @@ pub fn import(connect: &ConnectArgs, args: ImportArgs) -> anyhow::Result<()> {
     let mut total = ImportSummary::default();
     let mut failed = 0usize;
     for file in &args.files {
+        let name = if file.as_os_str() == "-" {
+            "standard input".to_string()
+        } else {
+            file.display().to_string()
+        };
         match import::import_file(&db, &args.namespace, file) {
             Ok(s) => {
                 outln!(
                     "{}: {} ({})",
-                    file.display(),
+                    name,
                     plural(s.sessions, "session"),
                     plural(s.messages, "message")
                 )?;
+                for (wanted, given) in &s.renamed {
+                    crate::say_err!(
+                        "verdict: {name}: session {wanted} already exists, so this copy is {given} (was the file imported before?)"
+                    );
+                }
                 total.sessions += s.sessions;
                 total.messages += s.messages;
             }

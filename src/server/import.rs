@@ -13,10 +13,13 @@ const STEP_US: i64 = 30 * 1_000_000;
 const MAX_PROBLEMS: usize = 20;
 
 /// What one import added.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ImportSummary {
     pub sessions: usize,
     pub messages: usize,
+    /// Sessions whose own id was taken already (the same document imported twice, say):
+    /// (the id in the file, the id given instead).
+    pub renamed: Vec<(String, String)>,
 }
 
 /// Why a file was not imported. Nothing from a file is imported when it has a problem.
@@ -55,12 +58,43 @@ pub fn check_namespace_name(name: &str) -> Result<(), String> {
 }
 
 /// Imports one file into `namespace` (created if needed) in one transaction.
+/// `-` reads standard input (`... | verdict import --namespace team -`).
 pub fn import_file(db: &Path, namespace: &str, file: &Path) -> Result<ImportSummary, ImportError> {
-    let text = std::fs::read_to_string(file).map_err(|source| ImportError::Read {
-        file: file.display().to_string(),
+    let stdin = file.as_os_str() == "-";
+    let name = if stdin {
+        "standard input".to_string()
+    } else {
+        file.display().to_string()
+    };
+    let read = if stdin {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes).map(|_| bytes)
+    } else {
+        std::fs::read(file)
+    };
+    let bytes = read.map_err(|source| ImportError::Read {
+        file: name.clone(),
         source,
     })?;
-    import_text(db, namespace, &file.display().to_string(), &text)
+    let text = decode(&name, &bytes)?;
+    import_text(db, namespace, &name, text)
+}
+
+/// The file as text: UTF-8, with a byte-order mark (which some editors write) dropped.
+fn decode<'a>(name: &str, bytes: &'a [u8]) -> Result<&'a str, ImportError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    std::str::from_utf8(bytes).map_err(|e| {
+        let line = bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1;
+        ImportError::Invalid {
+            problems: vec![format!(
+                "{name}:{line}: not UTF-8 text; save the file as UTF-8 and import it again"
+            )],
+        }
+    })
 }
 
 /// Imports transcripts given as text; `source` names them in messages.
@@ -97,6 +131,15 @@ pub(crate) fn insert_all(
         let inserted = store::insert_session(conn, ns_rowid, s)?;
         summary.sessions += 1;
         summary.messages += inserted.messages;
+        if let Some(wanted) = s
+            .preferred_id
+            .as_ref()
+            .filter(|w| **w != inserted.session_id)
+        {
+            summary
+                .renamed
+                .push((wanted.clone(), inserted.session_id.clone()));
+        }
     }
     Ok(summary)
 }
@@ -439,6 +482,14 @@ fn parse_history_document(text: &str) -> Result<NewSession, String> {
             strip_position(&e)
         )
     })?;
+    // One page of a longer history would pass for the whole session.
+    let held = doc.messages.len() as u64;
+    if doc.has_more || doc.total_messages > held {
+        return Err(format!(
+            "1: this document holds {held} of the session's {} messages (one page of its history); put every page's messages in one document and import that",
+            doc.total_messages.max(held)
+        ));
+    }
     let mut messages = Vec::with_capacity(doc.messages.len());
     for (i, m) in doc.messages.iter().enumerate() {
         if !matches!(m.role.as_str(), "user" | "assistant" | "tool" | "system") {
@@ -497,6 +548,40 @@ fn parse_history_document(text: &str) -> Result<NewSession, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_byte_order_mark_is_dropped_and_bad_utf8_is_placed_by_line() {
+        let line = r#"{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"hello"}]}"#;
+        let with_bom = [b"\xEF\xBB\xBF".as_slice(), line.as_bytes()].concat();
+        let text = decode("a.jsonl", &with_bom).unwrap();
+        assert_eq!(parse_transcripts("a.jsonl", text).unwrap().len(), 1);
+        let broken = [
+            line.as_bytes(),
+            b"\n",
+            line.as_bytes(),
+            b"\n{\"x\":\"\xFF\"}\n",
+        ]
+        .concat();
+        let err = decode("b.jsonl", &broken).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "b.jsonl:3: not UTF-8 text; save the file as UTF-8 and import it again"
+        );
+    }
+
+    #[test]
+    fn one_page_of_a_longer_history_is_refused() {
+        let doc = r#"{"session_id":"ses_p","messages":[{"message_id":"msg_1","role":"user","content":"hi","content_type":"text","timestamp":"2026-01-01T00:00:00Z"}],"total_messages":500,"returned_messages":1,"has_more":true}"#;
+        let err = parse_transcripts("page.json", doc).unwrap_err().to_string();
+        assert!(
+            err.starts_with("page.json:1: this document holds 1 of the session's 500 messages"),
+            "{err}"
+        );
+        let whole = doc
+            .replace("500", "1")
+            .replace("\"has_more\":true", "\"has_more\":false");
+        assert_eq!(parse_transcripts("whole.json", &whole).unwrap().len(), 1);
+    }
 
     #[test]
     fn tool_calls_become_items_with_their_result_status() {

@@ -148,6 +148,11 @@ pub(crate) enum StoreError {
         "the database {path} has schema version {found}, which no verdict writes: it is not a verdict database, or it is damaged"
     )]
     Foreign { path: PathBuf, found: i64 },
+    #[error("cannot create the database {path}: {source}")]
+    Create {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot create the directory for {path}: {source}")]
     Dir {
         path: PathBuf,
@@ -407,6 +412,22 @@ pub(crate) fn open(path: &Path) -> Result<Connection, StoreError> {
             path: path.to_path_buf(),
             source,
         })?;
+    }
+    // Transcripts and key hashes: a new database is private to its owner from the start
+    // (SQLite gives the -wal and -shm files the same mode).
+    #[cfg(unix)]
+    if !path.exists() {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(path)
+            .map_err(|source| StoreError::Create {
+                path: path.to_path_buf(),
+                source,
+            })?;
     }
     let conn = Connection::open(path)?;
     configure(&conn)?;
@@ -2086,6 +2107,17 @@ mod tests {
         let fb = list_feedback(&conn, &ns, "ses_a").unwrap();
         assert_eq!(fb.feedback.len(), 4);
         assert_eq!(fb.feedback[0].feedback_id, "fb_4");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_new_database_is_private_to_its_owner() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("new.db");
+        let _conn = open(&path).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
     }
 
     #[test]
