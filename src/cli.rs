@@ -1,6 +1,8 @@
 //! Command-line definitions (clap derive). main.rs turns each into one function call.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::error::ErrorKind;
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -11,38 +13,62 @@ use std::path::PathBuf;
     about = "Review what AI agents said: rate assistant messages from the keyboard.",
     long_about = "Review what AI agents said: rate assistant messages from the keyboard.\n\n\
         With no API key configured, verdict starts its local server on demo transcripts.\n\
-        The API key is read from MIXPEEK_API_KEY or config.toml, never from a flag."
+        The API key is read from MIXPEEK_API_KEY or config.toml, never from a flag.",
+    after_help = "Connection flags are the reviewer's. rate, export, status and sync take their own \
+        after their name (those win); given before the name they count too. serve, keys, import \
+        and seed take none: keys create, import and seed have their own --namespace."
 )]
 pub struct Cli {
-    #[command(flatten)]
-    pub connect: ConnectArgs,
-
+    // Before `connect`: the flattened struct's "Connection" heading would take it otherwise.
     /// Open the built-in demo (local server in-process) even if an account is configured.
     #[arg(long, global = false)]
     pub demo: bool,
+
+    // The reviewer's connection; see `try_parse_from` for these before a subcommand.
+    #[command(flatten)]
+    pub connect: ConnectArgs,
 
     #[command(subcommand)]
     pub command: Option<Command>,
 }
 
-/// Where to connect; shared by the reviewer and the headless commands.
+/// Where to connect: the reviewer's, and rate, export, status and sync each take their own.
+/// Not global, so that serve, keys, import and seed do not list flags they ignore.
 #[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Connection")]
 pub struct ConnectArgs {
     /// Base URL of the API (default https://api.mixpeek.com, or MIXPEEK_BASE_URL).
-    #[arg(long, global = true, value_name = "URL")]
+    #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
 
     /// Namespace name or ns_ id (or MIXPEEK_NAMESPACE).
-    #[arg(long, global = true, value_name = "NS")]
+    #[arg(long, value_name = "NS")]
     pub namespace: Option<String>,
 
     /// Path of the config file (default: config.toml in the config directory).
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
     /// Allow plain http:// to a host that is not loopback (the key would travel unencrypted).
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub allow_insecure_http: bool,
+}
+
+impl ConnectArgs {
+    /// Fills what this command line left unset from `outer` (the flags given before the
+    /// subcommand), so `verdict --namespace team status` keeps working as it always has.
+    fn inherit(&mut self, outer: &ConnectArgs) {
+        if self.base_url.is_none() {
+            self.base_url.clone_from(&outer.base_url);
+        }
+        if self.namespace.is_none() {
+            self.namespace.clone_from(&outer.namespace);
+        }
+        if self.config.is_none() {
+            self.config.clone_from(&outer.config);
+        }
+        self.allow_insecure_http |= outer.allow_insecure_http;
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -59,7 +85,7 @@ pub enum Command {
     /// Write every rating in the journal, with its exchange, as JSONL or CSV.
     Export(ExportArgs),
     /// Show config and data paths, server, namespace, pending and failed ratings.
-    Status,
+    Status(ConnectArgs),
     /// Send the pending ratings in the journal now and report what the server answered.
     Sync(SyncArgs),
     /// Fill a database with synthetic sessions (for benchmarks and trying verdict at size).
@@ -68,8 +94,8 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Address to listen on. Loopback unless told otherwise.
-    #[arg(long, default_value = "127.0.0.1:8000")]
+    /// Address to listen on, an IP address and port. Loopback unless told otherwise.
+    #[arg(long, default_value = "127.0.0.1:8000", value_parser = listen_addr)]
     pub addr: SocketAddr,
     /// SQLite database (default: server.db in the data directory).
     #[arg(long, value_name = "PATH")]
@@ -83,8 +109,10 @@ pub struct ServeArgs {
 pub enum KeysCommand {
     /// Create the namespace if needed and print a new API key (shown only this once).
     Create {
-        #[arg(long)]
+        /// Namespace the key is for, created if needed (write it after `keys create`).
+        #[arg(long, value_name = "NS")]
         namespace: String,
+        /// SQLite database of the local server (default: server.db in the data directory).
         #[arg(long, value_name = "PATH")]
         db: Option<PathBuf>,
     },
@@ -92,9 +120,10 @@ pub enum KeysCommand {
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// Namespace to import into (created if needed).
-    #[arg(long)]
+    /// Namespace to import into, created if needed (write it after `import`).
+    #[arg(long, value_name = "NS")]
     pub namespace: String,
+    /// SQLite database of the local server (default: server.db in the data directory).
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
     /// OpenAI chat JSONL files (one conversation per line) or GetHistoryResponse JSON documents.
@@ -110,24 +139,32 @@ pub enum RatingArg {
 
 #[derive(Debug, Args)]
 pub struct RateArgs {
+    /// Id of the session the message belongs to (ses_...).
     pub session_id: String,
+    /// Id of the assistant message to rate (msg_...).
     pub message_id: String,
+    /// The rating: positive or negative.
     #[arg(value_enum)]
     pub rating: RatingArg,
     /// Feedback text sent with the rating.
     #[arg(long)]
     pub text: Option<String>,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum ExportFormat {
+    /// One JSON object a line.
     #[default]
     Jsonl,
+    /// Comma-separated values with a header row.
     Csv,
 }
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
+    /// Output format: JSON lines or CSV.
     #[arg(long, value_enum, default_value = "jsonl")]
     pub format: ExportFormat,
     /// Write here instead of standard output.
@@ -136,24 +173,181 @@ pub struct ExportArgs {
     /// Only ratings made on or after this date (YYYY-MM-DD or RFC 3339).
     #[arg(long, value_name = "DATE")]
     pub since: Option<String>,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct SyncArgs {
-    /// Queue the ratings the server refused again first (after fixing the key, say).
+    /// Also queue again ratings refused for a reason other than the key, once that is fixed
+    /// (ratings refused for the key are queued again on their own).
     #[arg(long)]
     pub retry_failed: bool,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct SeedArgs {
+    /// SQLite database to fill (created if needed).
     #[arg(long, value_name = "PATH")]
     pub db: PathBuf,
-    #[arg(long)]
+    /// Namespace to seed, created if needed (write it after `seed`).
+    #[arg(long, value_name = "NS")]
     pub namespace: String,
-    #[arg(long, default_value_t = 1000)]
+    /// Number of sessions to create (1 to 10000000).
+    #[arg(long, value_name = "N", default_value_t = 1000, allow_negative_numbers = true,
+          value_parser = seed_sessions)]
     pub sessions: u64,
-    /// Messages per session (varied around this number).
-    #[arg(long, default_value_t = 40)]
+    /// Messages per session (varied around this number; 2 to 100000).
+    #[arg(long, value_name = "M", default_value_t = 40, allow_negative_numbers = true,
+          value_parser = seed_messages)]
     pub messages: u64,
+}
+
+/// `--addr` takes a socket address, not a host name: the server binds exactly what it is
+/// given and does no name lookup, so `localhost:8000` must say what to write instead.
+fn listen_addr(s: &str) -> Result<SocketAddr, String> {
+    s.parse().map_err(|_| {
+        "use an IP address and port, such as 127.0.0.1:8000 (a host name such as localhost is not accepted)"
+            .to_string()
+    })
+}
+
+/// `--sessions`: the same bounds src/server/seed.rs checks, refused here with a sentence
+/// before anything is opened.
+fn seed_sessions(s: &str) -> Result<u64, String> {
+    count_within(s, "--sessions", 1, crate::server::seed::MAX_SESSIONS)
+}
+
+/// `--messages`: the mean length of a session; a session needs a question and an answer.
+fn seed_messages(s: &str) -> Result<u64, String> {
+    count_within(s, "--messages", 2, crate::server::seed::MAX_MESSAGES)
+}
+
+/// A whole number within `min..=max`. Numbers of any size (and negative ones) get the
+/// bound they break, not a complaint about digits.
+fn count_within(s: &str, flag: &str, min: u64, max: u64) -> Result<u64, String> {
+    let s = s.trim();
+    let (negative, digits) = match s.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("give {flag} a whole number from {min} to {max}"));
+    }
+    let zero = digits.bytes().all(|b| b == b'0');
+    if negative && !zero {
+        return Err(format!("give {flag} {min} or more"));
+    }
+    // Too many digits for u64 is above any bound.
+    match digits.parse::<u64>() {
+        Ok(n) if n < min => Err(format!("give {flag} {min} or more")),
+        Ok(n) if n > max => Err(format!("give {flag} {max} or fewer")),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("give {flag} {max} or fewer")),
+    }
+}
+
+/// The connection flags, as written before a subcommand.
+const CONNECTION_FLAGS: [&str; 4] = ["base-url", "namespace", "config", "allow-insecure-http"];
+/// The top-level flags that take a value (the next word, unless given as `--flag=value`).
+const VALUE_FLAGS: [&str; 3] = ["base-url", "namespace", "config"];
+/// Subcommands that do not connect anywhere.
+const LOCAL_COMMANDS: [&str; 4] = ["serve", "keys", "import", "seed"];
+
+/// Parses the command line; on a mistake prints clap's message and exits.
+pub fn parse() -> Cli {
+    match try_parse_from(std::env::args_os()) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    }
+}
+
+/// Parses `args` (the program name first). Connection flags given before rate, export,
+/// status or sync are handed down to it; before serve, keys, import or seed they are
+/// refused with a sentence, since clap alone would ignore them or, for
+/// `verdict --namespace gl keys create`, report the subcommand's --namespace as missing.
+pub fn try_parse_from<I, T>(args: I) -> Result<Cli, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString>,
+{
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    if let Some(e) = misplaced_connection_flag(&args) {
+        return Err(e);
+    }
+    let mut cli = Cli::try_parse_from(&args)?;
+    let outer = cli.connect.clone();
+    match &mut cli.command {
+        Some(Command::Rate(a)) => a.connect.inherit(&outer),
+        Some(Command::Export(a)) => a.connect.inherit(&outer),
+        Some(Command::Sync(a)) => a.connect.inherit(&outer),
+        Some(Command::Status(connect)) => connect.inherit(&outer),
+        Some(Command::Serve(_) | Command::Keys(_) | Command::Import(_) | Command::Seed(_))
+        | None => {}
+    }
+    Ok(cli)
+}
+
+/// The error for a connection flag written before serve, keys, import or seed. Looks at
+/// the words themselves because clap reports the subcommand's own missing --namespace
+/// before any parsed value could be checked.
+fn misplaced_connection_flag(args: &[OsString]) -> Option<clap::Error> {
+    let mut misplaced: Option<&str> = None;
+    let mut words = args.iter().skip(1);
+    while let Some(word) = words.next() {
+        // A word that is not UTF-8 is none of verdict's flags or subcommands: clap says so.
+        let word = word.to_str()?;
+        if word == "--" {
+            return None;
+        }
+        if let Some(flag) = word.strip_prefix("--") {
+            let (name, inline_value) = match flag.split_once('=') {
+                Some((name, _)) => (name, true),
+                None => (flag, false),
+            };
+            if let Some(known) = CONNECTION_FLAGS.iter().find(|f| **f == name) {
+                misplaced.get_or_insert(*known);
+            }
+            if VALUE_FLAGS.contains(&name) && !inline_value {
+                words.next();
+            }
+            continue;
+        }
+        if word.starts_with('-') {
+            // -h and -V take no value; anything else is clap's to refuse.
+            continue;
+        }
+        // The first plain word is the subcommand.
+        let flag = misplaced?;
+        if !LOCAL_COMMANDS.contains(&word) {
+            return None;
+        }
+        let message = if flag == "namespace" && word != "serve" {
+            let example = if word == "keys" { "keys create" } else { word };
+            format!(
+                "--namespace before `{word}` is the reviewer's and does nothing here; \
+                 give it after the subcommand: verdict {example} --namespace NS ..."
+            )
+        } else {
+            format!(
+                "--{flag} does nothing for `verdict {word}`: it is for the reviewer, rate, \
+                 export, status and sync"
+            )
+        };
+        // Built first so that the usage line names the whole command (`verdict keys create`).
+        let mut command = Cli::command();
+        command.build();
+        let sub = match command.find_subcommand_mut(word) {
+            Some(keys) if word == "keys" => keys.find_subcommand_mut("create"),
+            other => other,
+        };
+        let error = match sub {
+            Some(sub) => sub.error(ErrorKind::ArgumentConflict, message),
+            None => command.error(ErrorKind::ArgumentConflict, message),
+        };
+        return Some(error);
+    }
+    None
 }

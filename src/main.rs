@@ -1,11 +1,11 @@
 //! The binary: parse the command line, call one function per subcommand.
 
-use clap::Parser;
 use std::process::ExitCode;
-use verdict::cli::{Cli, Command, KeysCommand};
+use verdict::cli::{Command, KeysCommand};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // verdict::cli::parse hands connection flags given before a subcommand down to it.
+    let cli = verdict::cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -27,12 +27,16 @@ fn main() -> ExitCode {
             }
             Some(Command::Import(args)) => verdict::server::commands::import(&cli.connect, args),
             Some(Command::Seed(args)) => verdict::server::commands::seed(args),
-            Some(Command::Rate(args)) => verdict::journal::commands::rate(&cli.connect, args).await,
-            Some(Command::Export(args)) => {
-                verdict::journal::commands::export(&cli.connect, args).await
+            Some(Command::Rate(args)) => {
+                verdict::journal::commands::rate(&args.connect.clone(), args).await
             }
-            Some(Command::Status) => verdict::journal::commands::status(&cli.connect).await,
-            Some(Command::Sync(args)) => verdict::journal::commands::sync(&cli.connect, args).await,
+            Some(Command::Export(args)) => {
+                verdict::journal::commands::export(&args.connect.clone(), args).await
+            }
+            Some(Command::Status(connect)) => verdict::journal::commands::status(&connect).await,
+            Some(Command::Sync(args)) => {
+                verdict::journal::commands::sync(&args.connect.clone(), args).await
+            }
         }
     });
     match result {
