@@ -871,6 +871,43 @@ async fn create_and_terminate_sessions() {
     assert_eq!(validation_locs(&v), ["body.agent_config"]);
     let (status, v) = post_json(&server, "/v1/agents/sessions", &json!({"agent_config": {}})).await;
     assert_eq!(status, 200, "{v}");
+    // The contract's bounds hold, and each refusal names its field.
+    for (body, loc) in [
+        (
+            json!({"agent_config": {"temperature": -1}}),
+            "body.agent_config.temperature",
+        ),
+        (
+            json!({"agent_config": {"temperature": 2.5}}),
+            "body.agent_config.temperature",
+        ),
+        (
+            json!({"agent_config": {"max_tokens": 0}}),
+            "body.agent_config.max_tokens",
+        ),
+        (
+            json!({"agent_config": {"max_tokens": 100_001}}),
+            "body.agent_config.max_tokens",
+        ),
+        (
+            json!({"agent_config": {}, "quotas": {"max_messages": 0}}),
+            "body.quotas.max_messages",
+        ),
+        (
+            json!({"agent_config": {"temperature": "hot"}}),
+            "body.agent_config.temperature",
+        ),
+    ] {
+        let (status, v) = post_json(&server, "/v1/agents/sessions", &body).await;
+        assert_eq!(status, 422, "{body} gave {v}");
+        assert_eq!(validation_locs(&v), [loc], "{body} gave {v}");
+    }
+    // Nothing out of bounds was stored, so every session still reads back as the
+    // contract says.
+    for s in server.sessions().await {
+        assert!((0.0..=2.0).contains(&s.agent_config.temperature));
+        assert!((1..=100_000).contains(&s.agent_config.max_tokens));
+    }
     server.stop().await;
 }
 

@@ -378,13 +378,70 @@ fn parse_create(value: Value) -> Result<CreateSessionRequest, ApiFailure> {
             "missing",
         )]));
     }
-    serde_json::from_value(Value::Object(map)).map_err(|e| {
-        ApiFailure::Validation(vec![ApiFailure::invalid(
-            &["body"],
-            e.to_string(),
-            "value_error",
-        )])
-    })
+    let request: CreateSessionRequest = serde_path_to_error::deserialize(Value::Object(map))
+        .map_err(|e| {
+            // Where in the body, as the contract's validation errors say it.
+            let mut loc = vec!["body".to_string()];
+            for segment in e.path() {
+                match segment {
+                    serde_path_to_error::Segment::Map { key } => loc.push(key.clone()),
+                    serde_path_to_error::Segment::Seq { index } => loc.push(index.to_string()),
+                    serde_path_to_error::Segment::Enum { variant } => loc.push(variant.clone()),
+                    serde_path_to_error::Segment::Unknown => {}
+                }
+            }
+            let loc: Vec<&str> = loc.iter().map(String::as_str).collect();
+            ApiFailure::Validation(vec![ApiFailure::invalid(
+                &loc,
+                e.inner().to_string(),
+                "value_error",
+            )])
+        })?;
+    // The contract's bounds, which serde's types alone do not hold.
+    let mut problems = Vec::new();
+    let config = &request.agent_config;
+    if !(0.0..=2.0).contains(&config.temperature) {
+        problems.push(ApiFailure::invalid(
+            &["body", "agent_config", "temperature"],
+            "Input should be between 0 and 2",
+            "less_than_equal",
+        ));
+    }
+    if !(1..=100_000).contains(&config.max_tokens) {
+        problems.push(ApiFailure::invalid(
+            &["body", "agent_config", "max_tokens"],
+            "Input should be between 1 and 100000",
+            "less_than_equal",
+        ));
+    }
+    if let Some(q) = &request.quotas {
+        for (name, value) in [
+            ("max_messages", q.max_messages),
+            ("max_tokens_total", q.max_tokens_total),
+            ("max_tool_calls", q.max_tool_calls),
+            (
+                "max_session_duration_minutes",
+                q.max_session_duration_minutes,
+            ),
+            (
+                "rate_limit_messages_per_minute",
+                q.rate_limit_messages_per_minute,
+            ),
+        ] {
+            if value == Some(0) {
+                problems.push(ApiFailure::invalid(
+                    &["body", "quotas", name],
+                    "Input should be greater than or equal to 1",
+                    "greater_than_equal",
+                ));
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(request)
+    } else {
+        Err(ApiFailure::Validation(problems))
+    }
 }
 
 // ---------------------------------------------------------------- operations
