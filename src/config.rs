@@ -308,6 +308,25 @@ impl std::fmt::Debug for FileConfig {
     }
 }
 
+/// Creates an empty file private to its owner (0600) if nothing is at `path` yet, so a
+/// database opened there next is never readable by others, not even for a moment.
+/// SQLite gives its -wal and -shm files the same mode.
+pub fn create_private_file(path: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    if !path.exists() {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(path)?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
 /// Writes a file that may hold a secret: created with mode 0600 from the start.
 pub fn write_private_file(path: &Path, contents: &str) -> std::io::Result<()> {
     use std::io::Write;

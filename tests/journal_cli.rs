@@ -566,16 +566,23 @@ async fn plain_http_to_a_remote_host_is_refused_unless_allowed() {
     test.stop().await;
 }
 
+/// A reviewer whose key is only in a config file that other users can read.
 #[cfg(unix)]
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_config_file_with_a_key_readable_by_others_is_warned_about() {
+fn with_a_readable_key_file(key: &str) -> Reviewer {
     use std::os::unix::fs::PermissionsExt;
     let mut me = Reviewer::new("http://127.0.0.1:9", "ns", "unused");
     me.key = None;
     let config = me.config_dir().join("config.toml");
-    let key = "sk_config_file_secret_4242";
     std::fs::write(&config, format!("api_key = \"{key}\"\n")).unwrap();
     std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o644)).unwrap();
+    me
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_config_file_with_a_key_readable_by_others_is_warned_about() {
+    let key = "sk_config_file_secret_4242";
+    let me = with_a_readable_key_file(key);
     let run = me.run(&["status"]).await;
     run.expect_ok();
     assert!(run.stderr().contains("chmod 600"), "{}", run.stderr());
@@ -635,12 +642,8 @@ async fn status_counts_the_notes_not_sent_yet() {
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_broken_stderr_does_not_stop_a_command() {
-    use std::os::unix::fs::PermissionsExt;
-    let mut me = Reviewer::new("http://127.0.0.1:9", "ns", "unused");
-    me.key = None;
-    let config = me.config_dir().join("config.toml");
-    std::fs::write(&config, "api_key = \"sk_broken_stderr\"\n").unwrap();
-    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o644)).unwrap();
+    // A key in a file others can read: `status` warns about it on stderr.
+    let me = with_a_readable_key_file("sk_broken_stderr");
     let (reader, writer) = std::io::pipe().expect("pipe");
     drop(reader);
     let mut cmd = me.command(&["status"]);

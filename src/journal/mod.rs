@@ -226,19 +226,8 @@ impl Journal {
         {
             std::fs::create_dir_all(dir).map_err(|e| open_error(e.to_string()))?;
         }
-        // Feedback text and transcripts are the reviewer's business: create the file
-        // private; SQLite gives the -wal and -shm files the same mode.
-        #[cfg(unix)]
-        if !path.exists() {
-            use std::os::unix::fs::OpenOptionsExt;
-            std::fs::OpenOptions::new()
-                .write(true)
-                .create(true)
-                .truncate(false)
-                .mode(0o600)
-                .open(path)
-                .map_err(|e| open_error(e.to_string()))?;
-        }
+        // Feedback text and transcripts are the reviewer's business.
+        crate::config::create_private_file(path).map_err(|e| open_error(e.to_string()))?;
         let mut conn = Connection::open(path).map_err(|e| open_error(e.to_string()))?;
         // Another verdict (a `verdict rate` beside the reviewer) may hold the write lock briefly.
         conn.busy_timeout(Duration::from_secs(10))?;

@@ -413,22 +413,11 @@ pub(crate) fn open(path: &Path) -> Result<Connection, StoreError> {
             source,
         })?;
     }
-    // Transcripts and key hashes: a new database is private to its owner from the start
-    // (SQLite gives the -wal and -shm files the same mode).
-    #[cfg(unix)]
-    if !path.exists() {
-        use std::os::unix::fs::OpenOptionsExt;
-        std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .open(path)
-            .map_err(|source| StoreError::Create {
-                path: path.to_path_buf(),
-                source,
-            })?;
-    }
+    // Transcripts and key hashes: a new database is private to its owner from the start.
+    crate::config::create_private_file(path).map_err(|source| StoreError::Create {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let conn = Connection::open(path)?;
     configure(&conn)?;
     conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0))?;
