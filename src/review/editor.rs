@@ -1,6 +1,6 @@
 //! The multi-line text editor of "rate with text", wrapping ratatui-textarea.
 
-use crossterm::event::KeyEvent;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::style::Style;
 use ratatui_textarea::{TextArea, WrapMode};
 
@@ -37,6 +37,13 @@ impl Editor {
 
     /// Feeds one key to the text. Returns whether the text changed.
     pub fn input(&mut self, key: KeyEvent) -> bool {
+        // A line feed arrives as Ctrl-J (text typed or pasted without bracketed paste,
+        // `tmux send-keys`), which the widget takes as "delete to the start of the line":
+        // that would eat the note being written. It starts a new line, as Enter does.
+        if key.code == KeyCode::Char('j') && key.modifiers == KeyModifiers::CONTROL {
+            self.area.insert_newline();
+            return true;
+        }
         self.area.input(key)
     }
 
@@ -70,7 +77,6 @@ impl Editor {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crossterm::event::{KeyCode, KeyModifiers};
 
     #[test]
     fn typing_and_newlines_make_the_text() {
@@ -82,6 +88,24 @@ mod tests {
         e.insert_str("  second line  ");
         assert_eq!(e.text(), "too vague\n  second line");
         assert!(!e.too_long());
+    }
+
+    #[test]
+    fn a_line_feed_starts_a_new_line_instead_of_deleting_one() {
+        let mut e = Editor::default();
+        for c in "first line".chars() {
+            e.input(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+        }
+        // What a terminal sends for "\n" outside a bracketed paste.
+        assert!(e.input(KeyEvent::new(KeyCode::Char('j'), KeyModifiers::CONTROL)));
+        for c in "second".chars() {
+            e.input(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+        }
+        assert_eq!(e.text(), "first line\nsecond");
+        // Ctrl-U undoes, as the README says.
+        assert!(e.input(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL)));
+        assert_ne!(e.text(), "first line\nsecond");
+        assert!(e.text().starts_with("first line"), "{:?}", e.text());
     }
 
     #[test]

@@ -291,6 +291,9 @@ pub struct Transcript {
     pub cursor: Option<usize>,
     /// The cursor was placed by verdict, not by the reviewer: a later load may move it.
     pub cursor_auto: bool,
+    /// A rating moved the cursor on to the next unrated message (`advance_after_rating`):
+    /// it is there already, so `]` takes it rather than skip past it.
+    pub advanced: bool,
     pub scroll: Scroll,
     pub layout: TranscriptLayout,
     pub assistants: usize,
@@ -306,6 +309,7 @@ impl Transcript {
         Transcript {
             session_id: session_id.to_string(),
             cursor_auto: true,
+            advanced: false,
             ..Default::default()
         }
     }

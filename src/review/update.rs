@@ -634,6 +634,7 @@ fn move_cursor(m: &mut Model, cmd: Command) {
         return;
     }
     t.cursor_auto = false;
+    t.advanced = false;
     let next = |t: &Transcript, from: Option<usize>| match from {
         Some(c) => (c + 1..n).find(|&i| t.selectable(i)),
         None => (0..n).find(|&i| t.selectable(i)),
@@ -848,6 +849,7 @@ fn rate(
     {
         t.cursor = Some(next);
         t.cursor_auto = false;
+        t.advanced = true;
         reveal_cursor(m);
     }
 }
@@ -1265,6 +1267,7 @@ fn land(m: &mut Model, session_id: &str, i: usize) {
     if let Some(t) = m.transcripts.get_mut(session_id) {
         t.cursor = Some(i);
         t.cursor_auto = false;
+        t.advanced = false;
     }
     reveal_cursor(m);
 }
@@ -1273,6 +1276,20 @@ fn next_unrated(m: &mut Model, forward: bool, fx: &mut Vec<Effect>) {
     m.jump = None;
     if let Some(t) = m.open_transcript() {
         let id = t.session_id.clone();
+        // Where verdict put the cursor (on opening, or after a rating) is already the
+        // next unrated message: `] +` typed in pairs rates each one, none skipped.
+        if forward
+            && (t.cursor_auto || t.advanced)
+            && let Some(c) = t.cursor.filter(|&c| t.is_unrated(c))
+        {
+            land(m, &id, c);
+            let key = m.key(Command::NextUnrated).to_string();
+            m.set_notice(
+                Level::Info,
+                format!("This is the next unrated message; {key} again skips it."),
+            );
+            return;
+        }
         if let Some(i) = t.find_unrated(t.cursor, forward) {
             land(m, &id, i);
             return;
@@ -1730,6 +1747,7 @@ fn go_to_match(m: &mut Model) {
             {
                 t.cursor = Some(index);
                 t.cursor_auto = false;
+                t.advanced = false;
                 m.focus = Pane::Transcript;
                 // A match in a tool's inputs or output is invisible while it is folded.
                 if t.kinds[index] == Kind::Tool && !t.unfolded[index] {
@@ -1892,6 +1910,7 @@ fn mouse(m: &mut Model, ev: MouseEvent, fx: &mut Vec<Effect>) {
                 {
                     t.cursor = Some(i);
                     t.cursor_auto = false;
+                    t.advanced = false;
                     m.jump = None;
                 }
             } else if in_sessions {

@@ -463,8 +463,13 @@ fn retry_and_failure_reports_show_on_the_message() {
 #[test]
 fn next_unrated_walks_the_session_then_crosses_into_the_next_loading_it() {
     let mut m = loaded(120, 40);
+    // The cursor opened on a4, the first unrated message: ] takes it as the next one.
     let fx = update(&mut m, cmd(Command::NextUnrated));
     assert!(fx.is_empty());
+    assert_eq!(cursor_id(&m).as_deref(), Some("a4"));
+    assert!(m.notice.as_ref().unwrap().text.contains("again skips it"));
+    // Again: on to a6.
+    update(&mut m, cmd(Command::NextUnrated));
     assert_eq!(cursor_id(&m).as_deref(), Some("a6"));
     assert_eq!(m.focus, Pane::Transcript);
 
@@ -525,6 +530,7 @@ fn next_unrated_skips_a_session_that_turns_out_fully_rated() {
     )];
     let fx = super::update::start(&mut m);
     serve(&mut m, fx, &sessions, &histories, &known);
+    update(&mut m, cmd(Command::NextUnrated));
     update(&mut m, cmd(Command::NextUnrated));
     assert_eq!(cursor_id(&m).as_deref(), Some("a6"));
     // ses_y loads, turns out fully rated, and the walk goes on to ses_z.
@@ -1194,7 +1200,9 @@ fn the_first_session_opens_with_the_transcript_focused() {
 #[test]
 fn keys_pressed_while_next_unrated_loads_apply_where_it_lands() {
     let mut m = loaded(120, 40);
-    // In ses_a: a4 and a6 unrated. ] goes to a6, ] crosses into ses_b (loading).
+    // In ses_a: a4 and a6 unrated, the cursor on a4. ] ] goes to a6, ] crosses into
+    // ses_b (loading).
+    update(&mut m, cmd(Command::NextUnrated));
     update(&mut m, cmd(Command::NextUnrated));
     let mut fx = update(&mut m, cmd(Command::NextUnrated));
     assert!(m.jump.is_some());
@@ -1231,6 +1239,8 @@ fn keys_pressed_while_next_unrated_loads_apply_where_it_lands() {
 #[test]
 fn several_keys_queue_in_order_behind_a_load() {
     let mut m = loaded(120, 40);
+    // ] ] : from a4 (where the cursor opened) on to a6.
+    update(&mut m, cmd(Command::NextUnrated));
     update(&mut m, cmd(Command::NextUnrated));
     // ] (to ses_b, loading) - ] (nothing unrated below ses_b after rating it) +
     let mut fx = update(&mut m, cmd(Command::NextUnrated));
@@ -1267,6 +1277,8 @@ fn several_keys_queue_in_order_behind_a_load() {
 #[test]
 fn queued_keys_are_dropped_visibly_when_the_reviewer_moves_away_or_the_load_fails() {
     let mut m = loaded(120, 40);
+    // ] ] on to a6, ] into ses_b.
+    update(&mut m, cmd(Command::NextUnrated));
     update(&mut m, cmd(Command::NextUnrated));
     update(&mut m, cmd(Command::NextUnrated));
     update(&mut m, cmd(Command::RatePositive));
@@ -1279,6 +1291,7 @@ fn queued_keys_are_dropped_visibly_when_the_reviewer_moves_away_or_the_load_fail
 
     // A load that fails: the error, then what was not applied.
     let mut m = loaded(120, 40);
+    update(&mut m, cmd(Command::NextUnrated));
     update(&mut m, cmd(Command::NextUnrated));
     let fx = update(&mut m, cmd(Command::NextUnrated));
     update(&mut m, cmd(Command::RatePositive));
@@ -1689,5 +1702,27 @@ fn the_filter_line_stays_when_the_filter_opens_another_session() {
         notice.text.contains("Showing idle sessions"),
         "{}",
         notice.text
+    );
+}
+
+#[test]
+fn next_unrated_after_a_rating_takes_the_message_the_rating_moved_on_to() {
+    let mut m = loaded(120, 40);
+    // + rates a4 and moves on to a6; ] then takes a6 instead of skipping past it, so
+    // "] +" typed in pairs rates every reply.
+    update(&mut m, cmd(Command::RatePositive));
+    assert_eq!(cursor_id(&m).as_deref(), Some("a6"));
+    let fx = update(&mut m, cmd(Command::NextUnrated));
+    assert!(fx.is_empty(), "{fx:?}");
+    assert_eq!(cursor_id(&m).as_deref(), Some("a6"));
+    let fx = update(&mut m, cmd(Command::RateNegative));
+    assert!(matches!(&fx[..], [Effect::Rate { message_id, .. }] if message_id == "a6"));
+    // Moved by hand, ] goes strictly onwards.
+    update(&mut m, cmd(Command::Top));
+    update(&mut m, cmd(Command::NextUnrated));
+    assert_ne!(
+        m.open.as_deref(),
+        Some("ses_a"),
+        "nothing unrated left in ses_a"
     );
 }
