@@ -420,8 +420,11 @@ async fn a_note_cut_off_by_ctrl_c_comes_back_in_the_next_run_and_is_sent_from_th
     .await;
     app.text(" them");
     app.press(KeyCode::Char('s'), KeyModifiers::CONTROL);
-    app.wait_for("the receipt", |s| s.contains("✗ negative · not stored"))
-        .await;
+    app.wait_for("the receipt, with the note under the reply", |s| {
+        s.contains("✗ negative · not stored")
+            && s.contains("note · Counts the drafts too, half of them")
+    })
+    .await;
     app.quit().await;
 
     let listing = server

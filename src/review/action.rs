@@ -171,6 +171,8 @@ impl Command {
 pub struct KnownRating {
     pub message_id: String,
     pub receipt: Receipt,
+    /// The note sent with that rating, if any.
+    pub note: Option<String>,
 }
 
 /// Everything update() reacts to.

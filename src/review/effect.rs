@@ -106,6 +106,7 @@ pub fn merge_known(listing: Option<ListFeedbackResponse>, journal: Vec<Entry>) -
             out.push(KnownRating {
                 message_id: e.target.message_id.clone(),
                 receipt,
+                note: e.text.clone(),
             });
         }
     }
@@ -119,6 +120,7 @@ pub fn merge_known(listing: Option<ListFeedbackResponse>, journal: Vec<Entry>) -
                         stored: f.stored,
                         entry: None,
                     },
+                    note: f.feedback_text,
                 });
             }
         }
@@ -494,6 +496,28 @@ mod tests {
     }
 
     #[test]
+    fn a_known_rating_carries_the_note_sent_with_it() {
+        let mut with_text = record("m1", Rating::Negative, false);
+        with_text.feedback_text = Some("cites the wrong year".into());
+        let listing = ListFeedbackResponse {
+            session_id: "ses_1".into(),
+            feedback: vec![with_text, record("m2", Rating::Positive, true)],
+        };
+        let mut pending = entry(4, "m3", Rating::Positive, RatingState::Pending);
+        pending.text = Some("clear".into());
+        let known = merge_known(Some(listing), vec![pending]);
+        let note = |m: &str| {
+            known
+                .iter()
+                .find(|k| k.message_id == m)
+                .and_then(|k| k.note.as_deref())
+        };
+        assert_eq!(note("m1"), Some("cites the wrong year"));
+        assert_eq!(note("m2"), None);
+        assert_eq!(note("m3"), Some("clear"));
+    }
+
+    #[test]
     fn without_a_listing_the_journal_is_the_record() {
         let known = merge_known(
             None,
@@ -507,7 +531,8 @@ mod tests {
                     rating: Rating::Positive,
                     stored: true,
                     entry: Some(7)
-                }
+                },
+                note: None,
             }]
         );
     }

@@ -321,6 +321,7 @@ pub fn demo_known() -> Vec<(&'static str, Vec<KnownRating>)> {
                 stored: true,
                 entry: None,
             },
+            note: None,
         }],
     )]
 }

@@ -281,6 +281,8 @@ pub struct Transcript {
     pub unfolded: Vec<bool>,
     /// By message id.
     pub receipts: HashMap<String, Receipt>,
+    /// The note sent with each message's latest rating, by message id: shown under it.
+    pub notes: HashMap<String, String>,
     pub generation: u64,
     pub requested: bool,
     pub loading: bool,

@@ -42,8 +42,10 @@ pub fn height(t: &mut Transcript, i: usize, look: &Look) -> usize {
     if slot.is_none() {
         t.layout.wrapped += 1;
     }
-    let body = slot
-        .get_or_insert_with(|| body_lines(&t.messages[i], t.kinds[i], t.unfolded[i], width, look));
+    let note = t.notes.get(&t.messages[i].message_id).map(String::as_str);
+    let body = slot.get_or_insert_with(|| {
+        body_lines(&t.messages[i], t.kinds[i], t.unfolded[i], note, width, look)
+    });
     body.len() + 2
 }
 

@@ -610,6 +610,7 @@ fn known_loaded(
                 {
                     continue;
                 }
+                set_note(t, &k.message_id, k.note);
                 t.receipts.insert(k.message_id, k.receipt);
             }
             t.recount();
@@ -819,6 +820,7 @@ fn rate(
     let after = t.receipts.get(message_id).and_then(Receipt::entry);
     t.receipts
         .insert(message_id.to_string(), Receipt::Saving { rating, after });
+    set_note(t, message_id, text.clone());
     t.recount();
     let exchange = Exchange::from_history(&t.messages, message_id);
     let key = (session_id.to_string(), message_id.to_string());
@@ -851,6 +853,22 @@ fn rate(
         t.cursor_auto = false;
         t.advanced = true;
         reveal_cursor(m);
+    }
+}
+
+/// The note of a message's latest rating (none: that rating had no text); the message is
+/// wrapped again where it changed, since the note is drawn under it.
+fn set_note(t: &mut Transcript, message_id: &str, note: Option<String>) {
+    let note = note.filter(|n| !n.trim().is_empty());
+    if t.notes.get(message_id) == note.as_ref() {
+        return;
+    }
+    match note {
+        Some(n) => t.notes.insert(message_id.to_string(), n),
+        None => t.notes.remove(message_id),
+    };
+    if let Some(i) = t.index_of(message_id) {
+        scroll::forget(t, i);
     }
 }
 

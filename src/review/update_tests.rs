@@ -526,6 +526,7 @@ fn next_unrated_skips_a_session_that_turns_out_fully_rated() {
                 stored: true,
                 entry: None,
             },
+            note: None,
         }],
     )];
     let fx = super::update::start(&mut m);
@@ -1485,6 +1486,7 @@ fn landing_in_a_part_loaded_session_counts_the_whole_session() {
                 stored: true,
                 entry: None,
             },
+            note: None,
         }],
     )];
     let fx = super::update::start(&mut m);
@@ -1596,6 +1598,7 @@ fn refresh_shows_a_later_rating_made_elsewhere_but_never_over_one_on_its_way() {
             stored: false,
             entry: None,
         },
+        note: None,
     };
     let known = |m: &mut Model| {
         let generation = m.transcripts["ses_a"].generation;

@@ -583,3 +583,52 @@ fn a_long_notice_takes_two_rows_and_keeps_its_end() {
     assert_eq!(m.areas().map(|a| a.notice.height), Some(1));
     assert_eq!(m.areas().map(|a| a.transcript_lines()), rows_before);
 }
+
+#[test]
+fn a_rating_note_shows_under_its_message_until_a_rating_without_one() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut m = loaded(w, h);
+        cmd(&mut m, Command::RateWithText);
+        typed(&mut m, "Counts drafts as published; check the bucket.");
+        cmd(&mut m, Command::ToggleRating);
+        update(&mut m, Action::Command(Command::Send));
+        cmd(&mut m, Command::Up);
+        let s = screen(&m);
+        let lines: Vec<&str> = s.lines().collect();
+        let at = lines
+            .iter()
+            .position(|l| l.contains("note · Counts drafts as published"))
+            .unwrap_or_else(|| panic!("no note at {w}x{h}:\n{s}"));
+        // Under the reply it belongs to, after its text.
+        assert!(
+            lines[..at]
+                .iter()
+                .rev()
+                .find(|l| l.contains("assistant"))
+                .is_some_and(|l| l.contains("negative")),
+            "{s}"
+        );
+        assert_snapshot!(format!("note_{w}x{h}"), s);
+        // Rated again with no text: the note goes with the rating it belonged to.
+        cmd(&mut m, Command::RatePositive);
+        let s = screen(&m);
+        assert!(!s.contains("note ·"), "{s}");
+    }
+}
+
+#[test]
+fn a_long_note_takes_three_lines_at_most() {
+    let mut m = loaded(80, 24);
+    cmd(&mut m, Command::RateWithText);
+    typed(&mut m, &"word ".repeat(200));
+    cmd(&mut m, Command::Send);
+    cmd(&mut m, Command::Up);
+    let s = screen(&m);
+    let note: Vec<&str> = s
+        .lines()
+        .skip_while(|l| !l.contains("note ·"))
+        .take_while(|l| l.contains("word"))
+        .collect();
+    assert_eq!(note.len(), 3, "{s}");
+    assert!(note[2].contains('…'), "{s}");
+}

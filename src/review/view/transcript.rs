@@ -12,8 +12,56 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-/// The wrapped body of one message at `width` columns (cached by the model per width).
+/// Lines a rating's note may take under its message; the rest is cut.
+const NOTE_LINES: usize = 3;
+
+/// The wrapped body of one message at `width` columns (cached by the model per width),
+/// with the note of its rating under it.
 pub fn body_lines(
+    msg: &MessageHistoryItem,
+    kind: Kind,
+    unfolded: bool,
+    note: Option<&str>,
+    width: usize,
+    look: &Look,
+) -> Vec<Line<'static>> {
+    let mut out = content_lines(msg, kind, unfolded, width, look);
+    if let Some(note) = note.filter(|n| !n.trim().is_empty()) {
+        out.push(Line::default());
+        out.extend(note_lines(note, width, look));
+    }
+    out
+}
+
+/// "note · what the reviewer wrote", dim, on at most [`NOTE_LINES`] lines.
+fn note_lines(note: &str, width: usize, look: &Look) -> Vec<Line<'static>> {
+    let t = &look.theme;
+    let flat = text::sanitize(&note.split_whitespace().collect::<Vec<_>>().join(" ")).into_owned();
+    let label = format!("note {} ", look.glyphs.dot);
+    let indent = " ".repeat(text::width(&label));
+    let mut lines = text::wrap(
+        &[text::Piece::new(flat, t.dim)],
+        &[Span::styled(label, t.dim)],
+        &[Span::raw(indent)],
+        width,
+    );
+    if lines.len() > NOTE_LINES {
+        lines.truncate(NOTE_LINES);
+        if let Some(last) = lines.last_mut() {
+            let shown: String = last.spans.iter().map(|s| s.content.as_ref()).collect();
+            let cut = text::truncate_with(
+                &format!("{shown} {}", look.glyphs.ellipsis),
+                width,
+                look.glyphs.ellipsis,
+            )
+            .into_owned();
+            *last = Line::from(Span::styled(cut, t.dim));
+        }
+    }
+    lines
+}
+
+fn content_lines(
     msg: &MessageHistoryItem,
     kind: Kind,
     unfolded: bool,
