@@ -267,7 +267,7 @@ struct Workload {
 impl Workload {
     fn feedback_body(n: u64, message: &str) -> String {
         let rating = if n % 4 == 3 { "negative" } else { "positive" };
-        if n % 5 == 0 {
+        if n.is_multiple_of(5) {
             format!(
                 r#"{{"message_id":"{message}","rating":"{rating}","feedback_text":"load test note {n}"}}"#
             )

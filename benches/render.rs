@@ -61,7 +61,7 @@ fn session(n: usize) -> GetSessionResponse {
         session_name: Some(format!("Support conversation {n} about billing exports")),
         agent_config: AgentConfig::default(),
         user_memory: Default::default(),
-        status: if n % 7 == 0 {
+        status: if n.is_multiple_of(7) {
             SessionStatus::Idle
         } else {
             SessionStatus::Active

@@ -297,7 +297,7 @@ fn push_fraction(out: &mut Vec<u8>, us: i64) {
     let micros = us.rem_euclid(1_000_000) as u32;
     if micros != 0 {
         out.push(b'.');
-        if micros % 1000 == 0 {
+        if micros.is_multiple_of(1000) {
             push_digits(out, micros / 1000, 3);
         } else {
             push_digits(out, micros, 6);
@@ -1066,7 +1066,7 @@ impl ListCursor {
 
     /// `None` for anything [`ListCursor::encode`] did not make.
     pub(crate) fn decode(s: &str) -> Option<ListCursor> {
-        if s.len() % 2 != 0 || s.len() > 2048 {
+        if !s.len().is_multiple_of(2) || s.len() > 2048 {
             return None;
         }
         let bytes = (0..s.len())
