@@ -308,6 +308,24 @@ impl std::fmt::Debug for FileConfig {
     }
 }
 
+/// Settings for a command that runs (the reviewer, or a headless command): warnings on
+/// stderr, the data directory made, the log file started.
+pub fn prepare(connect: &ConnectArgs) -> anyhow::Result<Settings> {
+    use anyhow::Context;
+    let settings = Settings::load(connect)?;
+    for warning in &settings.warnings {
+        crate::say_err!("verdict: warning: {warning}");
+    }
+    settings.paths.ensure_data_dir().with_context(|| {
+        format!(
+            "Cannot create the data directory {}; set VERDICT_DATA_DIR to a writable directory",
+            settings.paths.data_dir.display()
+        )
+    })?;
+    crate::logging::to_file(&settings.paths.log_file());
+    Ok(settings)
+}
+
 /// Creates an empty file private to its owner (0600) if nothing is at `path` yet, so a
 /// database opened there next is never readable by others, not even for a moment.
 /// SQLite gives its -wal and -shm files the same mode.

@@ -71,7 +71,7 @@ pub async fn rate(connect: &ConnectArgs, args: RateArgs) -> anyhow::Result<()> {
             t.chars().count()
         );
     }
-    let settings = load(connect)?;
+    let settings = crate::config::prepare(connect)?;
     let client = client(&settings)?;
     let base_url = journal_base_url(client.base_url());
     let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
@@ -198,7 +198,7 @@ async fn wait_for(
 }
 
 pub async fn sync(connect: &ConnectArgs, args: SyncArgs) -> anyhow::Result<()> {
-    let settings = load(connect)?;
+    let settings = crate::config::prepare(connect)?;
     let client = client(&settings)?;
     let base_url = journal_base_url(client.base_url());
     let namespace = client.namespace().to_string();
@@ -308,7 +308,7 @@ pub async fn sync(connect: &ConnectArgs, args: SyncArgs) -> anyhow::Result<()> {
 }
 
 pub async fn export(connect: &ConnectArgs, args: ExportArgs) -> anyhow::Result<()> {
-    let settings = load(connect)?;
+    let settings = crate::config::prepare(connect)?;
     let since = match args.since.as_deref() {
         Some(s) => Some(parse_since(s)?),
         None => None,
@@ -671,7 +671,7 @@ fn replace_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 pub async fn status(connect: &ConnectArgs) -> anyhow::Result<()> {
-    let settings = load(connect)?;
+    let settings = crate::config::prepare(connect)?;
     let paths = &settings.paths;
     let base_url = journal_base_url(&settings.base_url);
     let mut lines: Vec<(&str, String)> = Vec::new();
@@ -793,22 +793,6 @@ pub async fn status(connect: &ConnectArgs) -> anyhow::Result<()> {
         ));
     }
     write_stdout(format_args!("{out}"))
-}
-
-/// Settings for a headless command: warnings to stderr, the data directory, the log file.
-fn load(connect: &ConnectArgs) -> anyhow::Result<Settings> {
-    let settings = Settings::load(connect)?;
-    for warning in &settings.warnings {
-        crate::say_err!("verdict: warning: {warning}");
-    }
-    settings.paths.ensure_data_dir().with_context(|| {
-        format!(
-            "Cannot create the data directory {}; set VERDICT_DATA_DIR to a writable directory",
-            settings.paths.data_dir.display()
-        )
-    })?;
-    crate::logging::to_file(&settings.paths.log_file());
-    Ok(settings)
 }
 
 /// The API client, or one sentence on what to set.

@@ -21,7 +21,6 @@ mod update_tests;
 mod view_tests;
 
 use crate::cli::ConnectArgs;
-use crate::config::Settings;
 use anyhow::Context;
 use keymap::Keymap;
 use run::{App, AppConfig, Connection};
@@ -33,19 +32,9 @@ use view::theme::{Look, Theme};
 pub async fn run(connect: &ConnectArgs, demo: bool) -> anyhow::Result<()> {
     // Everything that can be wrong with the setup is said on stderr, before the
     // terminal is taken over.
-    let settings = Settings::load(connect)?;
-    for w in &settings.warnings {
-        crate::say_err!("verdict: warning: {w}");
-    }
+    let settings = crate::config::prepare(connect)?;
     let keymap = Keymap::from_config(&settings.keys)
         .map_err(|e| anyhow::anyhow!("{}: {e}", settings.paths.config_file.display()))?;
-    settings.paths.ensure_data_dir().with_context(|| {
-        format!(
-            "Cannot create the data directory {}; set VERDICT_DATA_DIR to a writable place",
-            settings.paths.data_dir.display()
-        )
-    })?;
-    crate::logging::to_file(&settings.paths.log_file());
     if settings.api_key.is_some() && settings.namespace.is_none() && !demo {
         anyhow::bail!(
             "No namespace is set: pass --namespace NAME, set {}=NAME, or put namespace = \"...\" in {}; or run `verdict --demo` to try the demo.",
