@@ -389,9 +389,20 @@ impl Client {
         limit: u32,
         offset: u64,
     ) -> Result<ListSessionsResponse, ApiError> {
+        let start = ("offset", offset.min(LIST_OFFSET_MAX).to_string());
+        self.list_call(request, limit, start).await
+    }
+
+    /// `POST /v1/agents/sessions/list` from `start`: an offset or a cursor.
+    async fn list_call(
+        &self,
+        request: &ListSessionsRequest,
+        limit: u32,
+        start: (&str, String),
+    ) -> Result<ListSessionsResponse, ApiError> {
         let query = [
             ("limit", limit.clamp(1, LIST_PAGE_MAX).to_string()),
-            ("offset", offset.min(LIST_OFFSET_MAX).to_string()),
+            start,
             ("include_total", "true".to_string()),
         ];
         self.call(
@@ -416,18 +427,8 @@ impl Client {
         let response = match start {
             PageStart::Offset(offset) => self.list_sessions_page(request, limit, *offset).await?,
             PageStart::Cursor(cursor) => {
-                let query = [
-                    ("limit", limit.to_string()),
-                    ("cursor", cursor.clone()),
-                    ("include_total", "true".to_string()),
-                ];
-                self.call(
-                    Method::POST,
-                    "/v1/agents/sessions/list",
-                    &query,
-                    Some(request),
-                )
-                .await?
+                self.list_call(request, limit, ("cursor", cursor.clone()))
+                    .await?
             }
         };
         let next = next_page(start, limit, &response);
