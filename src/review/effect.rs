@@ -130,22 +130,8 @@ pub fn merge_known(listing: Option<ListFeedbackResponse>, journal: Vec<Entry>) -
 
 /// Journal writes, done one at a time in the order update() asked for them.
 enum Write {
-    Rate {
-        session_id: String,
-        message_id: String,
-        rating: Rating,
-        text: Option<String>,
-        exchange: Option<Exchange>,
-    },
-    SaveDraft {
-        session_id: String,
-        message_id: String,
-        draft: Draft,
-    },
-    DeleteDraft {
-        session_id: String,
-        message_id: String,
-    },
+    /// `Rate`, `SaveDraft` or `DeleteDraft`: the only effects [`Runner::run`] queues here.
+    Effect(Effect),
     /// Answered once every write queued before it is done.
     Flush(tokio::sync::oneshot::Sender<()>),
 }
@@ -167,13 +153,13 @@ async fn write_journal(
             },
         };
         match write {
-            Write::Rate {
+            Write::Effect(Effect::Rate {
                 session_id,
                 message_id,
                 rating,
                 text,
                 exchange,
-            } => {
+            }) => {
                 let result = outbox
                     .rate(&session_id, &message_id, rating, text)
                     .await
@@ -194,20 +180,20 @@ async fn write_journal(
                     result,
                 });
             }
-            Write::SaveDraft {
+            Write::Effect(Effect::SaveDraft {
                 session_id,
                 message_id,
                 mut draft,
-            } => {
+            }) => {
                 // Typing queues a save per key; only the newest of a run of saves of the
                 // same message is worth a commit.
                 while let Ok(w) = rx.try_recv() {
                     match w {
-                        Write::SaveDraft {
+                        Write::Effect(Effect::SaveDraft {
                             session_id: s,
                             message_id: m,
                             draft: d,
-                        } if s == session_id && m == message_id => draft = d,
+                        }) if s == session_id && m == message_id => draft = d,
                         other => {
                             next = Some(other);
                             break;
@@ -218,13 +204,16 @@ async fn write_journal(
                     tracing::warn!(message = %message_id, "cannot keep the draft: {e}");
                 }
             }
-            Write::DeleteDraft {
+            Write::Effect(Effect::DeleteDraft {
                 session_id,
                 message_id,
-            } => {
+            }) => {
                 if let Err(e) = outbox.delete_draft(&session_id, &message_id).await {
                     tracing::warn!(message = %message_id, "cannot forget the draft: {e}");
                 }
+            }
+            Write::Effect(other) => {
+                tracing::error!(?other, "not a journal write; nothing done");
             }
             Write::Flush(done) => {
                 let _ = done.send(());
@@ -348,27 +337,17 @@ impl Runner {
                     });
                 });
             }
-            Effect::Rate {
-                session_id,
-                message_id,
-                rating,
-                text,
-                exchange,
-            } => {
-                let write = Write::Rate {
-                    session_id,
-                    message_id,
-                    rating,
-                    text,
-                    exchange,
-                };
-                if let Err(e) = self.writes.send(write)
-                    && let Write::Rate {
+            write @ (Effect::Rate { .. }
+            | Effect::SaveDraft { .. }
+            | Effect::DeleteDraft { .. }) => {
+                // A rating the writer can no longer take is told to the app as not saved.
+                if let Err(e) = self.writes.send(Write::Effect(write))
+                    && let Write::Effect(Effect::Rate {
                         session_id,
                         message_id,
                         rating,
                         ..
-                    } = e.0
+                    }) = e.0
                 {
                     let _ = tx.send(Action::RateRecorded {
                         session_id,
@@ -377,26 +356,6 @@ impl Runner {
                         result: Err("the journal writer has stopped".to_string()),
                     });
                 }
-            }
-            Effect::SaveDraft {
-                session_id,
-                message_id,
-                draft,
-            } => {
-                let _ = self.writes.send(Write::SaveDraft {
-                    session_id,
-                    message_id,
-                    draft,
-                });
-            }
-            Effect::DeleteDraft {
-                session_id,
-                message_id,
-            } => {
-                let _ = self.writes.send(Write::DeleteDraft {
-                    session_id,
-                    message_id,
-                });
             }
             Effect::LoadDrafts => {
                 let outbox = self.outbox.clone();
