@@ -120,7 +120,7 @@ fn script() -> Vec<KeyCode> {
 
 async fn measure(base_url: String, key: ApiKey, journal: &Path, keys: usize) -> Run {
     let client = Client::new(ClientOptions::new(base_url, key, NAMESPACE)).expect("client");
-    let conn = Connection::with_client(client, None, journal, "bench".into()).expect("connect");
+    let conn = Connection::with_client(client, false, journal, "bench".into()).expect("connect");
     let config = AppConfig {
         keymap: Keymap::default(),
         look: Look::new(Theme::colored(), false),

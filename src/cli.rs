@@ -55,6 +55,16 @@ pub struct ConnectArgs {
 }
 
 impl ConnectArgs {
+    /// The settings' top layer, as config takes it.
+    pub fn overrides(&self) -> crate::config::Overrides {
+        crate::config::Overrides {
+            base_url: self.base_url.clone(),
+            namespace: self.namespace.clone(),
+            config: self.config.clone(),
+            allow_insecure_http: self.allow_insecure_http,
+        }
+    }
+
     /// Fills what this command line left unset from `outer` (the flags given before the
     /// subcommand), so `verdict --namespace team status` keeps working as it always has.
     fn inherit(&mut self, outer: &ConnectArgs) {

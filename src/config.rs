@@ -1,7 +1,6 @@
 //! Settings: defaults < config file < environment < flags. Paths come from `directories`.
 
 use crate::api::{ApiKey, DEFAULT_BASE_URL};
-use crate::cli::ConnectArgs;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -169,6 +168,17 @@ impl Paths {
     }
 }
 
+/// What the command line sets, the top layer of [`Settings`]. Plain data: the command
+/// line's parser fills it, and config never sees the parser's types.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub base_url: Option<String>,
+    pub namespace: Option<String>,
+    /// Another config file than the default one.
+    pub config: Option<PathBuf>,
+    pub allow_insecure_http: bool,
+}
+
 /// Everything verdict needs to know to run, after all layers are applied.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -186,7 +196,7 @@ pub struct Settings {
 
 impl Settings {
     /// Loads settings for this process: defaults < config file < environment < flags.
-    pub fn load(args: &ConnectArgs) -> Result<Settings, ConfigError> {
+    pub fn load(args: &Overrides) -> Result<Settings, ConfigError> {
         let paths = Paths::resolve(args.config.as_deref())?;
         let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         Self::from_layers(paths, args, env)
@@ -195,7 +205,7 @@ impl Settings {
     /// The layering itself, with the environment passed in (so it can be tested).
     pub fn from_layers(
         paths: Paths,
-        args: &ConnectArgs,
+        args: &Overrides,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Settings, ConfigError> {
         let mut warnings = Vec::new();
@@ -310,7 +320,7 @@ impl std::fmt::Debug for FileConfig {
 
 /// Settings for a command that runs (the reviewer, or a headless command): warnings on
 /// stderr, the data directory made, the log file started.
-pub fn prepare(connect: &ConnectArgs) -> anyhow::Result<Settings> {
+pub fn prepare(connect: &Overrides) -> anyhow::Result<Settings> {
     use anyhow::Context;
     let settings = Settings::load(connect)?;
     for warning in &settings.warnings {
@@ -324,43 +334,6 @@ pub fn prepare(connect: &ConnectArgs) -> anyhow::Result<Settings> {
     })?;
     crate::logging::to_file(&settings.paths.log_file());
     Ok(settings)
-}
-
-/// Creates an empty file private to its owner (0600) if nothing is at `path` yet, so a
-/// database opened there next is never readable by others, not even for a moment.
-/// SQLite gives its -wal and -shm files the same mode.
-pub fn create_private_file(path: &Path) -> std::io::Result<()> {
-    #[cfg(unix)]
-    if !path.exists() {
-        use std::os::unix::fs::OpenOptionsExt;
-        std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o600)
-            .open(path)?;
-    }
-    #[cfg(not(unix))]
-    let _ = path;
-    Ok(())
-}
-
-/// Writes a file that may hold a secret: created with mode 0600 from the start.
-pub fn write_private_file(path: &Path, contents: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut f = opts.open(path)?;
-    f.write_all(contents.as_bytes())?;
-    f.sync_all()
 }
 
 #[cfg(test)]
@@ -382,7 +355,7 @@ mod tests {
             "base_url = \"http://127.0.0.1:1\"\nnamespace = \"file-ns\"\nreviewer = \"ann\"\n[keys]\nquit = \"x\"\n",
         )
         .unwrap();
-        let args = ConnectArgs {
+        let args = Overrides {
             namespace: Some("flag-ns".into()),
             ..Default::default()
         };
@@ -405,7 +378,7 @@ mod tests {
     fn broken_config_names_file_and_line() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("config.toml"), "namespace = \n").unwrap();
-        let err = Settings::from_layers(paths(dir.path()), &ConnectArgs::default(), |_| None)
+        let err = Settings::from_layers(paths(dir.path()), &Overrides::default(), |_| None)
             .unwrap_err()
             .to_string();
         assert!(err.contains("config.toml"), "{err}");
@@ -417,7 +390,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let err = |text: &str| {
             std::fs::write(dir.path().join("config.toml"), text).unwrap();
-            Settings::from_layers(paths(dir.path()), &ConnectArgs::default(), |_| None)
+            Settings::from_layers(paths(dir.path()), &Overrides::default(), |_| None)
                 .unwrap_err()
                 .to_string()
         };
@@ -463,7 +436,7 @@ mod tests {
             "api_key = [\"sk_8675309123\"]\n",
         ] {
             std::fs::write(dir.path().join("config.toml"), body).unwrap();
-            let err = Settings::from_layers(paths(dir.path()), &ConnectArgs::default(), |_| None)
+            let err = Settings::from_layers(paths(dir.path()), &Overrides::default(), |_| None)
                 .unwrap_err()
                 .to_string();
             assert!(err.contains("api_key must be a string"), "{err}");
@@ -481,7 +454,7 @@ mod tests {
     fn unknown_setting_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("config.toml"), "namespce = \"x\"\n").unwrap();
-        let err = Settings::from_layers(paths(dir.path()), &ConnectArgs::default(), |_| None)
+        let err = Settings::from_layers(paths(dir.path()), &Overrides::default(), |_| None)
             .unwrap_err()
             .to_string();
         assert!(err.contains("namespce"), "{err}");
@@ -495,13 +468,12 @@ mod tests {
         let p = dir.path().join("config.toml");
         std::fs::write(&p, "api_key = \"sk_x\"\n").unwrap();
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
-        let s =
-            Settings::from_layers(paths(dir.path()), &ConnectArgs::default(), |_| None).unwrap();
+        let s = Settings::from_layers(paths(dir.path()), &Overrides::default(), |_| None).unwrap();
         assert_eq!(s.warnings.len(), 1);
         assert!(!s.warnings[0].contains("sk_x"));
 
         let q = dir.path().join("private.toml");
-        write_private_file(&q, "api_key = \"sk_y\"\n").unwrap();
+        crate::fs::write_private_file(&q, "api_key = \"sk_y\"\n").unwrap();
         assert_eq!(
             std::fs::metadata(&q).unwrap().permissions().mode() & 0o777,
             0o600

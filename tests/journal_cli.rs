@@ -11,8 +11,8 @@ use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 use tokio::time::Instant;
 use verdict::api::model::{GetSessionResponse, MessageHistoryItem, Rating};
+use verdict::commands::review::Opened;
 use verdict::config::{Paths, Settings};
-use verdict::review::run::Connection;
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -45,21 +45,24 @@ impl Reviewer {
 
     /// The built-in demo as the reviewer opens it with no account, and its first
     /// session with that session's history.
-    async fn open_demo(&self) -> (Connection, GetSessionResponse, Vec<MessageHistoryItem>) {
+    async fn open_demo(&self) -> (Opened, GetSessionResponse, Vec<MessageHistoryItem>) {
         let paths = Paths {
             config_file: self.config_dir().join("config.toml"),
             data_dir: self.data_dir(),
         };
         paths.ensure_data_dir().unwrap();
         let settings = Settings::from_layers(paths, &Default::default(), |_| None).unwrap();
-        let demo = Connection::open(&settings, true).await.unwrap();
+        let demo = verdict::commands::review::open(&settings, true)
+            .await
+            .unwrap();
         let session = demo
+            .conn
             .client
             .list_sessions(&Default::default(), 100)
             .await
             .unwrap()
             .remove(0);
-        let history = demo.client.history(&session.session_id).await.unwrap();
+        let history = demo.conn.client.history(&session.session_id).await.unwrap();
         (demo, session, history)
     }
 
@@ -772,6 +775,7 @@ async fn demo_ratings_export_with_their_exchange_and_no_account() {
     let at = history.iter().position(|m| m.is_assistant()).unwrap();
     let prompt = history[..at].iter().rev().find(|m| m.is_user()).unwrap();
     let entry = demo
+        .conn
         .outbox
         .rate(
             &session.session_id,
@@ -782,13 +786,13 @@ async fn demo_ratings_export_with_their_exchange_and_no_account() {
         .await
         .unwrap();
     until(
-        &mut demo.events,
+        &mut demo.conn.events,
         WAIT,
         "the demo rating is sent",
         |e| matches!(e, OutboxEvent::Sent { entry: e, .. } if e.id == entry.id),
     )
     .await;
-    demo.outbox.shutdown().await;
+    demo.conn.outbox.shutdown().await;
     if let Some(server) = demo.server.take() {
         server.shutdown().await;
     }
@@ -975,6 +979,7 @@ async fn status_shows_demo_ratings_still_pending() {
     let message = history.iter().find(|m| m.is_assistant()).unwrap();
     demo.server.take().unwrap().shutdown().await;
     let entry = demo
+        .conn
         .outbox
         .rate(
             &session.session_id,
@@ -985,13 +990,13 @@ async fn status_shows_demo_ratings_still_pending() {
         .await
         .unwrap();
     until(
-        &mut demo.events,
+        &mut demo.conn.events,
         WAIT,
         "a retry is reported",
         |e| matches!(e, OutboxEvent::Retrying { entry: e, .. } if e.id == entry.id),
     )
     .await;
-    demo.outbox.shutdown().await;
+    demo.conn.outbox.shutdown().await;
 
     let run = reviewer.run(&["status"]).await;
     run.expect_ok();
@@ -1002,7 +1007,8 @@ async fn status_shows_demo_ratings_still_pending() {
     );
 
     // A note left unsent in the demo is counted there too.
-    demo.outbox
+    demo.conn
+        .outbox
         .save_draft(
             &session.session_id,
             &message.message_id,

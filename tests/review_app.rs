@@ -9,7 +9,6 @@ use crossterm::event::{KeyCode, KeyModifiers};
 use std::time::{Duration, Instant};
 use verdict::api::ApiKey;
 use verdict::api::model::{Rating, SubmitFeedbackRequest};
-use verdict::review::run::Connection;
 
 const DEADLINE: Duration = Duration::from_secs(15);
 
@@ -238,10 +237,13 @@ async fn a_demo_rating_left_pending_is_sent_by_the_next_demo_run() {
     assert!(settings.api_key.is_none());
 
     // First run: pick a message, then lose the server before the rating goes out.
-    let mut first = Connection::open(&settings, false).await.expect("demo");
-    assert!(first.info.demo);
-    assert_eq!(first.info.server, verdict::review::run::DEMO_LABEL);
+    let mut first = verdict::commands::review::open(&settings, false)
+        .await
+        .expect("demo");
+    assert!(first.conn.info.demo);
+    assert_eq!(first.conn.info.server, verdict::review::run::DEMO_LABEL);
     let session = first
+        .conn
         .client
         .list_sessions(&Default::default(), 100)
         .await
@@ -250,6 +252,7 @@ async fn a_demo_rating_left_pending_is_sent_by_the_next_demo_run() {
         .next()
         .expect("a demo session");
     let message = first
+        .conn
         .client
         .history(&session.session_id)
         .await
@@ -257,9 +260,10 @@ async fn a_demo_rating_left_pending_is_sent_by_the_next_demo_run() {
         .into_iter()
         .find(|m| m.role == "assistant")
         .expect("an assistant message");
-    let first_url = first.client.base_url().to_string();
+    let first_url = first.conn.client.base_url().to_string();
     first.server.take().expect("demo server").shutdown().await;
     let entry = first
+        .conn
         .outbox
         .rate(
             &session.session_id,
@@ -273,29 +277,29 @@ async fn a_demo_rating_left_pending_is_sent_by_the_next_demo_run() {
     let deadline = Instant::now() + DEADLINE;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
-        match tokio::time::timeout(left, first.events.recv()).await {
+        match tokio::time::timeout(left, first.conn.events.recv()).await {
             Ok(Some(OutboxEvent::Retrying { entry: e, .. })) if e.id == entry.id => break,
             Ok(Some(OutboxEvent::Sent { .. })) => panic!("sent to a stopped server"),
             Ok(Some(_)) => {}
             Ok(None) | Err(_) => panic!("no retry reported for the pending rating"),
         }
     }
-    first.outbox.shutdown().await;
+    first.conn.outbox.shutdown().await;
     drop(first);
 
     // Second run, on a new port: the rating goes out at start.
-    let mut second = Connection::open(&settings, false)
+    let mut second = verdict::commands::review::open(&settings, false)
         .await
         .expect("demo again");
     assert_ne!(
-        second.client.base_url(),
+        second.conn.client.base_url(),
         first_url,
         "the demo reused its port"
     );
     let deadline = Instant::now() + DEADLINE;
     let receipt = loop {
         let left = deadline.saturating_duration_since(Instant::now());
-        match tokio::time::timeout(left, second.events.recv()).await {
+        match tokio::time::timeout(left, second.conn.events.recv()).await {
             Ok(Some(OutboxEvent::Sent { entry: e, receipt })) if e.id == entry.id => break receipt,
             Ok(Some(_)) => {}
             Ok(None) | Err(_) => panic!("the second demo run did not send the pending rating"),
@@ -304,6 +308,7 @@ async fn a_demo_rating_left_pending_is_sent_by_the_next_demo_run() {
     assert_eq!(receipt.message_id, message.message_id);
     assert!(!receipt.stored);
     let listing = second
+        .conn
         .client
         .feedback_listing(&session.session_id)
         .await
@@ -319,7 +324,7 @@ async fn a_demo_rating_left_pending_is_sent_by_the_next_demo_run() {
         "{:?}",
         listing.feedback
     );
-    second.outbox.shutdown().await;
+    second.conn.outbox.shutdown().await;
     if let Some(server) = second.server.take() {
         server.shutdown().await;
     }

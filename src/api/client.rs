@@ -7,12 +7,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::time::Duration;
 
-/// The largest page the contract allows for history.
-pub const HISTORY_PAGE_MAX: u32 = 200;
-/// The largest page the contract allows for the session list.
-pub const LIST_PAGE_MAX: u32 = 1000;
-/// The largest offset the contract accepts for the session list.
-pub const LIST_OFFSET_MAX: u64 = 10_000;
+use super::limits::{
+    HISTORY_LIMIT_MAX as HISTORY_PAGE_MAX, LIST_LIMIT_MAX as LIST_PAGE_MAX, LIST_OFFSET_MAX,
+};
 
 /// Where and as whom the client talks.
 #[derive(Debug, Clone)]

@@ -1,6 +1,7 @@
 //! The contract, shared by client and server: HTTP types and the typed client.
 
 pub mod client;
+pub mod limits;
 pub mod model;
 
 pub use client::{ApiError, Client, ClientOptions, ErrorInfo, PageStart, SessionsPage};

@@ -1,7 +1,6 @@
 //! The reviewer's own durable record of ratings (SQLite): the outbox of unsent
 //! ratings, what the server answered, and the source of exports.
 
-pub mod commands;
 pub mod outbox;
 
 use crate::api::model::{MessageHistoryItem, Rating, SubmitFeedbackResponse};
@@ -227,7 +226,7 @@ impl Journal {
             std::fs::create_dir_all(dir).map_err(|e| open_error(e.to_string()))?;
         }
         // Feedback text and transcripts are the reviewer's business.
-        crate::config::create_private_file(path).map_err(|e| open_error(e.to_string()))?;
+        crate::fs::create_private_file(path).map_err(|e| open_error(e.to_string()))?;
         let mut conn = Connection::open(path).map_err(|e| open_error(e.to_string()))?;
         // Another verdict (a `verdict rate` beside the reviewer) may hold the write lock briefly.
         conn.busy_timeout(Duration::from_secs(10))?;

@@ -5,7 +5,7 @@ use ratatui::style::Style;
 use ratatui_textarea::{TextArea, WrapMode};
 
 /// The server's cap on feedback text, in characters.
-pub const MAX_FEEDBACK_CHARS: usize = 10_000;
+pub use crate::api::limits::FEEDBACK_TEXT_MAX as MAX_FEEDBACK_CHARS;
 
 /// Feedback text being written. Keys go in; text comes out.
 #[derive(Debug, Clone)]

@@ -13,9 +13,9 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 /// Sessions per list page while the reviewer scrolls.
 pub const SESSIONS_PAGE: u32 = 100;
 /// Sessions per page while loading the whole list (`G` in the sessions pane).
-pub const SESSIONS_PAGE_BULK: u32 = crate::api::client::LIST_PAGE_MAX;
+pub const SESSIONS_PAGE_BULK: u32 = crate::api::limits::LIST_LIMIT_MAX;
 /// Messages per history page (the contract's maximum).
-pub const HISTORY_PAGE: u32 = 200;
+pub const HISTORY_PAGE: u32 = crate::api::limits::HISTORY_LIMIT_MAX;
 
 /// Work for the runner. Each carries what its result must be matched against.
 #[derive(Debug, Clone, PartialEq)]

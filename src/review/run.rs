@@ -6,11 +6,9 @@ use super::keymap::{KeyMode, Keymap};
 use super::model::{ConnInfo, Mode, Model, ModelInit};
 use super::update;
 use super::view::{self, theme::Look};
-use crate::api::{Client, ClientOptions};
-use crate::config::Settings;
+use crate::api::Client;
 use crate::journal::outbox::{Outbox, OutboxEvent, OutboxOptions};
 use crate::journal::{DEMO_SERVER_KEY, JournalHandle, journal_base_url};
-use crate::server::{self, ServerHandle};
 use anyhow::Context;
 use chrono::{DateTime, FixedOffset, Utc};
 use crossterm::event::{Event, KeyEventKind, MouseButton, MouseEventKind};
@@ -38,55 +36,20 @@ const FORCED_GRACE: Duration = Duration::from_millis(200);
 /// How long quitting waits for a send in flight before leaving it to the next run.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 
-/// Everything that talks to the outside: the API client, the outbox, the demo server.
+/// Everything that talks to the outside: the API client and the outbox.
 pub struct Connection {
     pub client: Client,
     pub outbox: Outbox,
     pub events: UnboundedReceiver<OutboxEvent>,
     pub info: ConnInfo,
-    pub server: Option<ServerHandle>,
 }
 
 impl Connection {
-    /// Connects as the settings say; with no API key, or with `demo`, starts the local
-    /// server in-process on the demo transcripts.
-    pub async fn open(settings: &Settings, demo: bool) -> anyhow::Result<Connection> {
-        let journal = settings.paths.journal_db();
-        let reviewer = settings.reviewer.clone();
-        match (&settings.api_key, demo) {
-            (Some(key), false) => {
-                let mut options = ClientOptions::new(
-                    settings.base_url.clone(),
-                    key.clone(),
-                    settings.namespace.clone().unwrap_or_default(),
-                );
-                options.allow_insecure_http = settings.allow_insecure_http;
-                let client = Client::new(options).map_err(|e| anyhow::anyhow!(e.user_message()))?;
-                Connection::with_client(client, None, &journal, reviewer)
-            }
-            _ => {
-                let db = settings.paths.demo_db();
-                let (server, key) = server::start_demo(&db)
-                    .await
-                    .with_context(|| format!("Cannot start the demo server on {}", db.display()))?;
-                let options = ClientOptions::new(server.base_url(), key, server::DEMO_NAMESPACE);
-                let client = match Client::new(options) {
-                    Ok(c) => c,
-                    Err(e) => {
-                        server.shutdown().await;
-                        anyhow::bail!(e.user_message());
-                    }
-                };
-                Connection::with_client(client, Some(server), &journal, reviewer)
-            }
-        }
-    }
-
-    /// Starts the outbox on `journal` for an existing client (tests use this with a
-    /// server they started). `server`, when given, is the in-process demo server.
+    /// Starts the outbox on `journal` for a client. `demo` says the client talks to the
+    /// in-process demo server, which the caller owns and stops after the app closes.
     pub fn with_client(
         client: Client,
-        server: Option<ServerHandle>,
+        demo: bool,
         journal: &Path,
         reviewer: String,
     ) -> anyhow::Result<Connection> {
@@ -99,9 +62,10 @@ impl Connection {
         })?;
         // The demo's port changes every run; a fixed name in the journal lets this run
         // send what the last one left pending.
-        let server_key = match server {
-            Some(_) => DEMO_SERVER_KEY.to_string(),
-            None => journal_base_url(client.base_url()),
+        let server_key = if demo {
+            DEMO_SERVER_KEY.to_string()
+        } else {
+            journal_base_url(client.base_url())
         };
         let outbox = Outbox::start_keyed(
             handle,
@@ -113,19 +77,19 @@ impl Connection {
         );
         let info = ConnInfo {
             // The demo's port is new each run and means nothing to the reviewer.
-            server: match server {
-                Some(_) => DEMO_LABEL.to_string(),
-                None => server_label(client.base_url()),
+            server: if demo {
+                DEMO_LABEL.to_string()
+            } else {
+                server_label(client.base_url())
             },
             namespace: client.namespace().to_string(),
-            demo: server.is_some(),
+            demo,
         };
         Ok(Connection {
             client,
             outbox,
             events,
             info,
-            server,
         })
     }
 }
@@ -163,7 +127,6 @@ pub struct App<B: Backend> {
     keymap: Keymap,
     runner: Runner,
     actions: UnboundedReceiver<Action>,
-    server: Option<ServerHandle>,
     frames: Option<watch::Sender<Buffer>>,
     stamps: Option<watch::Sender<FrameStamp>>,
     /// Terminal events read so far (keys, mouse, resizes, pastes).
@@ -207,7 +170,6 @@ where
             keymap: config.keymap,
             runner,
             actions,
-            server: conn.server,
             frames: None,
             stamps: None,
             events_read: 0,
@@ -380,7 +342,7 @@ where
         }
     }
 
-    /// Stops the outbox (ratings not yet sent stay in the journal) and the demo server.
+    /// Stops the outbox (ratings not yet sent stay in the journal).
     /// Returns whether the journal committed everything asked of it: when it did not
     /// (a disk that stopped answering), the last ratings or notes may be lost, and the
     /// caller must say so rather than promise they are kept.
@@ -407,9 +369,6 @@ where
             tracing::warn!(
                 "a rating was still being sent at exit; it stays pending in the journal"
             );
-        }
-        if let Some(server) = self.server {
-            server.shutdown().await;
         }
         journaled
     }

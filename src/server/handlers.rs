@@ -16,15 +16,13 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-/// The longest `feedback_text` accepted, in characters.
-pub const FEEDBACK_TEXT_MAX: usize = 10_000;
-/// Session list page bounds (the contract's).
-const LIST_LIMIT_MAX: i64 = 1000;
-const LIST_LIMIT_DEFAULT: i64 = 20;
-const LIST_OFFSET_MAX: i64 = 10_000;
-/// History page bounds (the contract's).
-const HISTORY_LIMIT_MAX: i64 = 200;
-const HISTORY_LIMIT_DEFAULT: i64 = 50;
+use crate::api::limits::FEEDBACK_TEXT_MAX;
+// The contract's page bounds, as the signed integers the query checks compare.
+const LIST_LIMIT_MAX: i64 = crate::api::limits::LIST_LIMIT_MAX as i64;
+const LIST_LIMIT_DEFAULT: i64 = crate::api::limits::LIST_LIMIT_DEFAULT as i64;
+const LIST_OFFSET_MAX: i64 = crate::api::limits::LIST_OFFSET_MAX as i64;
+const HISTORY_LIMIT_MAX: i64 = crate::api::limits::HISTORY_LIMIT_MAX as i64;
+const HISTORY_LIMIT_DEFAULT: i64 = crate::api::limits::HISTORY_LIMIT_DEFAULT as i64;
 
 // ---------------------------------------------------------------- responses
 

@@ -1,7 +1,6 @@
 //! The Mixpeek-compatible local server: axum on SQLite.
 
 mod auth;
-pub mod commands;
 mod error;
 mod handlers;
 pub mod import;
@@ -25,7 +24,7 @@ use store::Db;
 pub const DEMO_NAMESPACE: &str = "demo";
 
 /// The largest request body accepted; a larger one is refused with 413.
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+pub use crate::api::limits::MAX_BODY_BYTES;
 
 /// The demo transcripts, built into the binary so the demo needs no files.
 pub(crate) const DEMO_TRANSCRIPTS: &str = include_str!("../../assets/demo/sessions.jsonl");

@@ -414,7 +414,7 @@ pub(crate) fn open(path: &Path) -> Result<Connection, StoreError> {
         })?;
     }
     // Transcripts and key hashes: a new database is private to its owner from the start.
-    crate::config::create_private_file(path).map_err(|source| StoreError::Create {
+    crate::fs::create_private_file(path).map_err(|source| StoreError::Create {
         path: path.to_path_buf(),
         source,
     })?;

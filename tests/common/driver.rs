@@ -36,7 +36,7 @@ impl Driver {
 
     pub fn start_with(client: Client, journal: &Path, look: Look, deadline: Duration) -> Driver {
         let conn =
-            Connection::with_client(client, None, journal, "tester".into()).expect("connect");
+            Connection::with_client(client, false, journal, "tester".into()).expect("connect");
         let config = AppConfig {
             keymap: Keymap::default(),
             look,
