@@ -3,6 +3,8 @@
 //!
 //! Run: cargo bench --bench journal -- --warm-up-time 1 --measurement-time 3
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark may stop on a broken fixture
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::time::Duration;

@@ -6,6 +6,8 @@
 //! Run: cargo bench --bench latency
 //! (VERDICT_LATENCY_KEYS sets keys per run, default 400.)
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark may stop on a broken fixture
+
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use futures_util::stream::{self, BoxStream};
 use ratatui::Terminal;

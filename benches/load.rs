@@ -12,6 +12,8 @@
 //! `--wrk`, from wrk (`apt-get install wrk`), which costs the shared cores less. The CPU
 //! each side used is reported next to the figures, since both run on the same machine.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark may stop on a broken fixture
+
 use std::fmt::Write as _;
 use std::net::{SocketAddr, TcpListener};
 use std::path::Path;

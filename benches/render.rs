@@ -4,6 +4,8 @@
 //!
 //! Run: cargo bench --bench render -- --warm-up-time 1 --measurement-time 3
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark may stop on a broken fixture
+
 use chrono::{DateTime, FixedOffset, Utc};
 use criterion::{BatchSize, BenchmarkId, Criterion, SamplingMode, criterion_group, criterion_main};
 use ratatui::Terminal;

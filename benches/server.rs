@@ -3,6 +3,8 @@
 //!
 //! `cargo bench --bench server` (add a filter such as `-- feedback` to run part of it).
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark may stop on a broken fixture
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::net::SocketAddr;

@@ -78,7 +78,8 @@ pub(crate) fn stop_requested() -> anyhow::Result<impl std::future::Future<Output
     }
 }
 
-/// A receipt in one line, as `rate` and `sync` print it.
+/// A receipt in one line, as `rate` and `sync` print it:
+/// `positive on msg_x in ses_y: stored to memory (recorded 2026-...)`
 pub fn receipt_line(receipt: &SubmitFeedbackResponse) -> String {
     format!(
         "{} on {} in {}: {} (recorded {})",

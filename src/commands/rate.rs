@@ -16,7 +16,6 @@ use tokio::time::Instant;
 /// How long `rate` waits for the server through retryable errors before leaving the rating
 /// to the next run. Longer than the client's request timeout, so a slow answer still counts.
 const RATE_PATIENCE: Duration = Duration::from_secs(30);
-/// The same for `sync`, which may have many ratings to send.
 
 pub async fn rate(connect: &ConnectArgs, args: RateArgs) -> anyhow::Result<()> {
     // What the server can only refuse is refused here, before it is journaled: a
@@ -75,8 +74,6 @@ pub async fn rate(connect: &ConnectArgs, args: RateArgs) -> anyhow::Result<()> {
         ),
     }
 }
-
-/// `positive on msg_x in ses_y: stored to memory (recorded 2026-...)`
 
 /// Why the server could not be reached, without repeating "could not reach".
 pub(crate) fn unreachable_reason(error: &ApiError) -> String {

@@ -10,6 +10,8 @@ use anyhow::bail;
 use std::time::Duration;
 use tokio::time::Instant;
 
+/// How long `sync` waits through retryable errors: longer than `rate`, as it may have many
+/// ratings to send.
 const SYNC_PATIENCE: Duration = Duration::from_secs(120);
 
 pub async fn sync(connect: &ConnectArgs, args: SyncArgs) -> anyhow::Result<()> {
