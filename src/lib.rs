@@ -10,4 +10,5 @@ pub mod journal;
 pub mod logging;
 pub mod output;
 pub mod review;
+pub mod sanitize;
 pub mod server;

@@ -9,17 +9,25 @@ use std::path::{Path, PathBuf};
 /// the one docs/architecture.md draws. A module missing here is an error, so a new one
 /// has to be placed on purpose.
 const LAYERS: &[(&str, &[&str])] = &[
-    // L0: the contract and small helpers every part may use.
-    ("api", &[]),
+    // L0: the contract and small helpers every part may use. `sanitize` is the leaf
+    // under them all: the client makes a server's words safe as they arrive.
+    ("sanitize", &[]),
+    ("api", &["sanitize"]),
     ("fs", &[]),
-    ("output", &[]),
-    ("logging", &[]),
+    ("output", &["sanitize"]),
+    ("logging", &["sanitize"]),
     // L1: foundations.
     ("sqlite", &["fs"]),
-    ("config", &["api", "fs", "logging", "output"]),
+    ("config", &["api", "fs", "logging", "output", "sanitize"]),
     // L2: the parts with storage. They never use each other.
-    ("server", &["api", "fs", "logging", "output", "sqlite"]),
-    ("journal", &["api", "fs", "logging", "output", "sqlite"]),
+    (
+        "server",
+        &["api", "fs", "logging", "output", "sanitize", "sqlite"],
+    ),
+    (
+        "journal",
+        &["api", "fs", "logging", "output", "sanitize", "sqlite"],
+    ),
     // L3: the terminal app.
     (
         "review",
@@ -31,8 +39,8 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "commands",
         &[
-            "api", "cli", "config", "fs", "journal", "logging", "output", "review", "server",
-            "sqlite",
+            "api", "cli", "config", "fs", "journal", "logging", "output", "review", "sanitize",
+            "server", "sqlite",
         ],
     ),
 ];

@@ -8,7 +8,8 @@ use serde::de::DeserializeOwned;
 use std::time::Duration;
 
 use super::limits::{
-    HISTORY_LIMIT_MAX as HISTORY_PAGE_MAX, LIST_LIMIT_MAX as LIST_PAGE_MAX, LIST_OFFSET_MAX,
+    ANSWER_BYTES_MAX, ERROR_BYTES_MAX, ERROR_MESSAGE_CHARS, HISTORY_LIMIT_MAX as HISTORY_PAGE_MAX,
+    LIST_LIMIT_MAX as LIST_PAGE_MAX, LIST_OFFSET_MAX,
 };
 
 /// Where and as whom the client talks.
@@ -364,7 +365,10 @@ impl Client {
                 .headers()
                 .get(header::LOCATION)
                 .and_then(|v| v.to_str().ok())
-                .map_or_else(|| "an address it did not give".to_string(), redact_url);
+                .map_or_else(
+                    || "an address it did not give".to_string(),
+                    |l| safe(&redact_url(l)),
+                );
             return Err(ApiError::Redirect(ErrorInfo {
                 status: status.as_u16(),
                 kind: "Redirect".to_string(),
@@ -372,10 +376,21 @@ impl Client {
                 retry_after,
             }));
         }
-        let bytes = resp.bytes().await.map_err(transport_error)?;
         if status.is_success() {
-            return serde_json::from_slice(&bytes).map_err(|e| ApiError::Decode(e.to_string()));
+            let bytes = read_capped(resp, ANSWER_BYTES_MAX).await?.ok_or_else(|| {
+                ApiError::Decode(format!(
+                    "the answer was larger than {} MB, the most verdict reads",
+                    ANSWER_BYTES_MAX / (1024 * 1024)
+                ))
+            })?;
+            return serde_json::from_slice(&bytes)
+                .map_err(|e| ApiError::Decode(safe(&e.to_string())));
         }
+        // An error's first bytes say what it is; the rest of a huge one is not read.
+        let bytes = match read_capped(resp, ERROR_BYTES_MAX).await {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) | Err(_) => Vec::new(),
+        };
         Err(error_from_body(status, &bytes, retry_after))
     }
 
@@ -584,6 +599,27 @@ fn transport_error(e: reqwest::Error) -> ApiError {
     }
 }
 
+/// A server's words, made safe and bounded to one line.
+fn safe(s: &str) -> String {
+    crate::sanitize::message(s, ERROR_MESSAGE_CHARS)
+}
+
+/// The body, or `None` when it is longer than `cap` bytes (then reading stops there, so
+/// an endless answer costs `cap` bytes of memory, not all of it).
+async fn read_capped(mut resp: reqwest::Response, cap: usize) -> Result<Option<Vec<u8>>, ApiError> {
+    if resp.content_length().is_some_and(|n| n > cap as u64) {
+        return Ok(None);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(transport_error)? {
+        if body.len() + chunk.len() > cap {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(body))
+}
+
 /// Builds the typed error from a non-2xx answer: ErrorResponse, HTTPValidationError, or neither.
 pub fn error_from_body(status: StatusCode, body: &[u8], retry_after: Option<Duration>) -> ApiError {
     let code = status.as_u16();
@@ -620,10 +656,12 @@ pub fn error_from_body(status: StatusCode, body: &[u8], retry_after: Option<Dura
         };
         (reason.replace(' ', ""), message)
     };
+    // Shortened and made safe here, on receipt: whatever keeps, shows or logs an error
+    // after this gets a bounded line with nothing a terminal would act on.
     let info = ErrorInfo {
         status: code,
-        kind,
-        message,
+        kind: crate::sanitize::message(&kind, 60),
+        message: safe(&message),
         retry_after,
     };
     match code {

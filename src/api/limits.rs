@@ -14,3 +14,12 @@ pub const HISTORY_LIMIT_MAX: u32 = 200;
 pub const HISTORY_LIMIT_DEFAULT: u32 = 50;
 /// The largest request body the local server reads (bytes).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+// What the client reads, whatever a server sends: bounds of its own, not the contract's.
+
+/// The largest successful answer the client reads (a page of sessions or of history).
+pub const ANSWER_BYTES_MAX: usize = 64 * 1024 * 1024;
+/// The largest error answer the client reads; the rest is not read.
+pub const ERROR_BYTES_MAX: usize = 64 * 1024;
+/// The longest error message kept from a server, in characters.
+pub const ERROR_MESSAGE_CHARS: usize = 300;

@@ -41,7 +41,9 @@ pub async fn export(connect: &ConnectArgs, args: ExportArgs) -> anyhow::Result<(
             );
         }
         None => {
-            crate::output::write_stdout(format_args!("{}", String::from_utf8_lossy(&out)))
+            // Already safe for a terminal (see write_jsonl and csv_field), and kept byte
+            // for byte: CSV's CR LF row ends are the format's.
+            crate::output::write_stdout_raw(&out)
                 .context("Cannot write the export to standard output")?;
         }
     }
@@ -247,7 +249,10 @@ impl<'a> ExportRecord<'a> {
 
 pub fn write_jsonl(out: &mut impl Write, rows: &[ExportRow]) -> anyhow::Result<()> {
     for row in rows {
-        serde_json::to_writer(&mut *out, &ExportRecord::new(row))?;
+        // Every character a terminal could act on is written as a \u escape: the same
+        // value to any JSON reader, and harmless to `cat`.
+        let line = serde_json::to_string(&ExportRecord::new(row))?;
+        out.write_all(crate::sanitize::json(&line).as_bytes())?;
         out.write_all(b"\n")?;
     }
     Ok(())
@@ -314,7 +319,17 @@ fn write_csv_line(
     out.write_all(b"\r\n")
 }
 
+/// One CSV field, quoted where it must be. CSV has no escapes, so a character a
+/// terminal would act on is replaced (see `sanitize::line`), line breaks aside: the
+/// export is for reading, and JSONL is the form that keeps every character.
 pub fn csv_field(field: &str) -> String {
+    let field: String = field
+        .split_inclusive(['\r', '\n'])
+        .map(|piece| {
+            let body = piece.trim_end_matches(['\r', '\n']);
+            format!("{}{}", crate::sanitize::line(body), &piece[body.len()..])
+        })
+        .collect();
     if field.contains(['"', ',', '\r', '\n']) {
         format!("\"{}\"", field.replace('"', "\"\""))
     } else {
@@ -353,6 +368,32 @@ mod tests {
                 completion: completion.into(),
             }),
         }
+    }
+
+    #[test]
+    fn csv_and_jsonl_hold_nothing_a_terminal_would_act_on() {
+        let hostile = "x\u{1b}]0;t\u{7}y\u{9b}6n\u{202e}z\u{7f}";
+        let mut csv = Vec::new();
+        write_csv(&mut csv, &[row(Some(hostile), Some(hostile), hostile)]).unwrap();
+        let csv = String::from_utf8(csv).unwrap();
+        assert!(
+            !csv.chars()
+                .any(|c| crate::sanitize::is_unsafe(c) && c != '\r' && c != '\n'),
+            "{csv:?}"
+        );
+        assert!(
+            csv.contains("x\u{fffd}]0;t\u{fffd}y\u{fffd}6nz\u{fffd}"),
+            "{csv:?}"
+        );
+        let mut jsonl = Vec::new();
+        write_jsonl(&mut jsonl, &[row(Some(hostile), Some(hostile), hostile)]).unwrap();
+        let jsonl = String::from_utf8(jsonl).unwrap();
+        assert!(
+            !jsonl.trim_end().chars().any(crate::sanitize::is_unsafe),
+            "{jsonl:?}"
+        );
+        let back: serde_json::Value = serde_json::from_str(jsonl.trim_end()).unwrap();
+        assert_eq!(back["completion"], hostile, "JSONL keeps the exact text");
     }
 
     #[test]
