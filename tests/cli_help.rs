@@ -4,7 +4,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 /// Every command path that has a help page.
-const COMMANDS: [&[&str]; 10] = [
+const COMMANDS: [&[&str]; 12] = [
     &[],
     &["serve"],
     &["keys"],
@@ -15,6 +15,8 @@ const COMMANDS: [&[&str]; 10] = [
     &["status"],
     &["sync"],
     &["seed"],
+    &["completions"],
+    &["man"],
 ];
 
 /// The reviewer's connection flags.
@@ -294,4 +296,62 @@ fn connection_flags_before_a_connecting_command_still_count_and_its_own_win() {
     );
     let line = namespace_line(&both);
     assert!(line.contains("inner") && !line.contains("outer"), "{line}");
+}
+
+#[test]
+fn version_names_the_commit() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let out = verdict(home.path(), &["--version"]);
+    assert!(out.status.success());
+    let said = stdout(&out);
+    let rest = said
+        .strip_prefix(&format!("verdict {} (", env!("CARGO_PKG_VERSION")))
+        .unwrap_or_else(|| panic!("{said}"));
+    let commit: String = rest.chars().take_while(char::is_ascii_hexdigit).collect();
+    // In a git checkout the build names its commit; elsewhere it says it cannot.
+    assert!(
+        commit.len() == 12 || rest.starts_with("unknown commit"),
+        "{said}"
+    );
+}
+
+#[test]
+fn completions_and_the_manual_come_from_the_command_line_itself() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let bash = stdout(&verdict(home.path(), &["completions", "bash"]));
+    assert!(bash.contains("complete -F _verdict"), "{bash}");
+    let zsh = stdout(&verdict(home.path(), &["completions", "zsh"]));
+    assert!(zsh.starts_with("#compdef verdict"), "{zsh}");
+    let fish = stdout(&verdict(home.path(), &["completions", "fish"]));
+    assert!(fish.contains("complete -c verdict"), "{fish}");
+    let man = stdout(&verdict(home.path(), &["man"]));
+    assert!(man.contains(".TH verdict 1"), "{man}");
+    for script in [&bash, &zsh, &fish] {
+        // Every subcommand and the flags of subcommands can be completed.
+        for word in [
+            "rate",
+            "export",
+            "serve",
+            "import",
+            "completions",
+            "namespace",
+            "since",
+        ] {
+            assert!(script.contains(word), "{word} missing");
+        }
+    }
+    // The page lists every subcommand and documents the reviewer's flags (roff escapes `-`).
+    for word in [
+        "rate",
+        "export",
+        "serve",
+        "import",
+        "completions",
+        "\\-\\-namespace",
+    ] {
+        assert!(man.contains(word), "{word} missing from the manual");
+    }
+    assert!(!home.path().join("data").exists(), "nothing was created");
+    let said = refused(&["completions", "powershell"]);
+    assert!(said.contains("possible values: bash, zsh, fish"), "{said}");
 }
