@@ -50,3 +50,30 @@ impl JournalHandle {
         rx.await.map_err(|_| JournalError::Closed)?
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::model::Rating;
+    use crate::journal::fixtures::{open, target};
+
+    #[tokio::test]
+    async fn calls_run_on_the_journal_thread_in_order() {
+        let (_dir, journal) = open();
+        let handle = JournalHandle::spawn(journal);
+        let thread = handle
+            .call(|_| Ok(std::thread::current().name().map(str::to_string)))
+            .await
+            .unwrap();
+        assert_eq!(thread.as_deref(), Some("verdict-journal"));
+        let entry = handle
+            .call(|j| j.record(&target("m1"), Rating::Positive, None, "ann"))
+            .await
+            .unwrap();
+        let pending = handle
+            .call(|j| j.pending("http://127.0.0.1:1", "ns"))
+            .await
+            .unwrap();
+        assert_eq!(pending, vec![entry]);
+    }
+}
