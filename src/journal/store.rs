@@ -431,9 +431,6 @@ fn entry_from_row(row: &Row<'_>) -> rusqlite::Result<Entry> {
     })
 }
 
-/// The journal on its own thread, so async code never waits on SQLite (or its fsync)
-/// on a runtime worker. Cheap to clone; the thread ends when the last clone is dropped.
-
 #[cfg(test)]
 mod tests {
     use crate::api::model::Rating;
