@@ -2,13 +2,11 @@
 //! server: cursors walk every session once in order, and the client falls back to offsets
 //! when a server offers no cursor.
 
-mod common;
-
+use crate::common::TestServer;
 use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use common::TestServer;
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::collections::HashSet;

@@ -2,9 +2,7 @@
 //! local server: receipts, refusals, the network down, kill -9 after a rating, and the API
 //! key never leaking into a file or an output.
 
-mod common;
-
-use common::{TestServer, assistant_ids, start_at, until};
+use crate::common::{TestServer, assistant_ids, start_at, until};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

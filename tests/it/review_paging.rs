@@ -1,9 +1,9 @@
 //! The headless reviewer lists past the contract's 10,000-offset cap: `G` in the sessions
 //! pane pages by cursor through every session of the real local server.
 
-mod common;
+use crate::common;
 
-use common::driver::Driver;
+use crate::common::driver::Driver;
 use std::net::SocketAddr;
 use std::time::Duration;
 use verdict::review::view::theme::{Look, Theme};

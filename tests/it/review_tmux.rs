@@ -73,8 +73,9 @@ fn shell_quote(p: &Path) -> String {
 
 /// Starts `verdict --demo` in a fresh tmux server with its own data and config dirs.
 /// The verdict process writes its pid to `pid` (the shell execs it), and the pane
-/// says how it exited.
-fn start_demo(dir: &Path) -> Tmux {
+/// says how it exited. `test` names the tmux socket: the tests of this file run at once
+/// in one process, so the process id alone would not tell their servers apart.
+fn start_demo(dir: &Path, test: &str) -> Tmux {
     assert!(
         tmux_available(),
         "tmux is needed for this test (CI installs it)"
@@ -84,7 +85,7 @@ fn start_demo(dir: &Path) -> Tmux {
         .map(|d| d.subsec_nanos())
         .unwrap_or(0);
     let tmux = Tmux {
-        socket: format!("verdict-test-{}-{nanos}", std::process::id()),
+        socket: format!("verdict-test-{}-{test}-{nanos}", std::process::id()),
     };
     let inner = format!(
         "echo $$ > {}; exec {} --demo",
@@ -125,7 +126,7 @@ fn demo_in_tmux_rates_a_message_and_the_server_keeps_it() {
         "[review]\nadvance_after_rating = false\n",
     )
     .expect("config file");
-    let tmux = start_demo(dir.path());
+    let tmux = start_demo(dir.path(), "rates");
 
     let screen = tmux.wait_for("the demo with an unrated message", |s| {
         s.contains("DEMO") && s.contains("○ unrated")
@@ -203,7 +204,7 @@ fn demo_in_tmux_rates_a_message_and_the_server_keeps_it() {
 #[test]
 fn sigterm_gives_the_terminal_back() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let tmux = start_demo(dir.path());
+    let tmux = start_demo(dir.path(), "sigterm");
     tmux.wait_for("the demo", |s| {
         s.contains("DEMO") && s.contains("○ unrated")
     });

@@ -1,8 +1,6 @@
 //! `verdict serve`, `keys create` and `import`, run as the built binary.
 
-mod common;
-
-use common::{SAMPLE_JSONL, client, keys_create, run, text, verdict};
+use crate::common::{SAMPLE_JSONL, client, keys_create, run, text, verdict};
 use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};

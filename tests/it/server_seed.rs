@@ -1,8 +1,6 @@
 //! `verdict seed` through the binary, then read and rated through the real server.
 
-mod common;
-
-use common::{client, keys_create, run, text};
+use crate::common::{client, keys_create, run, text};
 use std::net::SocketAddr;
 use std::path::Path;
 use verdict::api::model::{ListSessionsRequest, Rating, SessionStatus, SubmitFeedbackRequest};

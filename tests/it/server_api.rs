@@ -1,8 +1,8 @@
 //! The local server answers every operation and error of the contract, over real HTTP.
 
-mod common;
+use crate::common;
 
-use common::TestServer;
+use crate::common::TestServer;
 use reqwest::Method;
 use serde_json::{Value, json};
 use verdict::api::ApiError;
@@ -1092,10 +1092,13 @@ async fn acknowledged_ratings_survive_a_restart() {
 async fn demo_serves_the_built_in_transcripts() {
     let server = TestServer::demo().await;
     let sessions = server.sessions().await;
-    let demo_lines = include_str!("../assets/demo/sessions.jsonl")
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .count();
+    let demo_lines = include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets/demo/sessions.jsonl"
+    ))
+    .lines()
+    .filter(|l| !l.trim().is_empty())
+    .count();
     assert_eq!(sessions.len(), demo_lines);
     for s in &sessions {
         let review = s.review.unwrap();

@@ -1,9 +1,7 @@
 //! The real local server stops in the middle of a review and comes back on the same port:
 //! every rating made meanwhile reaches it once, and none is stale.
 
-mod common;
-
-use common::{TestServer, assistant_ids, start_at, until};
+use crate::common::{TestServer, assistant_ids, start_at, until};
 use std::collections::HashMap;
 use std::time::Duration;
 use verdict::api::model::Rating;
@@ -153,7 +151,7 @@ async fn ratings_made_while_the_server_is_down_arrive_once_and_newest() {
 
 /// Figures for the README: how long a rating takes to commit (fsync included) and how fast
 /// a backlog drains once the server is back. Run with:
-/// `cargo test --test journal_restart -- --ignored --nocapture drain_figures`
+/// `cargo test --test it -- --ignored --nocapture drain_figures`
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a measurement, not a check; run it by name"]
 async fn drain_figures() {

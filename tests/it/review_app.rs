@@ -1,10 +1,10 @@
 //! The whole reviewer, headless: keys in, TestBackend frames out, against the real local
 //! server on 127.0.0.1 with a real SQLite file; the server's records are then checked.
 
-mod common;
+use crate::common;
 
-use common::TestServer;
-use common::driver::Driver;
+use crate::common::TestServer;
+use crate::common::driver::Driver;
 use crossterm::event::{KeyCode, KeyModifiers};
 use std::time::{Duration, Instant};
 use verdict::api::ApiKey;
