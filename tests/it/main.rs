@@ -1,5 +1,3 @@
-// Tests may unwrap, expect and panic; the library will soon deny these lints.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! The integration tests, as one binary (one link step instead of one per file); each
 //! module was once a file of its own under `tests/`.
 //!
@@ -7,8 +5,13 @@
 //! current directory, signal handlers, a global subscriber, umask). Settings go to the
 //! library explicitly and to a child process through `Command::env`.
 
+// Tests may unwrap, expect and panic: the library denies these lints, a test's failure is
+// its job.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
+mod architecture;
 mod cli_help;
 mod journal_cli;
 mod journal_faults;
