@@ -5,8 +5,8 @@ use super::editor::{Editor, MAX_FEEDBACK_CHARS};
 use super::effect::{Effect, SESSIONS_PAGE, SESSIONS_PAGE_BULK};
 use super::model::*;
 use super::scroll;
-use super::text;
-use super::view::theme::Look;
+use super::typeset::style::Look;
+use super::typeset::text;
 use crate::api::model::{GetHistoryResponse, Rating};
 use crate::api::{ApiError, PageStart, SessionsPage};
 use crate::journal::outbox::OutboxEvent;
@@ -1837,8 +1837,9 @@ fn refresh(m: &mut Model, fx: &mut Vec<Effect>) {
 
 fn help(m: &mut Model, action: Action) {
     // The same bound the overlay uses: lines beyond a screenful.
-    let total = super::view::help::lines(m).len();
-    let shown = (m.height as usize).saturating_sub(4).min(total);
+    let (lines, area) = super::typeset::help::laid_out(m, m.width, m.height);
+    let total = lines.len();
+    let shown = super::typeset::help::rows_shown(area).min(total);
     let max = total - shown;
     let Mode::Help { scroll } = &mut m.mode else {
         return;
