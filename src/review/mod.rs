@@ -18,6 +18,4 @@ pub use typeset::{markdown, text};
 #[cfg(test)]
 mod fixtures;
 #[cfg(test)]
-mod update_tests;
-#[cfg(test)]
 mod view_tests;
