@@ -1,7 +1,7 @@
 //! Markdown to wrapped, styled terminal lines: headings, lists, emphasis, quotes, code.
 
+use super::style::{Look, Theme};
 use super::text::{self, Piece};
-use super::view::theme::Look;
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -264,7 +264,7 @@ impl<'l> Renderer<'l> {
         }
     }
 
-    fn start(&mut self, tag: Tag<'_>, t: &super::view::theme::Theme) {
+    fn start(&mut self, tag: Tag<'_>, t: &Theme) {
         match tag {
             Tag::Paragraph => {
                 if !self.open {
@@ -599,7 +599,6 @@ fn fit_columns(natural: &[usize], room: usize) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::review::view::theme::Theme;
 
     fn plain(source: &str, width: usize) -> Vec<String> {
         let look = Look::new(Theme::plain(), false);
