@@ -11,3 +11,4 @@ pub mod logging;
 pub mod output;
 pub mod review;
 pub mod server;
+pub mod sqlite;
