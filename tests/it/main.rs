@@ -16,6 +16,7 @@ mod cli_help;
 mod journal_cli;
 mod journal_faults;
 mod journal_restart;
+mod journal_shared;
 mod review_app;
 mod review_cli;
 mod review_paging;
