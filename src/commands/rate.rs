@@ -61,7 +61,8 @@ pub async fn rate(connect: &ConnectArgs, args: RateArgs) -> anyhow::Result<()> {
             outln!("{}", receipt_line(&receipt))
         }
         Outcome::Refused(error) => Err(anyhow!(rating_refused(&error))),
-        Outcome::Settled { entry, newer } => {
+        Outcome::Settled(settled) => {
+            let (entry, newer) = *settled;
             let said = settled_elsewhere(&entry, newer.as_ref())?;
             outln!("{said}")
         }
@@ -122,10 +123,7 @@ fn settled_elsewhere(entry: &Entry, newer: Option<&Entry>) -> anyhow::Result<Str
 enum Outcome {
     Sent(SubmitFeedbackResponse),
     /// Another verdict process on the same journal settled it (see `OutboxEvent::Settled`).
-    Settled {
-        entry: Entry,
-        newer: Option<Entry>,
-    },
+    Settled(Box<(Entry, Option<Entry>)>),
     Refused(ApiError),
     Unreachable(ApiError),
     StillFailing(ApiError),
@@ -152,7 +150,7 @@ async fn wait_for(
                 return Outcome::Refused(error);
             }
             Some(OutboxEvent::Settled { entry, newer }) if entry.id == id => {
-                return Outcome::Settled { entry, newer };
+                return Outcome::Settled(Box::new((entry, newer)));
             }
             Some(OutboxEvent::Retrying {
                 entry,
