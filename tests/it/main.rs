@@ -14,6 +14,7 @@ mod common;
 mod architecture;
 mod cli_help;
 mod journal_cli;
+mod journal_damage;
 mod journal_faults;
 mod journal_restart;
 mod journal_shared;
