@@ -199,4 +199,55 @@ mod tests {
         assert_eq!(e.retry_after(), Some(Duration::from_secs(3)));
         assert!(e.is_retryable());
     }
+
+    /// Error bodies a hostile server could send, mutated at random: decoding never panics,
+    /// and what it keeps is short and holds nothing a terminal would act on.
+    #[test]
+    fn any_error_body_decodes_to_a_short_safe_error() {
+        let seeds: [&[u8]; 5] = [
+            br#"{"success":false,"status":400,"error":{"type":"BadRequestError","message":"bad"}}"#,
+            br#"{"detail":[{"loc":["body","rating"],"msg":"bad rating","type":"value_error"}]}"#,
+            b"plain text error",
+            b"<html><body>502</body></html>",
+            b"",
+        ];
+        let hostile = "\u{1b}]52;c;ZXZpbA==\u{7}\u{9b}2J\u{202e}\u{200d}".repeat(400);
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut runs = 0;
+        for seed in seeds {
+            for _ in 0..2_000 {
+                let mut body = seed.to_vec();
+                // Splice the hostile text in where a message would be, then flip bytes.
+                if let Some(at) = body.windows(3).position(|w| w == b"bad") {
+                    body.splice(at..at + 3, hostile.bytes());
+                }
+                for _ in 0..(next() % 4) {
+                    if !body.is_empty() {
+                        let i = (next() as usize) % body.len();
+                        body[i] = next() as u8;
+                    }
+                }
+                let status = [400u16, 404, 422, 429, 500, 503][(next() % 6) as usize];
+                let e = error_from_body(StatusCode::from_u16(status).unwrap(), &body, None);
+                let info = e.info().expect("an answered error keeps its status");
+                assert_eq!(info.status, status);
+                for text in [&info.message, &info.kind] {
+                    assert!(
+                        text.chars().count() <= ERROR_MESSAGE_CHARS,
+                        "{}",
+                        text.len()
+                    );
+                    assert!(!text.chars().any(crate::sanitize::is_unsafe), "{text:?}");
+                }
+                runs += 1;
+            }
+        }
+        assert_eq!(runs, 10_000);
+    }
 }
