@@ -204,6 +204,12 @@ pub struct ExportArgs {
     /// Only ratings made on or after this date (YYYY-MM-DD or RFC 3339).
     #[arg(long, value_name = "DATE")]
     pub since: Option<String>,
+    /// Every rating in the journal, whatever server and namespace it was made on (the demo too).
+    #[arg(long)]
+    pub all: bool,
+    /// Also the ratings made in the built-in demo (left out by default).
+    #[arg(long)]
+    pub demo: bool,
     #[command(flatten)]
     pub connect: ConnectArgs,
 }

@@ -21,6 +21,20 @@ pub async fn export(connect: &ConnectArgs, args: ExportArgs) -> anyhow::Result<(
         Some(s) => Some(parse_since(s)?),
         None => None,
     };
+    let scope = Scope::of(&settings, &args)?;
+    // Out of scope rows leave before anything is fetched for them.
+    let in_scope = |rows: Vec<ExportRow>| {
+        let total = rows.len();
+        let kept: Vec<ExportRow> = rows.into_iter().filter(|r| scope.holds(r)).collect();
+        if kept.len() < total {
+            crate::say_err!(
+                "verdict: {} rating(s) made on other servers or namespaces{} are not in this export; --all includes every rating in the journal.",
+                total - kept.len(),
+                if args.demo { "" } else { " or in the demo" }
+            );
+        }
+        kept
+    };
     let path = settings.paths.journal_db();
     let read = match JournalHandle::open(&path) {
         Ok(journal) => {
@@ -32,14 +46,16 @@ pub async fn export(connect: &ConnectArgs, args: ExportArgs) -> anyhow::Result<(
         }
         Err(e) => Err(e),
     };
-    let rows = match read {
-        Ok((mut rows, journal)) => {
+    let all_rows = match read {
+        Ok((rows, journal)) => {
+            let mut rows = in_scope(rows);
             fill_exchanges(&settings, &journal, &mut rows).await;
             rows
         }
         // A damaged journal still gives up every rating that can be read.
         Err(e) if e.is_damage() => {
             let (rows, unreadable) = Journal::salvage(&path, since.as_deref())?;
+            let rows = in_scope(rows);
             crate::say_err!(
                 "verdict: {e}. Exported the {} rating(s) that could still be read{}; exchanges not in the journal were not fetched. Run `verdict doctor` for what to do next.",
                 rows.len(),
@@ -53,6 +69,7 @@ pub async fn export(connect: &ConnectArgs, args: ExportArgs) -> anyhow::Result<(
         }
         Err(e) => return Err(e.into()),
     };
+    let rows = all_rows;
 
     let mut out = Vec::new();
     match args.format {
@@ -77,6 +94,48 @@ pub async fn export(connect: &ConnectArgs, args: ExportArgs) -> anyhow::Result<(
         }
     }
     Ok(())
+}
+
+/// Which ratings an export holds: those made on the configured server and namespace, the
+/// demo's with `--demo`, every one with `--all`. A training set must not get the demo's
+/// prompts, or another team's, by accident.
+struct Scope {
+    /// `(server, namespace)` pairs as the journal names them; `None`: everything.
+    targets: Option<Vec<(String, String)>>,
+}
+
+impl Scope {
+    fn of(settings: &Settings, args: &ExportArgs) -> anyhow::Result<Scope> {
+        if args.all {
+            return Ok(Scope { targets: None });
+        }
+        let mut targets = Vec::new();
+        if let Some(namespace) = &settings.namespace {
+            targets.push((journal_base_url(&settings.base_url), namespace.clone()));
+        }
+        if args.demo {
+            targets.push((
+                DEMO_SERVER_KEY.to_string(),
+                crate::server::DEMO_NAMESPACE.to_string(),
+            ));
+        }
+        if targets.is_empty() {
+            bail!(
+                "No namespace is configured, so there is nothing of yours to export: pass --namespace NS (or set MIXPEEK_NAMESPACE); --demo exports the demo's ratings, --all every rating in the journal."
+            );
+        }
+        Ok(Scope {
+            targets: Some(targets),
+        })
+    }
+
+    fn holds(&self, row: &ExportRow) -> bool {
+        self.targets.as_ref().is_none_or(|targets| {
+            targets.iter().any(|(server, namespace)| {
+                row.entry.target.base_url == *server && row.entry.target.namespace == *namespace
+            })
+        })
+    }
 }
 
 /// `--since`: a date (midnight UTC) or an RFC 3339 time, in the journal's time format.
@@ -473,5 +532,67 @@ mod tests {
         let err = parse_since("March 1st").unwrap_err().to_string();
         assert!(err.contains("YYYY-MM-DD"), "{err}");
         assert!(parse_since("2026-02-30").is_err());
+    }
+
+    #[test]
+    fn an_export_holds_the_configured_namespace_the_demo_only_when_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = crate::config::Paths {
+            config_file: dir.path().join("config.toml"),
+            data_dir: dir.path().join("data"),
+        };
+        let overrides = crate::config::Overrides {
+            base_url: Some("http://127.0.0.1:1".into()),
+            namespace: Some("ns".into()),
+            ..Default::default()
+        };
+        let settings = Settings::from_layers(paths.clone(), &overrides, |_| None).unwrap();
+        let mine = row(None, None, "mine");
+        let mut demo = row(None, None, "demo");
+        demo.entry.target.base_url = DEMO_SERVER_KEY.into();
+        demo.entry.target.namespace = crate::server::DEMO_NAMESPACE.into();
+        let mut other = row(None, None, "other");
+        other.entry.target.namespace = "another-team".into();
+        let args = |all: bool, demo: bool| ExportArgs {
+            format: ExportFormat::Jsonl,
+            output: None,
+            since: None,
+            all,
+            demo,
+            connect: Default::default(),
+        };
+        let held = |scope: &Scope| {
+            [&mine, &demo, &other]
+                .iter()
+                .filter(|r| scope.holds(r))
+                .map(|r| r.exchange.as_ref().unwrap().completion.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            held(&Scope::of(&settings, &args(false, false)).unwrap()),
+            ["mine"]
+        );
+        assert_eq!(
+            held(&Scope::of(&settings, &args(false, true)).unwrap()),
+            ["mine", "demo"]
+        );
+        assert_eq!(
+            held(&Scope::of(&settings, &args(true, false)).unwrap()),
+            ["mine", "demo", "other"]
+        );
+        // With no namespace configured there is nothing of the user's to export.
+        let bare = Settings::from_layers(paths, &Default::default(), |_| None).unwrap();
+        let refused = Scope::of(&bare, &args(false, false))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            refused.contains("--demo") && refused.contains("--all"),
+            "{refused}"
+        );
+        assert_eq!(
+            held(&Scope::of(&bare, &args(false, true)).unwrap()),
+            ["demo"]
+        );
     }
 }

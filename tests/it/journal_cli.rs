@@ -762,8 +762,8 @@ async fn the_api_key_never_reaches_a_file_or_an_output() {
     }
 }
 
-/// Demo ratings are kept under the demo's fixed name; `export` with no account fetches
-/// their exchanges from the demo's own database.
+/// Demo ratings are kept under the demo's fixed name; `export --demo` with no account
+/// fetches their exchanges from the demo's own database, and a plain `export` leaves them out.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_ratings_export_with_their_exchange_and_no_account() {
     use verdict::journal::outbox::OutboxEvent;
@@ -795,7 +795,16 @@ async fn demo_ratings_export_with_their_exchange_and_no_account() {
         server.shutdown().await;
     }
 
+    // The demo's ratings stay out of an export unless asked for: a training set must not
+    // get demo prompts by accident.
     let run = reviewer.run(&["export"]).await;
+    assert!(run.stdout().is_empty(), "{}", run.stdout());
+    assert!(
+        run.stderr().contains("--demo") || run.stderr().contains("--all"),
+        "{}",
+        run.stderr()
+    );
+    let run = reviewer.run(&["export", "--demo"]).await;
     run.expect_ok();
     assert!(!run.stderr().contains("warning"), "{}", run.stderr());
     let lines: Vec<serde_json::Value> = run

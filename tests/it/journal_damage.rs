@@ -72,7 +72,7 @@ fn a_damaged_journal_is_named_checked_and_salvaged() {
     assert!(line.contains("verdict export --output"), "{line}");
     assert!(text(&out.stderr).contains("1 problem(s) found"));
 
-    let out = run(home.path(), &["export"]);
+    let out = run(home.path(), &["export", "--all"]);
     let warning = text(&out.stderr);
     assert!(out.status.success(), "{warning}");
     assert!(
