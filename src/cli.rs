@@ -55,6 +55,10 @@ pub struct ConnectArgs {
     /// Allow plain http:// to a host that is not loopback (the key would travel unencrypted).
     #[arg(long)]
     pub allow_insecure_http: bool,
+
+    /// Use the account saved as [profiles.NAME] in the config file (or VERDICT_PROFILE).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
 }
 
 impl ConnectArgs {
@@ -65,6 +69,7 @@ impl ConnectArgs {
             namespace: self.namespace.clone(),
             config: self.config.clone(),
             allow_insecure_http: self.allow_insecure_http,
+            profile: self.profile.clone(),
         }
     }
 
@@ -81,6 +86,9 @@ impl ConnectArgs {
             self.config.clone_from(&outer.config);
         }
         self.allow_insecure_http |= outer.allow_insecure_http;
+        if self.profile.is_none() {
+            self.profile.clone_from(&outer.profile);
+        }
     }
 }
 
@@ -101,6 +109,10 @@ pub enum Command {
     Status(ConnectArgs),
     /// Check the config, the data directory, the journal and the databases, and say what to do.
     Doctor(ConnectArgs),
+    /// Save an account (base URL, namespace, key) in the config file, after checking it works.
+    Login(LoginArgs),
+    /// Remove the saved API key from the config file (of one profile with --profile).
+    Logout(ConnectArgs),
     /// Send the pending ratings in the journal now and report what the server answered.
     Sync(SyncArgs),
     /// Fill a database with synthetic sessions (for benchmarks and trying verdict at size).
@@ -215,6 +227,15 @@ pub struct ExportArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Read the API key from standard input (one line) instead of asking for it.
+    #[arg(long)]
+    pub key_stdin: bool,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+#[derive(Debug, Args)]
 pub struct SyncArgs {
     /// Also queue again ratings refused for a reason other than the key, once that is fixed
     /// (ratings refused for the key are queued again on their own).
@@ -287,9 +308,15 @@ fn count_within(s: &str, flag: &str, min: u64, max: u64) -> Result<u64, String> 
 }
 
 /// The connection flags, as written before a subcommand.
-const CONNECTION_FLAGS: [&str; 4] = ["base-url", "namespace", "config", "allow-insecure-http"];
+const CONNECTION_FLAGS: [&str; 5] = [
+    "base-url",
+    "namespace",
+    "config",
+    "allow-insecure-http",
+    "profile",
+];
 /// The top-level flags that take a value (the next word, unless given as `--flag=value`).
-const VALUE_FLAGS: [&str; 3] = ["base-url", "namespace", "config"];
+const VALUE_FLAGS: [&str; 4] = ["base-url", "namespace", "config", "profile"];
 /// Subcommands that do not connect anywhere.
 const LOCAL_COMMANDS: [&str; 6] = ["serve", "keys", "import", "seed", "completions", "man"];
 
@@ -320,7 +347,10 @@ where
         Some(Command::Rate(a)) => a.connect.inherit(&outer),
         Some(Command::Export(a)) => a.connect.inherit(&outer),
         Some(Command::Sync(a)) => a.connect.inherit(&outer),
-        Some(Command::Status(connect) | Command::Doctor(connect)) => connect.inherit(&outer),
+        Some(Command::Status(connect) | Command::Doctor(connect) | Command::Logout(connect)) => {
+            connect.inherit(&outer)
+        }
+        Some(Command::Login(a)) => a.connect.inherit(&outer),
         Some(
             Command::Serve(_)
             | Command::Keys(_)

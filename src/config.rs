@@ -12,6 +12,8 @@ pub const ENV_BASE_URL: &str = "MIXPEEK_BASE_URL";
 /// Overrides of the directories (tests, portable installs).
 pub const ENV_DATA_DIR: &str = "VERDICT_DATA_DIR";
 pub const ENV_CONFIG_DIR: &str = "VERDICT_CONFIG_DIR";
+/// Which `[profiles.NAME]` of the config file to use (the `--profile` flag wins).
+pub const ENV_PROFILE: &str = "VERDICT_PROFILE";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -26,6 +28,13 @@ pub enum ConfigError {
         "No home directory was found for the config and data directories; set {ENV_DATA_DIR} and {ENV_CONFIG_DIR}."
     )]
     NoHome,
+    #[error("The profile {name} is not in {path}; {known}")]
+    UnknownProfile {
+        name: String,
+        path: PathBuf,
+        /// The profiles there are, or how to make one.
+        known: String,
+    },
 }
 
 /// A key binding value in `[keys]`: one key or several.
@@ -91,6 +100,30 @@ impl Default for ReviewSettings {
     }
 }
 
+/// One `[profiles.NAME]` table: an account a reviewer works in, beside others. Its
+/// `Debug` never shows the key.
+#[derive(Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileConfig {
+    pub base_url: Option<String>,
+    pub namespace: Option<String>,
+    pub api_key: Option<String>,
+    pub reviewer: Option<String>,
+    pub allow_insecure_http: Option<bool>,
+}
+
+impl std::fmt::Debug for ProfileConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProfileConfig")
+            .field("base_url", &self.base_url)
+            .field("namespace", &self.namespace)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("reviewer", &self.reviewer)
+            .field("allow_insecure_http", &self.allow_insecure_http)
+            .finish()
+    }
+}
+
 /// The config file as written on disk. Its `Debug` never shows the key.
 #[derive(Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -100,6 +133,11 @@ pub struct FileConfig {
     pub api_key: Option<String>,
     pub reviewer: Option<String>,
     pub allow_insecure_http: Option<bool>,
+    /// The profile used when neither `--profile` nor `VERDICT_PROFILE` names one.
+    pub profile: Option<String>,
+    /// Accounts by name: each one's values replace the top-level ones when it is used.
+    #[serde(default)]
+    pub profiles: BTreeMap<String, ProfileConfig>,
     #[serde(default)]
     pub review: ReviewSettings,
     /// Action name -> key(s), e.g. `rate_positive = ["+", "="]`.
@@ -177,6 +215,8 @@ pub struct Overrides {
     /// Another config file than the default one.
     pub config: Option<PathBuf>,
     pub allow_insecure_http: bool,
+    /// `--profile`: which `[profiles.NAME]` to use.
+    pub profile: Option<String>,
 }
 
 /// Everything verdict needs to know to run, after all layers are applied.
@@ -189,6 +229,8 @@ pub struct Settings {
     pub reviewer: String,
     /// Where the reviewer's name came from, for `verdict status`.
     pub reviewer_source: ReviewerSource,
+    /// The `[profiles.NAME]` in use, if any.
+    pub profile: Option<String>,
     pub allow_insecure_http: bool,
     pub review: ReviewSettings,
     pub keys: BTreeMap<String, KeyList>,
@@ -211,7 +253,35 @@ impl Settings {
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Settings, ConfigError> {
         let mut warnings = Vec::new();
-        let file = read_file_config(&paths.config_file, &mut warnings)?;
+        let mut file = read_file_config(&paths.config_file, &mut warnings)?;
+        // A profile's values stand in for the top level's: it is the same layer.
+        let profile = args
+            .profile
+            .clone()
+            .or_else(|| env(ENV_PROFILE))
+            .or_else(|| file.profile.clone());
+        if let Some(name) = &profile {
+            let Some(chosen) = file.profiles.remove(name) else {
+                let known = if file.profiles.is_empty() {
+                    format!("make it with: verdict login --profile {name}")
+                } else {
+                    format!(
+                        "the profiles there are: {}",
+                        file.profiles.keys().cloned().collect::<Vec<_>>().join(", ")
+                    )
+                };
+                return Err(ConfigError::UnknownProfile {
+                    name: name.clone(),
+                    path: paths.config_file.clone(),
+                    known,
+                });
+            };
+            file.base_url = chosen.base_url.or(file.base_url);
+            file.namespace = chosen.namespace.or(file.namespace);
+            file.api_key = chosen.api_key.or(file.api_key);
+            file.reviewer = chosen.reviewer.or(file.reviewer);
+            file.allow_insecure_http = chosen.allow_insecure_http.or(file.allow_insecure_http);
+        }
 
         let base_url = args
             .base_url
@@ -245,6 +315,7 @@ impl Settings {
             api_key,
             reviewer,
             reviewer_source,
+            profile,
             allow_insecure_http: args.allow_insecure_http
                 || file.allow_insecure_http.unwrap_or(false),
             review: file.review,
@@ -270,7 +341,7 @@ fn read_file_config(path: &Path, warnings: &mut Vec<String>) -> Result<FileConfi
         message: parse_message(&text, &e),
     })?;
     #[cfg(unix)]
-    if file.api_key.is_some() {
+    if file.api_key.is_some() || file.profiles.values().any(|p| p.api_key.is_some()) {
         use std::os::unix::fs::PermissionsExt;
         if let Ok(meta) = std::fs::metadata(path)
             && meta.permissions().mode() & 0o077 != 0
@@ -321,6 +392,8 @@ impl std::fmt::Debug for FileConfig {
             .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
             .field("reviewer", &self.reviewer)
             .field("allow_insecure_http", &self.allow_insecure_http)
+            .field("profile", &self.profile)
+            .field("profiles", &self.profiles)
             .field("review", &self.review)
             .field("keys", &self.keys)
             .finish()

@@ -6,6 +6,7 @@ pub mod doctor;
 pub mod export;
 pub mod import;
 pub mod keys;
+pub mod login;
 pub mod rate;
 pub mod review;
 pub mod seed;
@@ -34,6 +35,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Export(args)) => export::export(&args.connect.clone(), args).await,
         Some(Command::Status(connect)) => status::status(&connect).await,
         Some(Command::Doctor(connect)) => doctor::doctor(&connect).await,
+        Some(Command::Login(args)) => login::login(args).await,
+        Some(Command::Logout(connect)) => login::logout(&connect),
         Some(Command::Sync(args)) => sync::sync(&args.connect.clone(), args).await,
         Some(Command::Completions { shell }) => completions::completions(shell),
         Some(Command::Man) => completions::man(),

@@ -18,6 +18,9 @@ pub async fn status(connect: &ConnectArgs) -> anyhow::Result<()> {
         "config file",
         format!("{}{config_state}", paths.config_file.display()),
     ));
+    if let Some(profile) = &settings.profile {
+        lines.push(("profile", profile.clone()));
+    }
     lines.push(("data dir", paths.data_dir.display().to_string()));
     lines.push(("journal", paths.journal_db().display().to_string()));
     lines.push(("log", paths.log_file().display().to_string()));

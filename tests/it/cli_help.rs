@@ -21,11 +21,12 @@ const COMMANDS: [&[&str]; 13] = [
 ];
 
 /// The reviewer's connection flags.
-const CONNECTION_FLAGS: [&str; 4] = [
+const CONNECTION_FLAGS: [&str; 5] = [
     "--base-url",
     "--namespace",
     "--config",
     "--allow-insecure-http",
+    "--profile",
 ];
 
 /// The binary, cut off from the user's config, data and MIXPEEK_* environment.
@@ -149,7 +150,16 @@ fn connection_flags_appear_only_where_they_apply() {
         }
         assert!(!page.contains("Connection:"), "{page}");
     }
-    for command in [&[][..], &["rate"], &["export"], &["status"], &["sync"]] {
+    for command in [
+        &[][..],
+        &["rate"],
+        &["export"],
+        &["status"],
+        &["sync"],
+        &["doctor"],
+        &["login"],
+        &["logout"],
+    ] {
         let page = help(command, "--help");
         for flag in CONNECTION_FLAGS {
             assert!(

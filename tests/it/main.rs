@@ -13,6 +13,7 @@ mod common;
 
 mod architecture;
 mod cli_help;
+mod cli_login;
 mod journal_cli;
 mod journal_damage;
 mod journal_faults;
