@@ -6,10 +6,13 @@ use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+/// `verdict --version`: the version and the commit it was built from.
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (", env!("VERDICT_COMMIT"), ")");
+
 #[derive(Debug, Parser)]
 #[command(
     name = "verdict",
-    version,
+    version = VERSION,
     about = "Review what AI agents said: rate assistant messages from the keyboard.",
     long_about = "Review what AI agents said: rate assistant messages from the keyboard.\n\n\
         With no API key configured, verdict starts its local server on demo transcripts.\n\
@@ -100,6 +103,22 @@ pub enum Command {
     Sync(SyncArgs),
     /// Fill a database with synthetic sessions (for benchmarks and trying verdict at size).
     Seed(SeedArgs),
+    /// Print a completion script for a shell (bash, zsh or fish) on standard output.
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: ShellArg,
+    },
+    /// Print the manual page (roff) on standard output: verdict man | man -l -
+    Man,
+}
+
+/// The shells `verdict completions` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShellArg {
+    Bash,
+    Zsh,
+    Fish,
 }
 
 #[derive(Debug, Args)]
@@ -264,7 +283,7 @@ const CONNECTION_FLAGS: [&str; 4] = ["base-url", "namespace", "config", "allow-i
 /// The top-level flags that take a value (the next word, unless given as `--flag=value`).
 const VALUE_FLAGS: [&str; 3] = ["base-url", "namespace", "config"];
 /// Subcommands that do not connect anywhere.
-const LOCAL_COMMANDS: [&str; 4] = ["serve", "keys", "import", "seed"];
+const LOCAL_COMMANDS: [&str; 6] = ["serve", "keys", "import", "seed", "completions", "man"];
 
 /// Parses the command line; on a mistake prints clap's message and exits.
 pub fn parse() -> Cli {
@@ -294,7 +313,14 @@ where
         Some(Command::Export(a)) => a.connect.inherit(&outer),
         Some(Command::Sync(a)) => a.connect.inherit(&outer),
         Some(Command::Status(connect)) => connect.inherit(&outer),
-        Some(Command::Serve(_) | Command::Keys(_) | Command::Import(_) | Command::Seed(_))
+        Some(
+            Command::Serve(_)
+            | Command::Keys(_)
+            | Command::Import(_)
+            | Command::Seed(_)
+            | Command::Completions { .. }
+            | Command::Man,
+        )
         | None => {}
     }
     Ok(cli)

@@ -187,6 +187,8 @@ pub struct Settings {
     pub namespace: Option<String>,
     pub api_key: Option<ApiKey>,
     pub reviewer: String,
+    /// Where the reviewer's name came from, for `verdict status`.
+    pub reviewer_source: ReviewerSource,
     pub allow_insecure_http: bool,
     pub review: ReviewSettings,
     pub keys: BTreeMap<String, KeyList>,
@@ -225,17 +227,24 @@ impl Settings {
         let api_key = env(ENV_API_KEY)
             .or(file.api_key)
             .map(|k| ApiKey::new(k.trim()));
-        let reviewer = file
-            .reviewer
-            .or_else(|| env("USER"))
-            .or_else(|| env("USERNAME"))
-            .unwrap_or_else(|| "reviewer".to_string());
+        // Who rates: said in config, else the login name, else the system's account name.
+        let (reviewer, reviewer_source) = match file.reviewer.filter(|r| !r.trim().is_empty()) {
+            Some(r) => (r, ReviewerSource::Config),
+            None => match env("USER").or_else(|| env("USERNAME")) {
+                Some(r) => (r, ReviewerSource::Environment),
+                None => match account_name() {
+                    Some(r) => (r, ReviewerSource::Account),
+                    None => ("reviewer".to_string(), ReviewerSource::Default),
+                },
+            },
+        };
         Ok(Settings {
             paths,
             base_url,
             namespace,
             api_key,
             reviewer,
+            reviewer_source,
             allow_insecure_http: args.allow_insecure_http
                 || file.allow_insecure_http.unwrap_or(false),
             review: file.review,
@@ -318,6 +327,54 @@ impl std::fmt::Debug for FileConfig {
     }
 }
 
+/// Where the name ratings are made under came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewerSource {
+    Config,
+    Environment,
+    Account,
+    Default,
+}
+
+impl ReviewerSource {
+    /// How `verdict status` says it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ReviewerSource::Config => "from reviewer in the config file",
+            ReviewerSource::Environment => "from $USER",
+            ReviewerSource::Account => "from the system account",
+            ReviewerSource::Default => "no name found: set reviewer = \"...\" in the config file",
+        }
+    }
+}
+
+/// The name of the account this process runs as, from the system's user database (so a
+/// shell without `$USER`, such as a service or `env -i`, still rates under a real name).
+fn account_name() -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        // The owner of this process's own /proc entry is the process's user.
+        let uid = std::fs::metadata("/proc/self").ok()?.uid();
+        let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+        account_in_passwd(&passwd, uid)
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
+}
+
+/// The name whose uid is `uid` in a passwd file's text.
+fn account_in_passwd(passwd: &str, uid: u32) -> Option<String> {
+    passwd.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        let name = fields.next()?;
+        let id = fields.nth(1)?.parse::<u32>().ok()?;
+        (id == uid && !name.is_empty()).then(|| name.to_string())
+    })
+}
+
 /// Settings for a command that runs (the reviewer, or a headless command): warnings on
 /// stderr, the data directory made, the log file started.
 pub fn prepare(connect: &Overrides) -> anyhow::Result<Settings> {
@@ -370,6 +427,7 @@ mod tests {
         assert_eq!(s.namespace.as_deref(), Some("flag-ns"));
         assert_eq!(s.api_key.as_ref().map(|k| k.expose()), Some("sk_env"));
         assert_eq!(s.reviewer, "ann");
+        assert_eq!(s.reviewer_source, ReviewerSource::Config);
         assert_eq!(s.keys["quit"].keys(), vec!["x".to_string()]);
         assert!(s.review.advance_after_rating);
     }
@@ -478,5 +536,30 @@ mod tests {
             std::fs::metadata(&q).unwrap().permissions().mode() & 0o777,
             0o600
         );
+    }
+
+    #[test]
+    fn the_reviewer_falls_back_to_user_then_the_account() {
+        let dir = tempfile::tempdir().unwrap();
+        let with_user = Settings::from_layers(paths(dir.path()), &Overrides::default(), |k| {
+            (k == "USER").then(|| "bo".to_string())
+        })
+        .unwrap();
+        assert_eq!(with_user.reviewer, "bo");
+        assert_eq!(with_user.reviewer_source, ReviewerSource::Environment);
+        let without =
+            Settings::from_layers(paths(dir.path()), &Overrides::default(), |_| None).unwrap();
+        assert_ne!(without.reviewer_source, ReviewerSource::Environment);
+        #[cfg(target_os = "linux")]
+        assert_eq!(
+            without.reviewer_source,
+            ReviewerSource::Account,
+            "{}",
+            without.reviewer
+        );
+        let passwd = "root:x:0:0:root:/root:/bin/sh\nann:x:1000:1000::/home/ann:/bin/sh\n";
+        assert_eq!(account_in_passwd(passwd, 1000).as_deref(), Some("ann"));
+        assert_eq!(account_in_passwd(passwd, 0).as_deref(), Some("root"));
+        assert_eq!(account_in_passwd(passwd, 7), None);
     }
 }

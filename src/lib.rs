@@ -12,3 +12,4 @@ pub mod output;
 pub mod review;
 pub mod sanitize;
 pub mod server;
+pub mod sqlite;

@@ -1,14 +1,15 @@
 //! reqwest client for the agents-sessions API; every failure becomes a typed [`ApiError`].
 
 use super::ApiKey;
+use super::error::{ApiError, ErrorInfo, error_from_body, safe};
 use super::model::*;
-use reqwest::{Method, StatusCode, header};
+use reqwest::{Method, header};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::time::Duration;
 
 use super::limits::{
-    ANSWER_BYTES_MAX, ERROR_BYTES_MAX, ERROR_MESSAGE_CHARS, HISTORY_LIMIT_MAX as HISTORY_PAGE_MAX,
+    ANSWER_BYTES_MAX, ERROR_BYTES_MAX, HISTORY_LIMIT_MAX as HISTORY_PAGE_MAX,
     LIST_LIMIT_MAX as LIST_PAGE_MAX, LIST_OFFSET_MAX,
 };
 
@@ -33,144 +34,6 @@ impl ClientOptions {
             connect_timeout: Duration::from_secs(5),
             request_timeout: Duration::from_secs(20),
             allow_insecure_http: false,
-        }
-    }
-}
-
-/// What the server said when it refused a request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ErrorInfo {
-    /// HTTP status code.
-    pub status: u16,
-    /// `ErrorResponse.error.type`, or a name made from the status when the body had none.
-    pub kind: String,
-    /// The server's human-readable message.
-    pub message: String,
-    /// `Retry-After`, when the server sent one in seconds.
-    pub retry_after: Option<Duration>,
-}
-
-/// Every way a call can fail, in the terms a reviewer can act on.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ApiError {
-    /// 401 or 403: the key is missing, wrong, or lacks access.
-    #[error("{}", .0.message)]
-    Unauthorized(ErrorInfo),
-    /// 404: the namespace, session or message does not exist (for this key).
-    #[error("{}", .0.message)]
-    NotFound(ErrorInfo),
-    /// 400, 413 and other 4xx refusals of the request itself.
-    #[error("{}", .0.message)]
-    BadRequest(ErrorInfo),
-    /// 422: the body or a parameter failed validation.
-    #[error("{}", .0.message)]
-    Validation(ErrorInfo),
-    /// 429: too many requests.
-    #[error("{}", .0.message)]
-    RateLimited(ErrorInfo),
-    /// 5xx (and 408).
-    #[error("{}", .0.message)]
-    Server(ErrorInfo),
-    /// No answer within the time allowed.
-    #[error("the server did not answer in time")]
-    Timeout,
-    /// Could not reach the server at all.
-    #[error("could not reach the server: {0}")]
-    Network(String),
-    /// The server answered 2xx with a body that is not what the contract says.
-    #[error("the server sent a response verdict could not read: {0}")]
-    Decode(String),
-    /// 3xx: the server sent verdict elsewhere. Redirects are not followed: a followed
-    /// POST turns into a GET, and another host would not get the key.
-    #[error("{}", .0.message)]
-    Redirect(ErrorInfo),
-    /// The client was set up wrongly (bad URL, insecure HTTP, unusable key).
-    #[error("{0}")]
-    Config(String),
-}
-
-impl ApiError {
-    /// The HTTP status, when the server answered.
-    pub fn status(&self) -> Option<u16> {
-        self.info().map(|i| i.status)
-    }
-
-    pub fn info(&self) -> Option<&ErrorInfo> {
-        match self {
-            ApiError::Unauthorized(i)
-            | ApiError::NotFound(i)
-            | ApiError::BadRequest(i)
-            | ApiError::Validation(i)
-            | ApiError::RateLimited(i)
-            | ApiError::Server(i)
-            | ApiError::Redirect(i) => Some(i),
-            _ => None,
-        }
-    }
-
-    /// Worth trying again later: network faults, timeouts, 408, 429 and 5xx; a 2xx whose
-    /// body cannot be read (a proxy's page, a body cut short: the request may or may not
-    /// have taken effect, and every call verdict repeats is safe to repeat); and a
-    /// redirect, which a fixed base URL or a fixed proxy ends. Every other 4xx is
-    /// permanent: sending the same request again cannot succeed.
-    pub fn is_retryable(&self) -> bool {
-        matches!(
-            self,
-            ApiError::Server(_)
-                | ApiError::RateLimited(_)
-                | ApiError::Timeout
-                | ApiError::Network(_)
-                | ApiError::Decode(_)
-                | ApiError::Redirect(_)
-        )
-    }
-
-    /// The server could not be reached at all (as opposed to answering with an error).
-    pub fn is_offline(&self) -> bool {
-        matches!(self, ApiError::Timeout | ApiError::Network(_))
-    }
-
-    pub fn retry_after(&self) -> Option<Duration> {
-        self.info().and_then(|i| i.retry_after)
-    }
-
-    /// One sentence for the screen: what went wrong and what to do.
-    pub fn user_message(&self) -> String {
-        match self {
-            ApiError::Unauthorized(_) => {
-                "The API key was refused: set MIXPEEK_API_KEY (or api_key in config.toml) to a valid key.".to_string()
-            }
-            ApiError::NotFound(i) => {
-                let resource = i.message.trim_end_matches('.');
-                if i.message.to_ascii_lowercase().contains("namespace") {
-                    format!("{resource}: check the namespace name (MIXPEEK_NAMESPACE or --namespace).")
-                } else {
-                    format!("{resource}: it may have been deleted; press r to refresh.")
-                }
-            }
-            ApiError::BadRequest(i) | ApiError::Validation(i) => {
-                format!("The server refused the request ({}): {}", i.status, i.message)
-            }
-            ApiError::RateLimited(_) => {
-                "The server is rate limiting requests; verdict will retry shortly.".to_string()
-            }
-            ApiError::Server(i) => format!(
-                "The server failed ({} {}); verdict will retry, or press r.",
-                i.status, i.message
-            ),
-            ApiError::Timeout => {
-                "The server did not answer in time; check the connection, then press r to retry.".to_string()
-            }
-            ApiError::Network(e) => {
-                format!("Cannot reach the server ({e}); check the base URL and network, then press r.")
-            }
-            // The parser's detail goes to the log (Display), not into the sentence.
-            ApiError::Decode(_) => "The server's answer could not be read; check that the base URL points at the Mixpeek API.".to_string(),
-            ApiError::Redirect(i) => format!(
-                "The server redirected verdict ({}) to {}: set the base URL (MIXPEEK_BASE_URL or --base-url) to the address it should use.",
-                i.status, i.message
-            ),
-            ApiError::Config(e) => e.clone(),
         }
     }
 }
@@ -599,11 +462,6 @@ fn transport_error(e: reqwest::Error) -> ApiError {
     }
 }
 
-/// A server's words, made safe and bounded to one line.
-fn safe(s: &str) -> String {
-    crate::sanitize::message(s, ERROR_MESSAGE_CHARS)
-}
-
 /// The body, or `None` when it is longer than `cap` bytes (then reading stops there, so
 /// an endless answer costs `cap` bytes of memory, not all of it).
 async fn read_capped(mut resp: reqwest::Response, cap: usize) -> Result<Option<Vec<u8>>, ApiError> {
@@ -618,61 +476,6 @@ async fn read_capped(mut resp: reqwest::Response, cap: usize) -> Result<Option<V
         body.extend_from_slice(&chunk);
     }
     Ok(Some(body))
-}
-
-/// Builds the typed error from a non-2xx answer: ErrorResponse, HTTPValidationError, or neither.
-pub fn error_from_body(status: StatusCode, body: &[u8], retry_after: Option<Duration>) -> ApiError {
-    let code = status.as_u16();
-    let (kind, message) = if let Ok(er) = serde_json::from_slice::<ErrorResponse>(body) {
-        (er.error.kind, er.error.message)
-    } else if let Ok(v) = serde_json::from_slice::<HttpValidationError>(body)
-        && !v.detail.is_empty()
-    {
-        let msg = v
-            .detail
-            .iter()
-            .map(|d| {
-                let loc: Vec<String> = d
-                    .loc
-                    .iter()
-                    .map(|l| match l {
-                        serde_json::Value::String(s) => s.clone(),
-                        other => other.to_string(),
-                    })
-                    .collect();
-                format!("{}: {}", loc.join("."), d.msg)
-            })
-            .collect::<Vec<_>>()
-            .join("; ");
-        ("ValidationError".to_string(), msg)
-    } else {
-        let reason = status.canonical_reason().unwrap_or("error").to_string();
-        let text = String::from_utf8_lossy(body);
-        let text = text.trim();
-        let message = if text.is_empty() || text.len() > 200 || text.starts_with('<') {
-            reason.clone()
-        } else {
-            text.to_string()
-        };
-        (reason.replace(' ', ""), message)
-    };
-    // Shortened and made safe here, on receipt: whatever keeps, shows or logs an error
-    // after this gets a bounded line with nothing a terminal would act on.
-    let info = ErrorInfo {
-        status: code,
-        kind: crate::sanitize::message(&kind, 60),
-        message: safe(&message),
-        retry_after,
-    };
-    match code {
-        401 | 403 => ApiError::Unauthorized(info),
-        404 => ApiError::NotFound(info),
-        408 => ApiError::Server(info),
-        422 => ApiError::Validation(info),
-        429 => ApiError::RateLimited(info),
-        500..=599 => ApiError::Server(info),
-        _ => ApiError::BadRequest(info),
-    }
 }
 
 #[cfg(test)]
@@ -699,39 +502,6 @@ mod tests {
             "https://…@host/path?q=a@b"
         );
         assert_eq!(redact_url("http://127.0.0.1:8000"), "http://127.0.0.1:8000");
-    }
-
-    #[test]
-    fn error_response_body_is_typed() {
-        let body = br#"{"success":false,"status":404,"error":{"type":"NotFoundError","message":"Session not found","details":{"resource":"session","id":"ses_x"}}}"#;
-        let e = error_from_body(StatusCode::NOT_FOUND, body, None);
-        let ApiError::NotFound(info) = &e else {
-            panic!("{e:?}")
-        };
-        assert_eq!(info.kind, "NotFoundError");
-        assert_eq!(info.message, "Session not found");
-        assert!(!e.is_retryable());
-    }
-
-    #[test]
-    fn validation_body_is_joined() {
-        let body =
-            br#"{"detail":[{"loc":["body","rating"],"msg":"bad rating","type":"value_error"}]}"#;
-        let e = error_from_body(StatusCode::UNPROCESSABLE_ENTITY, body, None);
-        assert_eq!(e.to_string(), "body.rating: bad rating");
-        assert!(matches!(e, ApiError::Validation(_)));
-    }
-
-    #[test]
-    fn garbage_body_keeps_status() {
-        let e = error_from_body(
-            StatusCode::SERVICE_UNAVAILABLE,
-            b"<html>",
-            Some(Duration::from_secs(3)),
-        );
-        assert_eq!(e.status(), Some(503));
-        assert_eq!(e.retry_after(), Some(Duration::from_secs(3)));
-        assert!(e.is_retryable());
     }
 
     #[test]

@@ -1,10 +1,13 @@
 //! The contract, shared by client and server: HTTP types and the typed client.
 
 pub mod client;
+pub mod error;
 pub mod limits;
 pub mod model;
+pub mod wording;
 
-pub use client::{ApiError, Client, ClientOptions, ErrorInfo, PageStart, SessionsPage};
+pub use client::{Client, ClientOptions, PageStart, SessionsPage};
+pub use error::{ApiError, ErrorInfo};
 
 use std::fmt;
 

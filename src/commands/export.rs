@@ -1,8 +1,8 @@
 //! `verdict export`: every rating in the journal, with its exchange, as JSONL or CSV.
 
 use super::client;
-use super::rate::unreachable_reason;
 use crate::api::model::Rating;
+use crate::api::wording::unreachable_reason;
 use crate::api::{Client, ClientOptions};
 use crate::cli::{ConnectArgs, ExportArgs, ExportFormat};
 use crate::config::Settings;

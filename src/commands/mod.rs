@@ -1,6 +1,7 @@
 //! The edge: one file per subcommand, the only code that sees the command line, the
 //! settings and several parts at once.
 
+pub mod completions;
 pub mod export;
 pub mod import;
 pub mod keys;
@@ -32,6 +33,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Export(args)) => export::export(&args.connect.clone(), args).await,
         Some(Command::Status(connect)) => status::status(&connect).await,
         Some(Command::Sync(args)) => sync::sync(&args.connect.clone(), args).await,
+        Some(Command::Completions { shell }) => completions::completions(shell),
+        Some(Command::Man) => completions::man(),
     }
 }
 

@@ -3,8 +3,8 @@
 use super::{client, receipt_line};
 use crate::api::ApiError;
 use crate::api::model::{Rating, SubmitFeedbackResponse};
+use crate::api::wording::{rating_refused, unreachable_reason};
 use crate::cli::{ConnectArgs, RateArgs, RatingArg};
-use crate::config::ENV_API_KEY;
 use crate::journal::journal_base_url;
 use crate::journal::outbox::{Outbox, OutboxEvent, describe};
 use crate::outln;
@@ -60,7 +60,7 @@ pub async fn rate(connect: &ConnectArgs, args: RateArgs) -> anyhow::Result<()> {
         Outcome::Sent(receipt) => {
             outln!("{}", receipt_line(&receipt))
         }
-        Outcome::Refused(error) => Err(anyhow!(refusal_sentence(&error))),
+        Outcome::Refused(error) => Err(anyhow!(rating_refused(&error))),
         Outcome::Unreachable(error) => bail!(
             "Could not reach the server at {base_url} ({}); the rating is saved in the journal and will be sent on the next run (or run `verdict sync`).",
             unreachable_reason(&error)
@@ -72,34 +72,6 @@ pub async fn rate(connect: &ConnectArgs, args: RateArgs) -> anyhow::Result<()> {
         Outcome::NoAnswer => bail!(
             "The server did not confirm the rating in time; it is saved in the journal and will be sent on the next run (or run `verdict sync`)."
         ),
-    }
-}
-
-/// Why the server could not be reached, without repeating "could not reach".
-pub(crate) fn unreachable_reason(error: &ApiError) -> String {
-    match error {
-        ApiError::Network(reason) => reason.clone(),
-        ApiError::Timeout => "no answer in time".to_string(),
-        other => describe(other),
-    }
-}
-
-fn refusal_sentence(error: &ApiError) -> String {
-    match error {
-        ApiError::Unauthorized(info) => format!(
-            "The server refused the API key ({}: {}); set {ENV_API_KEY} (or api_key in config.toml) to a valid key: the rating is kept and goes with the next run (or `verdict sync`).",
-            info.status, info.message
-        ),
-        _ => match error.info() {
-            Some(info) => format!(
-                "The server refused the rating ({}): {}. It is kept in the journal as failed.",
-                info.status,
-                info.message.trim_end_matches('.')
-            ),
-            None => format!(
-                "The server's answer could not be used ({error}); the rating is kept in the journal as failed."
-            ),
-        },
     }
 }
 

@@ -42,7 +42,14 @@ pub async fn status(connect: &ConnectArgs) -> anyhow::Result<()> {
             format!("not set (set {ENV_API_KEY} or api_key in the config file)")
         },
     ));
-    lines.push(("reviewer", settings.reviewer.clone()));
+    lines.push((
+        "reviewer",
+        format!(
+            "{} ({})",
+            settings.reviewer,
+            settings.reviewer_source.describe()
+        ),
+    ));
 
     let mut failed_entries = Vec::new();
     match &settings.namespace {

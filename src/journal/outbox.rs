@@ -646,13 +646,8 @@ fn full_jitter(ceiling: Duration) -> Duration {
     }
 }
 
-/// What the journal keeps as `last_error`: the status and the server's message.
-pub fn describe(error: &ApiError) -> String {
-    match error.info() {
-        Some(info) => format!("{} {}: {}", info.status, info.kind, info.message),
-        None => error.to_string(),
-    }
-}
+/// The journal's record of an error is worded with the rest of the API's sentences.
+pub use crate::api::wording::describe;
 
 #[cfg(test)]
 mod tests {
@@ -672,7 +667,7 @@ mod tests {
 
     #[test]
     fn describe_keeps_status_and_server_message() {
-        let e = crate::api::client::error_from_body(
+        let e = crate::api::error::error_from_body(
             reqwest::StatusCode::NOT_FOUND,
             br#"{"success":false,"status":404,"error":{"type":"NotFoundError","message":"Session not found"}}"#,
             None,

@@ -11,6 +11,22 @@ pub const GUTTER: usize = 2;
 pub const BODY_INDENT: usize = 2;
 /// Lines per session in the list.
 pub const ROW_HEIGHT: usize = 2;
+/// Lines a message takes besides its body: its header above, one blank line below.
+pub const HEADER_AND_GAP: usize = 2;
+/// Columns left blank either side of a pane's placeholder sentence, off its border.
+pub const TEXT_MARGIN: u16 = 1;
+/// The demo banner's rows, at the top.
+const BANNER_ROWS: u16 = 1;
+/// The session list takes a third of the width, within these bounds: narrower cuts
+/// every name, wider takes room the transcript reads better with.
+const SESSIONS_MIN_WIDTH: u16 = 28;
+const SESSIONS_MAX_WIDTH: u16 = 48;
+/// The narrowest message bodies are wrapped to, however little room the pane leaves.
+const MIN_WRAP_WIDTH: usize = 8;
+/// The notice line grows to this many rows for a long warning or error, never more.
+const MAX_NOTICE_ROWS: u16 = 2;
+/// The status bar's rows, at the bottom.
+const STATUS_ROWS: u16 = 1;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Areas {
@@ -56,7 +72,7 @@ impl Areas {
     pub fn wrap_width(&self) -> usize {
         (self.transcript_body().width as usize)
             .saturating_sub(GUTTER + BODY_INDENT)
-            .max(8)
+            .max(MIN_WRAP_WIDTH)
     }
 
     /// The session list row under a screen position.
@@ -83,19 +99,31 @@ pub fn areas(width: u16, height: u16, demo: bool, notice_rows: u16) -> Option<Ar
     }
     let mut y = 0;
     let banner = demo.then(|| {
-        y = 1;
-        Rect::new(0, 0, width, 1)
+        y = BANNER_ROWS;
+        Rect::new(0, 0, width, BANNER_ROWS)
     });
-    let notice_rows = notice_rows.clamp(1, 2);
-    let panes_height = height - y - 1 - notice_rows;
-    let left = (width / 3).clamp(28, 48);
+    let notice_rows = notice_rows.clamp(1, MAX_NOTICE_ROWS);
+    let panes_height = height - y - STATUS_ROWS - notice_rows;
+    let left = (width / 3).clamp(SESSIONS_MIN_WIDTH, SESSIONS_MAX_WIDTH);
     Some(Areas {
         banner,
         sessions: Rect::new(0, y, left, panes_height),
         transcript: Rect::new(left, y, width - left, panes_height),
-        notice: Rect::new(0, height - 1 - notice_rows, width, notice_rows),
-        status: Rect::new(0, height - 1, width, 1),
+        notice: Rect::new(0, height - STATUS_ROWS - notice_rows, width, notice_rows),
+        status: Rect::new(0, height - STATUS_ROWS, width, STATUS_ROWS),
     })
+}
+
+/// A box of at most `w` x `h` in the middle of `area` (the overlays).
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
 }
 
 #[cfg(test)]

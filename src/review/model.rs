@@ -4,8 +4,8 @@ use super::action::Command;
 use super::editor::Editor;
 use super::keymap::{HelpSection, Keymap};
 use super::layout;
-use super::text;
-use super::view::theme::Look;
+use super::typeset::style::Look;
+use super::typeset::text;
 use crate::api::PageStart;
 use crate::api::model::{
     GetSessionResponse, MessageHistoryItem, Rating, ReviewStats, SessionStatus,
@@ -240,7 +240,7 @@ pub struct TranscriptLayout {
 impl TranscriptLayout {
     /// Lines of message i, once wrapped: header, body, one blank.
     pub fn height(&self, i: usize) -> Option<usize> {
-        self.body(i).map(|b| b.len() + 2)
+        self.body(i).map(|b| b.len() + layout::HEADER_AND_GAP)
     }
 
     pub fn body(&self, i: usize) -> Option<&[Line<'static>]> {

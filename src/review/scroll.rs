@@ -4,9 +4,10 @@
 //! from there or from a target message, so the cost of a key, a jump or a resize is a
 //! screenful of wrapping whatever the length of the transcript.
 
+use super::layout::HEADER_AND_GAP;
 use super::model::{Scroll, Transcript, TranscriptLayout};
-use super::view::theme::Look;
-use super::view::transcript::body_lines;
+use super::typeset::message::body_lines;
+use super::typeset::style::Look;
 use std::ops::Range;
 
 /// The most messages kept wrapped in one transcript. Past it, the bodies far from the
@@ -46,7 +47,7 @@ pub fn height(t: &mut Transcript, i: usize, look: &Look) -> usize {
     let body = slot.get_or_insert_with(|| {
         body_lines(&t.messages[i], t.kinds[i], t.unfolded[i], note, width, look)
     });
-    body.len() + 2
+    body.len() + HEADER_AND_GAP
 }
 
 /// Drops the bodies far from the view once more than [`KEEP_WRAPPED`] are held: those
@@ -254,7 +255,7 @@ mod tests {
     use super::*;
     use crate::api::model::MessageHistoryItem;
     use crate::review::model::{Kind, kind_of};
-    use crate::review::view::theme::Theme;
+    use crate::review::typeset::style::Theme;
 
     /// Message i has i+1 paragraphs (see [`h`]).
     fn transcript(n: usize) -> (Transcript, Look) {

@@ -3,8 +3,8 @@
 use super::action::{Action, Command};
 use super::fixtures::*;
 use super::model::*;
+use super::typeset::style::{Look, Theme};
 use super::update::update;
-use super::view::theme::{Look, Theme};
 use crate::api::ApiError;
 use crate::api::model::{Rating, SessionStatus};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -416,7 +416,7 @@ fn a_kept_draft_is_marked_on_its_message() {
 fn header_text(m: &Model, session: &str, id: &str, width: usize) -> String {
     let t = &m.transcripts[session];
     let i = t.index_of(id).unwrap();
-    let line = super::view::transcript::header(t, i, width, m);
+    let line = super::typeset::message::header(t, i, width, m);
     line.spans.iter().map(|s| s.content.as_ref()).collect()
 }
 
@@ -447,7 +447,7 @@ fn narrow_headers_give_up_the_time_then_words_never_half_a_word() {
     for w in 10..=80 {
         for id in ["r0", "r1", "r2", "r3", "r4", "r5", "r6", "q0"] {
             let h = at(id, w);
-            assert!(super::text::width(&h) <= w, "{id} at {w}: {h:?}");
+            assert!(super::typeset::text::width(&h) <= w, "{id} at {w}: {h:?}");
         }
     }
 }

@@ -3,25 +3,29 @@
 use crate::api::model::Rating;
 use crate::review::action::Command;
 use crate::review::editor::MAX_FEEDBACK_CHARS;
-use crate::review::markdown;
+use crate::review::layout::centered;
 use crate::review::model::{Compose, Model};
-use crate::review::text;
+use crate::review::typeset::{markdown, text};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
-/// A box of at most `w` x `h` in the middle of `area`.
-pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
-    let w = w.min(area.width);
-    let h = h.min(area.height);
-    Rect::new(
-        area.x + (area.width - w) / 2,
-        area.y + (area.height - h) / 2,
-        w,
-        h,
-    )
-}
+/// The editor box at its largest: wide enough for a note's lines to read as prose.
+const MAX_WIDTH: u16 = 84;
+const MAX_HEIGHT: u16 = 18;
+/// The screen it leaves clear around itself: four columns and two rows each side.
+const MARGIN_COLUMNS: u16 = 8;
+const MARGIN_ROWS: u16 = 4;
+/// Inside its border, less than this leaves no room to type: nothing more is drawn.
+const MIN_INNER_WIDTH: u16 = 10;
+const MIN_INNER_HEIGHT: u16 = 4;
+/// Rows above the text: the rating, the message it is about, a blank line.
+const TEXT_TOP: u16 = 3;
+/// Rows around the text: those above it and the count below.
+const TEXT_FRAME_ROWS: u16 = TEXT_TOP + 1;
+/// Columns of the "About" line its label and a margin take from the message's words.
+const ABOUT_LABEL_COLUMNS: u16 = 11;
 
 pub fn draw(f: &mut Frame, m: &Model, c: &Compose) {
     let t = &m.look.theme;
@@ -29,8 +33,8 @@ pub fn draw(f: &mut Frame, m: &Model, c: &Compose) {
     let screen = f.area();
     let area = centered(
         screen,
-        screen.width.saturating_sub(8).min(84),
-        screen.height.saturating_sub(4).min(18),
+        screen.width.saturating_sub(MARGIN_COLUMNS).min(MAX_WIDTH),
+        screen.height.saturating_sub(MARGIN_ROWS).min(MAX_HEIGHT),
     );
     f.render_widget(Clear, area);
     let title = format!(
@@ -45,7 +49,7 @@ pub fn draw(f: &mut Frame, m: &Model, c: &Compose) {
         .title(Span::styled(title, t.title_focus));
     let inner = block.inner(area);
     f.render_widget(block, area);
-    if inner.height < 4 || inner.width < 10 {
+    if inner.height < MIN_INNER_HEIGHT || inner.width < MIN_INNER_WIDTH {
         return;
     }
 
@@ -88,7 +92,7 @@ pub fn draw(f: &mut Frame, m: &Model, c: &Compose) {
         .get(&c.session_id)
         .and_then(|t| t.index_of(&c.message_id).map(|i| &t.messages[i].content))
         .map(|content| {
-            let room = inner.width.saturating_sub(11) as usize;
+            let room = inner.width.saturating_sub(ABOUT_LABEL_COLUMNS) as usize;
             let words = markdown::plain_text(content, room);
             text::truncate_with(&words, room, g.ellipsis).into_owned()
         })
@@ -106,9 +110,9 @@ pub fn draw(f: &mut Frame, m: &Model, c: &Compose) {
     );
     let editor_area = Rect {
         x: inner.x + 1,
-        y: inner.y + 3,
+        y: inner.y + TEXT_TOP,
         width: inner.width.saturating_sub(2),
-        height: inner.height.saturating_sub(4),
+        height: inner.height.saturating_sub(TEXT_FRAME_ROWS),
     };
     let editor = c.editor.styled(t.text, t.dim, t.choice_on);
     f.render_widget(&editor, editor_area);

@@ -2,13 +2,16 @@
 
 pub mod compose;
 pub mod help;
+pub mod pane;
 pub mod sessions;
 pub mod status;
 pub mod theme;
 pub mod transcript;
 
-use super::layout::{MIN_HEIGHT, MIN_WIDTH};
+use super::action::Command;
+use super::layout::{MIN_HEIGHT, MIN_WIDTH, centered};
 use super::model::{Mode, Model};
+use super::typeset::text::{self, Piece};
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -35,22 +38,31 @@ pub fn draw(f: &mut Frame, m: &Model) {
     }
 }
 
+/// A screen too small for the panes gets the whole sentence from this size on, and a
+/// few words below it.
+const SENTENCE_MIN_WIDTH: u16 = 40;
+const SENTENCE_MIN_HEIGHT: u16 = 4;
+/// The quit confirmation's box: its five lines (the journal's sentence wraps once)
+/// inside a border.
+const CONFIRM_WIDTH: u16 = 62;
+const CONFIRM_HEIGHT: u16 = 7;
+
 fn too_small(f: &mut Frame, m: &Model, screen: Rect) {
     let t = &m.look.theme;
     let long = format!(
         "verdict needs a terminal of at least {MIN_WIDTH}x{MIN_HEIGHT}; this one is {}x{}. Enlarge it, or press {} to quit.",
         screen.width,
         screen.height,
-        m.key(crate::review::action::Command::Quit)
+        m.key(Command::Quit)
     );
     let short = format!("Too small: need {MIN_WIDTH}x{MIN_HEIGHT}");
-    let msg = if screen.width >= 40 && screen.height >= 4 {
+    let msg = if screen.width >= SENTENCE_MIN_WIDTH && screen.height >= SENTENCE_MIN_HEIGHT {
         long
     } else {
         short
     };
-    let lines = super::text::wrap(
-        &[super::text::Piece::new(msg, t.warning)],
+    let lines = text::wrap(
+        &[Piece::new(msg, t.warning)],
         &[],
         &[],
         screen.width as usize,
@@ -89,7 +101,7 @@ fn confirm_quit(f: &mut Frame, m: &Model) {
             Span::raw(" stay"),
         ]),
     ];
-    let area = compose::centered(f.area(), 62, 7);
+    let area = centered(f.area(), CONFIRM_WIDTH, CONFIRM_HEIGHT);
     f.render_widget(Clear, area);
     let block = Block::bordered()
         .border_set(g.border)

@@ -1,12 +1,19 @@
 //! The sessions pane: name, status, messages, rated/total and last activity per session.
 
-use crate::review::layout::{Areas, ROW_HEIGHT};
+use super::pane;
+use crate::review::action::Command;
+use crate::review::layout::{Areas, ROW_HEIGHT, TEXT_MARGIN};
 use crate::review::model::{Filter, Model, Pane};
-use crate::review::text;
+use crate::review::typeset::text;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
+
+/// The spaces at either end of a session's first line.
+const EDGE_SPACES: usize = 2;
+/// Its spaces besides the name and the counts: the two at the ends, one between at least.
+const ROW_SPACES: usize = EDGE_SPACES + 1;
 
 pub fn draw(f: &mut Frame, m: &Model, a: &Areas) {
     let theme = &m.look.theme;
@@ -25,19 +32,18 @@ pub fn draw(f: &mut Frame, m: &Model, a: &Areas) {
     } else {
         format!(" Sessions: {} ({count}) ", m.filter.label())
     };
-    let mut block = m.look.pane(focused);
+    let mut block = pane::block(&m.look, focused);
     if s.loading && s.loaded_once {
         block = block.title_bottom(
             Line::from(Span::styled(format!(" loading{} ", g.ellipsis), theme.dim)).right_aligned(),
         );
     }
     f.render_widget(block, a.sessions);
-    m.look
-        .pane_title(f.buffer_mut(), a.sessions, &title, focused);
+    pane::title(&m.look, f.buffer_mut(), a.sessions, &title, focused);
     let list = a.session_list();
     let inner = Rect {
-        x: list.x + 1,
-        width: list.width.saturating_sub(2),
+        x: list.x + TEXT_MARGIN,
+        width: list.width.saturating_sub(2 * TEXT_MARGIN),
         ..list
     };
 
@@ -57,7 +63,7 @@ pub fn draw(f: &mut Frame, m: &Model, a: &Areas) {
                 format!(
                     "No {} sessions loaded. Press {} to change the filter.",
                     m.filter.label(),
-                    m.key(crate::review::action::Command::Filter)
+                    m.key(Command::Filter)
                 ),
                 theme.dim,
             )
@@ -114,9 +120,9 @@ pub fn draw(f: &mut Frame, m: &Model, a: &Areas) {
             None => Span::styled(format!("{draft}?"), theme.dim),
         };
         let cw = text::width(&counts.content);
-        let name_room = width.saturating_sub(cw + 3);
+        let name_room = width.saturating_sub(cw + ROW_SPACES);
         let name = text::truncate_with(row.title(), name_room, g.ellipsis).into_owned();
-        let pad = width.saturating_sub(1 + text::width(&name) + cw + 1);
+        let pad = width.saturating_sub(text::width(&name) + cw + EDGE_SPACES);
         let mut first = Line::from(vec![
             Span::raw(" "),
             Span::raw(name),

@@ -3,8 +3,8 @@
 use crate::review::action::Command;
 use crate::review::layout::Areas;
 use crate::review::model::{Level, Mode, Model};
-use crate::review::text;
-use crate::review::view::theme::Glyphs;
+use crate::review::typeset::style::Glyphs;
+use crate::review::typeset::text;
 use ratatui::Frame;
 use ratatui::layout::Position;
 use ratatui::text::{Line, Span};

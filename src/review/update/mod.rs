@@ -1,0 +1,234 @@
+//! `update(&mut Model, Action) -> Vec<Effect>`: every change of state, with no I/O.
+
+mod compose;
+mod jump;
+mod mouse;
+mod overlays;
+mod rating;
+mod search;
+mod sessions;
+mod transcript;
+mod wording;
+
+#[cfg(test)]
+mod tests;
+
+use super::action::{Action, Command};
+use super::effect::{Effect, SESSIONS_PAGE};
+use super::model::*;
+use super::scroll;
+use super::typeset::style::Look;
+use crate::api::PageStart;
+use crate::api::model::Rating;
+use compose::{compose, drafts_loaded, open_compose};
+use jump::{flush_queued, next_unrated, queue_key, waits_for_jump};
+use mouse::mouse;
+use overlays::{confirm, cycle_filter, help, refresh};
+use rating::{outbox_event, rate_recorded, rate_selected};
+use search::{prompt, step_match};
+use sessions::{move_session, open_session, preview_rested, sessions_loaded};
+use transcript::{history_loaded, known_loaded, move_cursor, toggle_all_tools, toggle_fold};
+
+/// The first work of a fresh model: the first page of sessions and the outbox counts.
+pub fn start(m: &mut Model) -> Vec<Effect> {
+    let generation = m.next_generation();
+    m.sessions.generation = generation;
+    m.sessions.loading = true;
+    vec![
+        Effect::LoadSessions {
+            generation,
+            from: PageStart::Offset(0),
+            limit: SESSIONS_PAGE,
+        },
+        Effect::LoadCounts,
+        Effect::LoadDrafts,
+    ]
+}
+
+/// Applies one action. Returns the work it asks for; never waits for anything.
+pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    match action {
+        Action::ForceQuit => {
+            m.quit = true;
+            m.quit_now = true;
+        }
+        Action::Resize(w, h) => {
+            // Re-wrapping waits for `prepare`, so a burst of resizes wraps once.
+            m.width = w;
+            m.height = h;
+            m.resized = true;
+            return fx;
+        }
+        Action::Tick => preview_rested(m, &mut fx),
+        Action::Mouse(ev) => mouse(m, ev, &mut fx),
+        Action::SessionsLoaded {
+            generation,
+            from,
+            result,
+        } => sessions_loaded(m, generation, from, result, &mut fx),
+        Action::HistoryLoaded {
+            session_id,
+            generation,
+            offset,
+            result,
+        } => history_loaded(m, &session_id, generation, offset, result, &mut fx),
+        Action::KnownRatingsLoaded {
+            session_id,
+            generation,
+            result,
+        } => known_loaded(m, &session_id, generation, result, &mut fx),
+        Action::RateRecorded {
+            session_id,
+            message_id,
+            rating,
+            result,
+        } => rate_recorded(m, &session_id, &message_id, rating, result),
+        Action::Outbox(ev) => outbox_event(m, ev),
+        Action::DraftsLoaded(result) => drafts_loaded(m, result),
+        // Too small to draw: the screen only says so. A stray key must not rate or move
+        // what the reviewer cannot see; quitting is all that works (unsent ratings stay
+        // in the journal either way).
+        Action::Command(Command::Quit) | Action::ConfirmYes if m.areas().is_none() => {
+            m.quit = true;
+        }
+        _ if m.areas().is_none() => {}
+        other => match &m.mode {
+            Mode::Browse => browse(m, other, &mut fx),
+            Mode::Compose(_) => compose(m, other, &mut fx),
+            Mode::Search(_) => prompt(m, other),
+            Mode::Help { .. } => help(m, other),
+            Mode::ConfirmQuit => confirm(m, other),
+        },
+    }
+    flush_queued(m, &mut fx);
+    settle(m);
+    fx
+}
+
+/// Brings derived state up to date before a frame is drawn (the loop calls this once
+/// after applying everything pending).
+pub fn prepare(m: &mut Model) {
+    if m.resized {
+        m.resized = false;
+        reveal_cursor(m);
+    }
+    settle(m);
+}
+
+/// Keeps derived state in step: the open transcript's view inside its text (wrapping
+/// what is on screen), and the selected session inside the visible rows.
+fn settle(m: &mut Model) {
+    if let Some(a) = m.areas() {
+        let rows = a.session_rows();
+        let s = &mut m.sessions;
+        s.selected = s.selected.min(s.visible.len().saturating_sub(1));
+        if s.selected < s.offset {
+            s.offset = s.selected;
+        } else if s.selected >= s.offset + rows {
+            s.offset = s.selected + 1 - rows;
+        }
+        let max_offset = s.visible.len().saturating_sub(rows);
+        s.offset = s.offset.min(max_offset);
+    }
+    if let Some((t, look, rows)) = open_view(m) {
+        scroll::clamp(t, rows, look);
+        scroll::trim(t);
+    }
+}
+
+/// The open transcript with its layout fitted to the current wrap width, the look to
+/// wrap with, and the rows of its pane. `None` with nothing open or a screen too small.
+pub(super) fn open_view(m: &mut Model) -> Option<(&mut Transcript, &Look, usize)> {
+    let a = m.areas()?;
+    let id = m.open.as_ref()?;
+    let t = m.transcripts.get_mut(id)?;
+    scroll::fit_width(t, a.wrap_width());
+    Some((t, &m.look, a.transcript_lines()))
+}
+
+/// Scrolls the open transcript so the cursor's message is in view.
+pub(super) fn reveal_cursor(m: &mut Model) {
+    if let Some((t, look, rows)) = open_view(m)
+        && let Some(c) = t.cursor
+    {
+        scroll::reveal(t, c, rows, look);
+    }
+}
+
+fn browse(m: &mut Model, action: Action, fx: &mut Vec<Effect>) {
+    match action {
+        Action::Command(cmd) => command(m, cmd, fx),
+        // Esc clears the search highlights first, then the last notice.
+        Action::Dismiss => {
+            let had_search = m.search.take().is_some();
+            if !had_search {
+                m.notice = None;
+            }
+        }
+        _ => {}
+    }
+}
+
+pub(super) fn command(m: &mut Model, cmd: Command, fx: &mut Vec<Effect>) {
+    use Command::*;
+    if m.jump.is_some() && waits_for_jump(cmd) {
+        queue_key(m, cmd);
+        return;
+    }
+    match cmd {
+        Up | Down | Top | Bottom | PageUp | PageDown => {
+            m.jump = None;
+            match m.focus {
+                Pane::Sessions => move_session(m, cmd, fx),
+                Pane::Transcript => move_cursor(m, cmd),
+            }
+        }
+        NextPane => {
+            m.focus = match m.focus {
+                Pane::Sessions => Pane::Transcript,
+                Pane::Transcript => Pane::Sessions,
+            };
+        }
+        FocusSessions => m.focus = Pane::Sessions,
+        FocusTranscript => m.focus = Pane::Transcript,
+        Open => match m.focus {
+            Pane::Sessions => {
+                if let Some(id) = m.sessions.selected_row().map(|r| r.id.clone()) {
+                    m.jump = None;
+                    open_session(m, &id, fx);
+                    m.focus = Pane::Transcript;
+                }
+            }
+            Pane::Transcript => {
+                let target = m
+                    .open_transcript()
+                    .and_then(|t| t.cursor.filter(|&c| t.kinds[c] == Kind::Tool));
+                match target {
+                    Some(i) => toggle_fold(m, i),
+                    None => m.set_notice(Level::Info, wording::rating_keys(m)),
+                }
+            }
+        },
+        ToggleTools => toggle_all_tools(m),
+        RatePositive => rate_selected(m, Rating::Positive, fx),
+        RateNegative => rate_selected(m, Rating::Negative, fx),
+        RateWithText => open_compose(m),
+        NextUnrated => next_unrated(m, true, fx),
+        PrevUnrated => next_unrated(m, false, fx),
+        Search => m.mode = Mode::Search(Prompt::default()),
+        NextMatch => step_match(m, true),
+        PrevMatch => step_match(m, false),
+        Filter => cycle_filter(m, fx),
+        Refresh => refresh(m, fx),
+        Help => m.mode = Mode::Help { scroll: 0 },
+        Quit => {
+            if m.sends_pending() > 0 {
+                m.mode = Mode::ConfirmQuit;
+            } else {
+                m.quit = true;
+            }
+        }
+        Send | Cancel | ToggleRating => {}
+    }
+}

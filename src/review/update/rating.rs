@@ -1,0 +1,280 @@
+//! Rating a message: its receipt from the journal, then the server; where a key cannot rate.
+
+use super::{reveal_cursor, wording};
+use crate::api::model::Rating;
+use crate::journal::outbox::OutboxEvent;
+use crate::journal::{Entry, Exchange};
+use crate::review::effect::Effect;
+use crate::review::model::*;
+use crate::review::scroll;
+
+/// The countdown shown when the outbox's delay is beyond what chrono can hold (the
+/// outbox keeps its own clock; this is only what the receipt says).
+const UNREADABLE_DELAY_SECS: i64 = 60;
+
+pub(super) fn selected_assistant(m: &Model) -> Option<(String, String)> {
+    if opening_other(m).is_some() {
+        return None;
+    }
+    let t = m.open_transcript()?;
+    let c = t.cursor?;
+    t.is_assistant(c)
+        .then(|| (t.session_id.clone(), t.messages[c].message_id.clone()))
+}
+
+pub(super) fn rate_selected(m: &mut Model, rating: Rating, fx: &mut Vec<Effect>) {
+    match selected_assistant(m) {
+        Some((session, message)) => rate(m, &session, &message, rating, None, fx),
+        None => not_on_assistant(m),
+    }
+}
+
+/// The session highlighted in the list while the transcript still shows another (a
+/// filter, a search or a move landed on a session whose history is on its way): rating
+/// keys wait for it, so they never rate a session the list does not highlight.
+fn opening_other(m: &Model) -> Option<String> {
+    let selected = m.sessions.selected_row()?;
+    (m.open.as_deref() != Some(selected.id.as_str())).then(|| selected.title().to_string())
+}
+
+pub(super) fn not_on_assistant(m: &mut Model) {
+    if let Some(title) = opening_other(m) {
+        m.set_notice(Level::Warning, wording::opening_not_rated(&title));
+        return;
+    }
+    if let Some(t) = m.open_transcript()
+        && t.messages.is_empty()
+        && t.loading
+    {
+        let name = m
+            .sessions
+            .row(&t.session_id)
+            .map_or(t.session_id.as_str(), |r| r.title());
+        let text = wording::loading_not_rated(name);
+        m.set_notice(Level::Warning, text);
+        return;
+    }
+    let text = if m.open_transcript().is_some_and(|t| t.assistants > 0) {
+        if m.focus == Pane::Transcript {
+            wording::only_assistants_rated(m)
+        } else {
+            wording::select_an_assistant(m)
+        }
+    } else if m.open.is_some() {
+        wording::NO_ASSISTANT_MESSAGE.to_string()
+    } else {
+        wording::open_a_session_first(m)
+    };
+    m.set_notice(Level::Warning, text);
+}
+
+pub(super) fn rate(
+    m: &mut Model,
+    session_id: &str,
+    message_id: &str,
+    rating: Rating,
+    text: Option<String>,
+    fx: &mut Vec<Effect>,
+) {
+    let t = m
+        .transcripts
+        .entry(session_id.to_string())
+        .or_insert_with(|| Transcript::new(session_id));
+    let after = t.receipts.get(message_id).and_then(Receipt::entry);
+    t.receipts
+        .insert(message_id.to_string(), Receipt::Saving { rating, after });
+    set_note(t, message_id, text.clone());
+    t.recount();
+    let exchange = Exchange::from_history(&t.messages, message_id);
+    let key = (session_id.to_string(), message_id.to_string());
+    let without_note = text.is_none() && m.drafts.contains_key(&key);
+    fx.push(Effect::Rate {
+        session_id: key.0,
+        message_id: key.1,
+        rating,
+        text,
+        exchange,
+    });
+    if without_note {
+        m.set_notice(Level::Warning, wording::rated_without_draft(m, rating));
+    } else {
+        m.set_notice(Level::Info, wording::saving(rating));
+    }
+    if m.advance_after_rating
+        && m.open.as_deref() == Some(session_id)
+        && let Some(t) = m.transcripts.get_mut(session_id)
+        && let Some(i) = t.index_of(message_id)
+        && let Some(next) = t.find_unrated(Some(i), true)
+    {
+        t.cursor = Some(next);
+        t.cursor_auto = false;
+        t.advanced = true;
+        reveal_cursor(m);
+    }
+}
+
+/// The note of a message's latest rating (none: that rating had no text); the message is
+/// wrapped again where it changed, since the note is drawn under it.
+pub(super) fn set_note(t: &mut Transcript, message_id: &str, note: Option<String>) {
+    let note = note.filter(|n| !n.trim().is_empty());
+    if t.notes.get(message_id) == note.as_ref() {
+        return;
+    }
+    match note {
+        Some(n) => t.notes.insert(message_id.to_string(), n),
+        None => t.notes.remove(message_id),
+    };
+    if let Some(i) = t.index_of(message_id) {
+        scroll::forget(t, i);
+    }
+}
+
+pub(super) fn rate_recorded(
+    m: &mut Model,
+    session_id: &str,
+    message_id: &str,
+    rating: Rating,
+    result: Result<Entry, String>,
+) {
+    let t = m
+        .transcripts
+        .entry(session_id.to_string())
+        .or_insert_with(|| Transcript::new(session_id));
+    match result {
+        Ok(entry) => {
+            let newer_known = t
+                .receipts
+                .get(message_id)
+                .and_then(Receipt::entry)
+                .is_some_and(|e| e >= entry.id);
+            if !newer_known {
+                t.receipts.insert(
+                    message_id.to_string(),
+                    Receipt::Queued {
+                        rating,
+                        entry: entry.id,
+                    },
+                );
+            }
+            m.this_run
+                .insert((session_id.to_string(), message_id.to_string()), rating);
+            if matches!(&m.notice, Some(n) if wording::is_saving(&n.text)) {
+                m.set_notice(Level::Info, wording::sending(rating));
+            }
+        }
+        Err(e) => {
+            t.receipts.insert(
+                message_id.to_string(),
+                Receipt::Failed {
+                    rating,
+                    entry: None,
+                    error: wording::not_saved(&e),
+                },
+            );
+            m.set_notice(Level::Error, wording::journal_write_failed(&e));
+        }
+    }
+    if let Some(t) = m.transcripts.get_mut(session_id) {
+        t.recount();
+    }
+}
+
+/// Whether an outbox report about `entry` is older than what the screen shows.
+fn is_stale(current: Option<&Receipt>, entry: i64) -> bool {
+    match current {
+        Some(Receipt::Saving { after, .. }) => after.is_some_and(|a| entry <= a),
+        Some(r) => r.entry().is_some_and(|e| e > entry),
+        None => false,
+    }
+}
+
+/// What an outbox report says in the notice line, once its receipt is on the message.
+enum Report {
+    Sent { rating: Rating, stored: bool },
+    Retrying(String),
+    Failed(String),
+}
+
+pub(super) fn outbox_event(m: &mut Model, ev: OutboxEvent) {
+    let (entry, receipt, report) = match ev {
+        OutboxEvent::Counts { counts, offline } => {
+            m.outbox = OutboxState {
+                pending: counts.pending,
+                failed: counts.failed,
+                offline,
+            };
+            return;
+        }
+        OutboxEvent::Sent { entry, receipt } => {
+            let r = Receipt::Sent {
+                rating: receipt.rating,
+                stored: receipt.stored,
+                entry: Some(entry.id),
+            };
+            let report = Report::Sent {
+                rating: receipt.rating,
+                stored: receipt.stored,
+            };
+            (entry, r, report)
+        }
+        OutboxEvent::Retrying {
+            entry,
+            error,
+            next_attempt_in,
+        } => {
+            let delay = chrono::Duration::from_std(next_attempt_in)
+                .unwrap_or_else(|_| chrono::Duration::seconds(UNREADABLE_DELAY_SECS));
+            let r = Receipt::Retrying {
+                rating: entry.rating,
+                entry: entry.id,
+                error: wording::short_reason(&error),
+                retry_at: m.now + delay,
+            };
+            (entry, r, Report::Retrying(wording::not_sent_yet(m, &error)))
+        }
+        OutboxEvent::Failed { entry, error } => {
+            let r = Receipt::Failed {
+                rating: entry.rating,
+                entry: Some(entry.id),
+                error: wording::say(m, &error),
+            };
+            (entry, r, Report::Failed(wording::refused(m, &error)))
+        }
+    };
+    let session = entry.target.session_id.clone();
+    let message = entry.target.message_id.clone();
+    let t = m
+        .transcripts
+        .entry(session.clone())
+        .or_insert_with(|| Transcript::new(&session));
+    if is_stale(t.receipts.get(&message), entry.id) {
+        return;
+    }
+    t.receipts.insert(message, receipt);
+    t.recount();
+    let session_done = t.complete && t.assistants > 0 && t.rated == t.assistants;
+    let (text, level) = match report {
+        Report::Sent { rating, stored } => {
+            // The server's answer must not hide that the note waiting on this message
+            // was not part of the rating.
+            let draft_left = m
+                .drafts
+                .contains_key(&(session.clone(), entry.target.message_id.clone()))
+                && entry.text.is_none();
+            let level = if draft_left {
+                Level::Warning
+            } else {
+                Level::Success
+            };
+            let text = wording::sent(m, rating, stored, session_done, draft_left);
+            (text, level)
+        }
+        Report::Retrying(text) => (text, Level::Warning),
+        Report::Failed(text) => (text, Level::Error),
+    };
+    m.notice = Some(Notice {
+        text,
+        level,
+        about: Some(session),
+    });
+}

@@ -1,0 +1,409 @@
+//! Every sentence the reviewer's notices say, each in one place, with the keys in force.
+
+use crate::api::ApiError;
+use crate::api::model::Rating;
+use crate::review::action::Command;
+use crate::review::editor::MAX_FEEDBACK_CHARS;
+use crate::review::model::{Filter, Model};
+use crate::review::typeset::text;
+use std::collections::BTreeMap;
+
+/// A session's name inside a sentence is cut to this many columns, so what the sentence
+/// says after the name still fits the notice line.
+const NAME_COLUMNS: usize = 40;
+/// A name that leads its sentence (landing in a session) may take a little more.
+const LEADING_NAME_COLUMNS: usize = 50;
+/// The refresh key where the keymap names none (it always does): the default binding.
+const DEFAULT_REFRESH_KEY: &str = "r";
+
+/// Said while a refresh is on its way; the first page that arrives takes it away.
+pub(super) const REFRESHING: &str = "Refreshing…";
+/// The end of the notice of a rating the journal has not taken yet.
+const SAVING: &str = "saving…";
+pub(super) const NO_TOOL_CALLS: &str = "This session has no tool calls.";
+pub(super) const NO_ASSISTANT_MESSAGE: &str = "This session has no assistant message to rate.";
+pub(super) const NOTE_BACK: &str = "Your unsent note is back; Esc keeps it as a draft again.";
+pub(super) const COMPOSE_CANCELLED: &str = "Rating with text cancelled; nothing was sent.";
+pub(super) const LOADING_REST: &str = "Loading the rest of this session…";
+pub(super) const SEARCH_CLEARED: &str = "Search cleared.";
+pub(super) const STILL_HERE: &str = "Still here; ratings keep sending.";
+
+fn name(title: &str, columns: usize) -> std::borrow::Cow<'_, str> {
+    text::truncate(title, columns)
+}
+
+// ---- errors ----
+
+/// An API error as the screen says it: what went wrong, with the refresh key the
+/// reviewer actually has, and a way forward that works from inside the app.
+pub(super) fn say(m: &Model, e: &ApiError) -> String {
+    say_with(&m.key_names, e)
+}
+
+/// [`say`] for a caller holding part of the model mutably: only the key names are read.
+pub(super) fn say_with(keys: &BTreeMap<Command, String>, e: &ApiError) -> String {
+    let key = keys
+        .get(&Command::Refresh)
+        .map_or(DEFAULT_REFRESH_KEY, String::as_str);
+    // Loads are not retried by themselves (ratings are): each sentence says what the
+    // reviewer can do, and one that is worth retrying names the key.
+    match e {
+        // The key comes from the environment or the config file: retrying cannot help.
+        ApiError::Unauthorized(_) => "The API key was refused: set MIXPEEK_API_KEY (or api_key in config.toml) to a valid key and restart verdict.".to_string(),
+        ApiError::NotFound(i) => {
+            let resource = i.message.trim_end_matches('.');
+            if i.message.to_ascii_lowercase().contains("namespace") {
+                format!("{resource}: check the namespace name (MIXPEEK_NAMESPACE or --namespace).")
+            } else {
+                format!("{resource}: it may have been deleted; press {key} to refresh.")
+            }
+        }
+        ApiError::Server(i) => format!(
+            "The server failed ({} {}); press {key} to try again.",
+            i.status, i.message
+        ),
+        ApiError::RateLimited(_) => {
+            format!("The server is rate limiting requests; wait a moment, then press {key}.")
+        }
+        ApiError::Timeout => format!(
+            "The server did not answer in time; check the connection, then press {key} to retry."
+        ),
+        ApiError::Network(detail) => format!(
+            "Cannot reach the server ({detail}); check the base URL and network, then press {key}."
+        ),
+        ApiError::Decode(_) | ApiError::Redirect(_) => {
+            format!("{} Press {key} to retry now.", e.user_message())
+        }
+        // These name no key: retrying cannot help them.
+        ApiError::BadRequest(_) | ApiError::Validation(_) | ApiError::Config(_) => {
+            e.user_message()
+        }
+    }
+}
+
+/// A load error in the status bar, with when it happened: pressing the refresh key
+/// against a server that is still down changes the time, so the retry is visible.
+pub(super) fn failed_at(m: &Model, msg: &str) -> String {
+    let at = m.now.with_timezone(&m.offset).format("%H:%M:%S");
+    // First, so a long message cut at the screen's edge still shows it.
+    format!("{at} {msg}")
+}
+
+/// A few words on why a send is waiting, for the receipt line.
+pub(super) fn short_reason(e: &ApiError) -> String {
+    match e {
+        ApiError::Network(_) | ApiError::Timeout => "offline".to_string(),
+        ApiError::RateLimited(_) => "rate limited".to_string(),
+        ApiError::Decode(_) => "unreadable answer".to_string(),
+        ApiError::Redirect(i) => format!("redirected ({})", i.status),
+        other => match other.status() {
+            Some(s) => format!("server {s}"),
+            None => "error".to_string(),
+        },
+    }
+}
+
+pub(super) fn known_ratings_unread(e: &str) -> String {
+    format!("Earlier ratings could not be read from the journal ({e}).")
+}
+
+pub(super) fn drafts_unread(e: &str) -> String {
+    format!("Cannot read unsent notes from the journal: {e}")
+}
+
+// ---- the session list ----
+
+pub(super) fn loading_every_session(m: &Model, so_far: usize) -> String {
+    let key = m.key(Command::Up);
+    format!("Loading every session ({so_far} so far); {key} or any move stops.")
+}
+
+pub(super) fn all_sessions_loaded(n: usize) -> String {
+    format!("All {n} sessions loaded.")
+}
+
+pub(super) fn showing(m: &Model, loaded: usize) -> String {
+    let which = match m.filter {
+        Filter::All => "all sessions".to_string(),
+        Filter::Unrated => "sessions with unrated messages".to_string(),
+        Filter::Status(s) => format!("{s} sessions"),
+    };
+    format!(
+        "Showing {which} ({loaded} loaded); {} changes the filter.",
+        m.key(Command::Filter)
+    )
+}
+
+// ---- the transcript ----
+
+pub(super) fn tools_folded(unfolded: bool) -> &'static str {
+    if unfolded {
+        "Tool calls unfolded."
+    } else {
+        "Tool calls folded."
+    }
+}
+
+/// What Enter does on a message that is not a tool call: nothing, so say what rates.
+pub(super) fn rating_keys(m: &Model) -> String {
+    format!(
+        "{} rates positive, {} negative, {} with text.",
+        m.key(Command::RatePositive),
+        m.key(Command::RateNegative),
+        m.key(Command::RateWithText)
+    )
+}
+
+// ---- rating ----
+
+pub(super) fn opening_not_rated(title: &str) -> String {
+    format!(
+        "{} is opening: rate once it shows.",
+        name(title, NAME_COLUMNS)
+    )
+}
+
+pub(super) fn loading_not_rated(title: &str) -> String {
+    format!(
+        "{} is still loading: rate once its messages show.",
+        name(title, NAME_COLUMNS)
+    )
+}
+
+pub(super) fn only_assistants_rated(m: &Model) -> String {
+    let (up, down) = (m.key(Command::Up), m.key(Command::Down));
+    format!("Only assistant messages are rated: move to one with {down}/{up}.")
+}
+
+pub(super) fn select_an_assistant(m: &Model) -> String {
+    let (up, down) = (m.key(Command::Up), m.key(Command::Down));
+    format!(
+        "Select an assistant message to rate it: {} moves into the transcript, then {down}/{up}.",
+        m.key(Command::NextPane)
+    )
+}
+
+pub(super) fn open_a_session_first(m: &Model) -> String {
+    format!(
+        "Open a session first: select it and press {}.",
+        m.key(Command::Open)
+    )
+}
+
+pub(super) fn saving(rating: Rating) -> String {
+    format!("Rated {rating}: {SAVING}")
+}
+
+/// The notice still says a rating is being saved (whichever rating it names).
+pub(super) fn is_saving(notice: &str) -> bool {
+    notice.ends_with(SAVING)
+}
+
+pub(super) fn sending(rating: Rating) -> String {
+    format!("Rated {rating}: sending…")
+}
+
+pub(super) fn rated_without_draft(m: &Model, rating: Rating) -> String {
+    let open = m.key(Command::RateWithText);
+    format!(
+        "Rated {rating} without your draft note; {open} on the message sends the note (it replaces this rating)."
+    )
+}
+
+/// The receipt's reason when the journal did not take the rating.
+pub(super) fn not_saved(e: &str) -> String {
+    format!("not saved: {e}")
+}
+
+pub(super) fn journal_write_failed(e: &str) -> String {
+    format!(
+        "The rating could not be written to the journal ({e}); check the data directory and try again."
+    )
+}
+
+/// The server's receipt, with what it means for the session and for a note left unsent.
+pub(super) fn sent(
+    m: &Model,
+    rating: Rating,
+    stored: bool,
+    session_done: bool,
+    draft_left: bool,
+) -> String {
+    let memory = if stored {
+        "stored to memory"
+    } else {
+        "not stored"
+    };
+    let mut out = format!(
+        "{} rating recorded by the server: {memory}.",
+        capitalise(rating.as_str())
+    );
+    if session_done {
+        out.push_str(&format!(
+            " Session fully rated; {} goes to the next.",
+            m.key(Command::NextUnrated)
+        ));
+    }
+    if draft_left {
+        out.push_str(&format!(
+            " Your draft note was not sent with it; {} sends it.",
+            m.key(Command::RateWithText)
+        ));
+    }
+    out
+}
+
+pub(super) fn not_sent_yet(m: &Model, e: &ApiError) -> String {
+    format!("Not sent yet: {}", say(m, e))
+}
+
+pub(super) fn refused(m: &Model, e: &ApiError) -> String {
+    format!("Rating refused: {}", say(m, e))
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+// ---- rate with text ----
+
+pub(super) fn kept_as_draft(m: &Model) -> String {
+    let open = m.key(Command::RateWithText);
+    format!("Nothing was sent; your note is kept as a draft ({open} on this message opens it).")
+}
+
+pub(super) fn drafts_from_last_time(m: &Model, added: usize) -> String {
+    let open = m.key(Command::RateWithText);
+    if added == 1 {
+        format!(
+            "1 unsent note from last time, marked \"draft\" on its message; {open} there opens it."
+        )
+    } else {
+        format!(
+            "{added} unsent notes from last time, marked \"draft\" on their messages; {open} on one opens it."
+        )
+    }
+}
+
+pub(super) fn too_long(chars: usize) -> String {
+    format!(
+        "Too long to send: {chars} characters, the limit is {MAX_FEEDBACK_CHARS}. Shorten it first."
+    )
+}
+
+// ---- next unrated ----
+
+pub(super) fn already_next_unrated(m: &Model) -> String {
+    let key = m.key(Command::NextUnrated);
+    format!("This is the next unrated message; {key} again skips it.")
+}
+
+pub(super) fn opening(title: &str) -> String {
+    format!("Opening {}…", name(title, NAME_COLUMNS))
+}
+
+pub(super) fn loading_more_sessions(m: &Model) -> String {
+    format!(
+        "Loading more sessions; press {} again in a moment.",
+        m.key(Command::NextUnrated)
+    )
+}
+
+pub(super) fn none_unrated(m: &Model, forward: bool) -> String {
+    let scope = if m.filter == Filter::All {
+        String::new()
+    } else {
+        format!(" (filter: {})", m.filter.label())
+    };
+    let dir = if forward { "below" } else { "above" };
+    format!("No unrated assistant messages {dir}{scope}.")
+}
+
+/// Where a walk landed: the session's name and how much of it is left to rate. The
+/// whole session's counts where the server gave them (or all of it is loaded);
+/// otherwise what the count covers, rather than pass a part off as the whole.
+pub(super) fn landed_in(m: &Model, id: &str) -> String {
+    let title = m.sessions.row(id).map_or(id, |r| r.title());
+    let title = name(title, LEADING_NAME_COLUMNS);
+    let whole = m.sessions.row(id).and_then(|r| m.review_counts(r));
+    match (whole, m.transcripts.get(id)) {
+        (Some((rated, total)), _) => format!(
+            "{title}: {} of {total} assistant messages unrated.",
+            total.saturating_sub(rated)
+        ),
+        (None, Some(t)) if !t.complete => format!(
+            "{title}: {} of {} assistant messages unrated so far ({} of {} messages loaded).",
+            t.assistants - t.rated,
+            t.assistants,
+            t.messages.len(),
+            t.total.map_or_else(|| "?".to_string(), |n| n.to_string())
+        ),
+        (None, Some(t)) => format!(
+            "{title}: {} of {} assistant messages unrated.",
+            t.assistants - t.rated,
+            t.assistants
+        ),
+        (None, None) => format!("{title}."),
+    }
+}
+
+/// Keys queued behind a walk, and what the walk waits for: the rest of the open
+/// session, or another session.
+pub(super) fn loading_then(m: &Model, keys: &str) -> String {
+    let loading = m
+        .jump
+        .as_ref()
+        .map(|j| {
+            if j.after.is_some() {
+                "the rest of this session".to_string()
+            } else {
+                let title = m
+                    .sessions
+                    .row(&j.session_id)
+                    .map_or(j.session_id.as_str(), |r| r.title());
+                name(title, NAME_COLUMNS).into_owned()
+            }
+        })
+        .unwrap_or_default();
+    format!("Loading {loading}…; then {keys}.")
+}
+
+/// Keys dropped from behind a walk, after what the notice said already (an error, say).
+pub(super) fn not_applied(before: Option<&str>, keys: &str, count: usize) -> String {
+    let before = before.map(|b| format!("{b} ")).unwrap_or_default();
+    let were = if count == 1 { "was" } else { "were" };
+    format!("{before}Not applied: {keys} ({were} pressed while a session loaded).")
+}
+
+// ---- search ----
+
+pub(super) fn no_match(query: &str) -> String {
+    format!("No match for {query:?}.")
+}
+
+pub(super) fn first_match(m: &Model, at: usize, count: usize, query: &str) -> String {
+    format!(
+        "Match {at} of {count} for {query:?}: {} next, {} previous, Esc clears.",
+        m.key(Command::NextMatch),
+        m.key(Command::PrevMatch)
+    )
+}
+
+pub(super) fn match_at(at: usize, count: usize, wrapped: bool) -> String {
+    if wrapped {
+        format!("Match {at} of {count} (wrapped around).")
+    } else {
+        format!("Match {at} of {count}.")
+    }
+}
+
+pub(super) fn nothing_searched(m: &Model) -> String {
+    format!(
+        "Nothing searched yet: press {} to search.",
+        m.key(Command::Search)
+    )
+}

@@ -1,0 +1,204 @@
+//! The server's schema: each migration upgrades it by one version, counted in `PRAGMA user_version`.
+
+/// Each step upgrades the schema by one version; `PRAGMA user_version` counts the steps applied.
+pub(super) const MIGRATIONS: &[&str] = &[
+    // v1: tenancy, sessions, messages, and every rating recorded.
+    r#"
+    CREATE TABLE orgs (
+        rowid INTEGER PRIMARY KEY,
+        internal_id TEXT NOT NULL UNIQUE,
+        created_us INTEGER NOT NULL
+    );
+    CREATE TABLE api_keys (
+        rowid INTEGER PRIMARY KEY,
+        key_hash BLOB NOT NULL UNIQUE,
+        org_rowid INTEGER NOT NULL REFERENCES orgs(rowid),
+        created_us INTEGER NOT NULL
+    );
+    CREATE TABLE namespaces (
+        rowid INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL UNIQUE,
+        org_rowid INTEGER NOT NULL REFERENCES orgs(rowid),
+        created_us INTEGER NOT NULL
+    );
+    CREATE TABLE sessions (
+        rowid INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        namespace_rowid INTEGER NOT NULL REFERENCES namespaces(rowid),
+        user_id TEXT,
+        session_name TEXT,
+        agent_config TEXT NOT NULL,
+        user_memory TEXT NOT NULL DEFAULT '{}',
+        metadata TEXT NOT NULL DEFAULT '{}',
+        quotas TEXT,
+        enable_memory INTEGER NOT NULL DEFAULT 1,
+        status TEXT NOT NULL,
+        message_count INTEGER NOT NULL DEFAULT 0,
+        tool_calls INTEGER NOT NULL DEFAULT 0,
+        created_us INTEGER NOT NULL,
+        updated_us INTEGER NOT NULL,
+        last_activity_us INTEGER NOT NULL,
+        expires_us INTEGER NOT NULL,
+        terminated_us INTEGER
+    );
+    CREATE INDEX sessions_by_activity
+        ON sessions(namespace_rowid, last_activity_us DESC, rowid DESC);
+    CREATE TABLE messages (
+        rowid INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        session_rowid INTEGER NOT NULL REFERENCES sessions(rowid),
+        seq INTEGER NOT NULL,
+        role TEXT NOT NULL,
+        content TEXT NOT NULL,
+        content_type TEXT NOT NULL,
+        tool_name TEXT,
+        tool_inputs TEXT,
+        tool_outputs TEXT,
+        tool_status TEXT,
+        timestamp_us INTEGER NOT NULL
+    );
+    CREATE UNIQUE INDEX messages_by_session ON messages(session_rowid, seq);
+    CREATE TABLE feedback (
+        rowid INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        session_rowid INTEGER NOT NULL REFERENCES sessions(rowid),
+        message_rowid INTEGER NOT NULL REFERENCES messages(rowid),
+        rating TEXT NOT NULL CHECK (rating IN ('positive', 'negative')),
+        feedback_text TEXT,
+        stored INTEGER NOT NULL,
+        recorded_us INTEGER NOT NULL
+    );
+    CREATE INDEX feedback_by_message ON feedback(session_rowid, message_rowid);
+    "#,
+    // v2: the memory of stored exchanges, and per-session review counters so listing
+    // never scans messages. Existing ratings are replayed into both.
+    r#"
+    ALTER TABLE sessions ADD COLUMN assistant_messages INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE sessions ADD COLUMN rated_messages INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE messages ADD COLUMN rating TEXT;
+    CREATE TABLE memory (
+        rowid INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        session_rowid INTEGER NOT NULL REFERENCES sessions(rowid),
+        message_rowid INTEGER NOT NULL UNIQUE REFERENCES messages(rowid),
+        user_message_rowid INTEGER REFERENCES messages(rowid),
+        stored_us INTEGER NOT NULL
+    );
+    CREATE INDEX memory_by_session ON memory(session_rowid);
+    UPDATE messages SET rating = (
+        SELECT f.rating FROM feedback f WHERE f.message_rowid = messages.rowid
+        ORDER BY f.rowid DESC LIMIT 1);
+    UPDATE sessions SET
+        assistant_messages = (SELECT count(*) FROM messages m
+            WHERE m.session_rowid = sessions.rowid AND m.role = 'assistant'),
+        rated_messages = (SELECT count(*) FROM messages m
+            WHERE m.session_rowid = sessions.rowid AND m.rating IS NOT NULL);
+    INSERT INTO memory (id, session_rowid, message_rowid, user_message_rowid, stored_us)
+        SELECT 'mem_' || lower(hex(randomblob(10))), m.session_rowid, m.rowid,
+            (SELECT u.rowid FROM messages u WHERE u.session_rowid = m.session_rowid
+                AND u.seq < m.seq AND u.role = 'user' ORDER BY u.seq DESC LIMIT 1),
+            (SELECT max(f.recorded_us) FROM feedback f WHERE f.message_rowid = m.rowid)
+        FROM messages m JOIN sessions s ON s.rowid = m.session_rowid
+        WHERE m.rating = 'positive' AND s.enable_memory = 1;
+    "#,
+];
+
+/// The schema version this build writes.
+#[cfg(test)]
+pub(super) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+#[cfg(test)]
+mod tests {
+    use super::super::{StoreError, find_namespace, get_session, list_feedback, list_memory, open};
+    use super::*;
+    use crate::api::model::ReviewStats;
+    use crate::sqlite::{SqliteError, migrate_to, schema_version};
+    use rusqlite::Connection;
+
+    /// A database left at schema v1 with ratings in it is upgraded on open, and the
+    /// ratings are replayed into the v2 counters and memory.
+    #[test]
+    fn v1_database_is_upgraded_on_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            migrate_to(&conn, &path, MIGRATIONS, 1).unwrap();
+            assert_eq!(schema_version(&conn).unwrap(), 1);
+            conn.execute_batch(
+                "INSERT INTO orgs (rowid, internal_id, created_us) VALUES (1, 'int_a', 0);
+                 INSERT INTO namespaces (rowid, id, name, org_rowid, created_us)
+                     VALUES (1, 'ns_a', 'old', 1, 0);
+                 INSERT INTO sessions (rowid, id, namespace_rowid, agent_config, status,
+                     message_count, created_us, updated_us, last_activity_us, expires_us)
+                     VALUES (1, 'ses_a', 1, '{}', 'active', 4, 0, 0, 0, 0);
+                 INSERT INTO messages (rowid, id, session_rowid, seq, role, content, content_type, timestamp_us)
+                     VALUES (1, 'msg_u', 1, 0, 'user', 'q', 'text', 0),
+                            (2, 'msg_a', 1, 1, 'assistant', 'a', 'text', 1),
+                            (3, 'msg_u2', 1, 2, 'user', 'q2', 'text', 2),
+                            (4, 'msg_b', 1, 3, 'assistant', 'b', 'text', 3);
+                 INSERT INTO feedback (id, session_rowid, message_rowid, rating, stored, recorded_us)
+                     VALUES ('fb_1', 1, 2, 'negative', 0, 10),
+                            ('fb_2', 1, 2, 'positive', 1, 20),
+                            ('fb_3', 1, 4, 'positive', 1, 30),
+                            ('fb_4', 1, 4, 'negative', 0, 40);",
+            )
+            .unwrap();
+        }
+        let conn = open(&path).unwrap();
+        assert_eq!(schema_version(&conn).unwrap(), SCHEMA_VERSION);
+        let ns = find_namespace(&conn, 1, "old").unwrap().unwrap();
+        let s = get_session(&conn, &ns, "ses_a").unwrap();
+        assert_eq!(
+            s.review,
+            Some(ReviewStats {
+                assistant_messages: 2,
+                rated_messages: 2
+            })
+        );
+        let mem = list_memory(&conn, &ns, "ses_a").unwrap();
+        assert_eq!(mem.memories.len(), 1, "{mem:?}");
+        assert_eq!(mem.memories[0].message_id, "msg_a");
+        assert_eq!(mem.memories[0].user_message_id.as_deref(), Some("msg_u"));
+        let fb = list_feedback(&conn, &ns, "ses_a").unwrap();
+        assert_eq!(fb.feedback.len(), 4);
+        assert_eq!(fb.feedback[0].feedback_id, "fb_4");
+    }
+
+    #[test]
+    fn a_negative_schema_version_is_refused_not_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("odd.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.pragma_update(None, "user_version", -3).unwrap();
+        }
+        let err = open(&path).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                StoreError::Database(SqliteError::Foreign { found: -3, .. })
+            ),
+            "{err}"
+        );
+        assert!(err.to_string().contains("not a verdict database"), "{err}");
+    }
+
+    #[test]
+    fn newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("new.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+                .unwrap();
+        }
+        let err = open(&path).unwrap_err();
+        assert!(
+            matches!(err, StoreError::Database(SqliteError::TooNew { .. })),
+            "{err}"
+        );
+        assert!(err.to_string().contains("upgrade verdict"));
+    }
+}

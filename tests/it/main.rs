@@ -1,0 +1,26 @@
+//! The integration tests, as one binary (one link step instead of one per file); each
+//! module was once a file of its own under `tests/`.
+//!
+//! They share one process now: a test must not change process-wide state (environment,
+//! current directory, signal handlers, a global subscriber, umask). Settings go to the
+//! library explicitly and to a child process through `Command::env`.
+
+// Tests may unwrap, expect and panic: the library denies these lints, a test's failure is
+// its job.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+mod architecture;
+mod cli_help;
+mod journal_cli;
+mod journal_faults;
+mod journal_restart;
+mod review_app;
+mod review_cli;
+mod review_paging;
+mod review_tmux;
+mod server_api;
+mod server_cli;
+mod server_paging;
+mod server_seed;

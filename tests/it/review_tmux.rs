@@ -1,0 +1,223 @@
+//! End to end: the real binary with `--demo` in a tmux pane; keys in, screen text out;
+//! then the demo database is served again to check the rating reached the server.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+use verdict::api::model::Rating;
+use verdict::api::{Client, ClientOptions};
+
+const DEADLINE: Duration = Duration::from_secs(20);
+
+/// A tmux server of our own (its own socket); killed on drop, pass or fail.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux runs")
+    }
+
+    fn capture(&self) -> String {
+        let out = self.run(&["capture-pane", "-p", "-t", "review"]);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "review"];
+        args.extend_from_slice(keys);
+        let out = self.run(&args);
+        assert!(out.status.success(), "send-keys: {out:?}");
+    }
+
+    /// Polls the pane until `pred` accepts it, with a deadline.
+    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.capture();
+            if pred(&screen) {
+                return screen;
+            }
+            if start.elapsed() > DEADLINE {
+                panic!("timed out waiting for {what}; the pane shows:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
+    }
+}
+
+fn tmux_available() -> bool {
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn shell_quote(p: &Path) -> String {
+    format!("'{}'", p.display().to_string().replace('\'', r"'\''"))
+}
+
+/// Starts `verdict --demo` in a fresh tmux server with its own data and config dirs.
+/// The verdict process writes its pid to `pid` (the shell execs it), and the pane
+/// says how it exited. `test` names the tmux socket: the tests of this file run at once
+/// in one process, so the process id alone would not tell their servers apart.
+fn start_demo(dir: &Path, test: &str) -> Tmux {
+    assert!(
+        tmux_available(),
+        "tmux is needed for this test (CI installs it)"
+    );
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let tmux = Tmux {
+        socket: format!("verdict-test-{}-{test}-{nanos}", std::process::id()),
+    };
+    let inner = format!(
+        "echo $$ > {}; exec {} --demo",
+        shell_quote(&dir.join("pid")),
+        shell_quote(Path::new(env!("CARGO_BIN_EXE_verdict"))),
+    );
+    let command = format!(
+        "env -u MIXPEEK_API_KEY -u MIXPEEK_NAMESPACE -u MIXPEEK_BASE_URL -u NO_COLOR \
+         VERDICT_DATA_DIR={} VERDICT_CONFIG_DIR={} sh -c {}; echo \"verdict exited with $?\"; sleep 600",
+        shell_quote(&dir.join("data")),
+        shell_quote(&dir.join("config")),
+        shell_quote(Path::new(&inner)),
+    );
+    let out = tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "review",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        &command,
+    ]);
+    assert!(out.status.success(), "tmux new-session: {out:?}");
+    tmux
+}
+
+#[test]
+fn demo_in_tmux_rates_a_message_and_the_server_keeps_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let config = dir.path().join("config");
+    std::fs::create_dir_all(&config).expect("config dir");
+    // Keep the selection on the rated message, so its receipt stays in view.
+    std::fs::write(
+        config.join("config.toml"),
+        "[review]\nadvance_after_rating = false\n",
+    )
+    .expect("config file");
+    let tmux = start_demo(dir.path(), "rates");
+
+    let screen = tmux.wait_for("the demo with an unrated message", |s| {
+        s.contains("DEMO") && s.contains("○ unrated")
+    });
+    assert!(
+        screen.contains("set MIXPEEK_API_KEY and MIXPEEK_NAMESPACE"),
+        "{screen}"
+    );
+    assert!(screen.contains("this run ✓0 ✗0"), "{screen}");
+
+    tmux.keys(&["+"]);
+    let screen = tmux.wait_for("the receipt", |s| {
+        s.contains("✓ positive · stored to memory") || s.contains("✓ positive · not stored")
+    });
+    assert!(screen.contains("this run ✓1 ✗0"), "{screen}");
+    assert!(
+        screen.contains("Positive rating recorded by the server"),
+        "{screen}"
+    );
+    let stored_on_screen = screen.contains("✓ positive · stored to memory");
+
+    tmux.keys(&["?"]);
+    tmux.wait_for("the help", |s| s.contains("Keys · Esc closes"));
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("help closed", |s| !s.contains("Keys · Esc closes"));
+    tmux.keys(&["q"]);
+    let screen = tmux.wait_for("a clean exit", |s| s.contains("verdict exited with"));
+    assert!(screen.contains("verdict exited with 0"), "{screen}");
+    drop(tmux);
+
+    // The demo database the app used, served again: exactly one rating, the one made.
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let db = data.join("demo.db");
+        let key = verdict::server::create_key(&db, verdict::server::DEMO_NAMESPACE).expect("key");
+        let server = verdict::server::start(&db, std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .expect("serve the demo db");
+        let client = Client::new(ClientOptions::new(
+            server.base_url(),
+            key,
+            verdict::server::DEMO_NAMESPACE,
+        ))
+        .expect("client");
+        let sessions = client
+            .list_sessions(&verdict::review::effect::list_request(), 100)
+            .await
+            .expect("sessions");
+        let mut records = Vec::new();
+        for s in &sessions {
+            let listing = client
+                .feedback_listing(&s.session_id)
+                .await
+                .expect("listing")
+                .expect("offered");
+            records.extend(listing.feedback);
+        }
+        assert_eq!(records.len(), 1, "{records:?}");
+        let r = &records[0];
+        assert_eq!(r.rating, Rating::Positive);
+        assert_eq!(r.stored, stored_on_screen);
+        // It is the first assistant message of the most recent session: where the app opened.
+        let first = &sessions[0];
+        assert_eq!(r.session_id, first.session_id);
+        let history = client.history(&first.session_id).await.expect("history");
+        let expected = history
+            .iter()
+            .find(|m| m.role == "assistant")
+            .expect("assistant");
+        assert_eq!(r.message_id, expected.message_id);
+        server.shutdown().await;
+    });
+}
+
+#[test]
+fn sigterm_gives_the_terminal_back() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tmux = start_demo(dir.path(), "sigterm");
+    tmux.wait_for("the demo", |s| {
+        s.contains("DEMO") && s.contains("○ unrated")
+    });
+    let pid = std::fs::read_to_string(dir.path().join("pid")).expect("pid file");
+    let out = Command::new("kill")
+        .args(["-TERM", pid.trim()])
+        .output()
+        .expect("kill runs");
+    assert!(out.status.success(), "{out:?}");
+    // The alternate screen is gone: the shell's own line shows on a normal screen.
+    let screen = tmux.wait_for("the exit", |s| s.contains("verdict exited with"));
+    assert!(screen.contains("verdict exited with 0"), "{screen}");
+    assert!(!screen.contains("DEMO"), "{screen}");
+    let mode = tmux.run(&["display-message", "-p", "-t", "review", "#{alternate_on}"]);
+    assert_eq!(String::from_utf8_lossy(&mode.stdout).trim(), "0");
+}
