@@ -13,6 +13,7 @@ mod common;
 
 mod architecture;
 mod cli_help;
+mod client_bodies;
 mod journal_cli;
 mod journal_faults;
 mod journal_restart;
@@ -20,7 +21,9 @@ mod review_app;
 mod review_cli;
 mod review_paging;
 mod review_tmux;
+mod sdk_interop;
 mod server_api;
 mod server_cli;
+mod server_hosted;
 mod server_paging;
 mod server_seed;

@@ -15,11 +15,13 @@ import argparse
 import json
 import os
 import sys
+import time
 import traceback
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 
+STARTED = time.monotonic()
 try:
     from mixpeek import ApiClient, Configuration
     from mixpeek.api.agent_sessions_api import AgentSessionsApi
@@ -54,6 +56,7 @@ try:
 except ImportError as e:  # pragma: no cover - the caller's setup is wrong
     sys.exit(f"interop: cannot import the mixpeek SDK ({e}); install tests/sdk/requirements.txt into the venv that runs this script")
 
+IMPORTED = time.monotonic()
 HERE = Path(__file__).resolve().parent
 BOGUS = "bogus_key"
 EXTRA_MSG = "Extra inputs are not permitted"
@@ -547,9 +550,11 @@ def main():
     if have != want:
         print(f"interop: mixpeek {have} is installed, but requirements.txt pins {want}; reinstall the venv", file=sys.stderr)
         return 2
-    print(f"interop: mixpeek {have} against {args.base_url} (namespace {args.namespace})", flush=True)
+    print(f"interop: mixpeek {have} (imported in {IMPORTED - STARTED:.1f}s) against {args.base_url} (namespace {args.namespace})", flush=True)
     run = Interop(args.base_url, args.namespace, key, args.sessions)
+    checking = time.monotonic()
     run.run()
+    print(f"interop: the checks took {time.monotonic() - checking:.1f}s", flush=True)
     total = len(run.passed) + len(run.failed)
     if run.failed:
         print(f"interop: {len(run.failed)} of {total} checks failed:", flush=True)

@@ -3,9 +3,7 @@
 //! paging form, get, history, feedback, create, patch, terminate and each documented
 //! error as the SDK's own typed exception.
 
-mod common;
-
-use common::{keys_create, run, text, verdict};
+use crate::common::{keys_create, run, text, verdict};
 use serde_json::json;
 use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, TcpStream};
@@ -72,7 +70,12 @@ fn sdk_python() -> PathBuf {
         ])
         .arg(&requirements)
         .output()
-        .unwrap_or_else(|e| panic!("the venv's python cannot be run ({e}): remove {} and try again", venv.display()));
+        .unwrap_or_else(|e| {
+            panic!(
+                "the venv's python cannot be run ({e}): remove {} and try again",
+                venv.display()
+            )
+        });
     assert!(
         out.status.success(),
         "pip could not install the pinned Mixpeek SDK (tests/sdk/requirements.txt) into {}: check the network and the package index.\n{}",
@@ -168,7 +171,10 @@ impl Served {
             .expect("an address");
         // Readiness: the port accepts a connection (polled with a deadline, no sleeps).
         while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-            assert!(Instant::now() < deadline, "verdict serve never accepted on {addr}");
+            assert!(
+                Instant::now() < deadline,
+                "verdict serve never accepted on {addr}"
+            );
         }
         served
     }
