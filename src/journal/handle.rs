@@ -1,16 +1,16 @@
 //! The journal on a thread of its own, and the async calls that reach it there.
 
 use super::{Journal, JournalError};
+use crate::sqlite::{ConnectionThread, Serial};
 use std::path::Path;
 
 /// The journal on its own thread, so async code never waits on SQLite (or its fsync)
-/// on a runtime worker. Cheap to clone; the thread ends when the last clone is dropped.
+/// on a runtime worker. Cheap to clone; the thread ends when the last clone is dropped,
+/// after every call already sent.
 #[derive(Clone)]
 pub struct JournalHandle {
-    jobs: std::sync::mpsc::Sender<Job>,
+    thread: Option<ConnectionThread<Serial<Journal>>>,
 }
-
-type Job = Box<dyn FnOnce(&mut Journal) + Send>;
 
 impl JournalHandle {
     /// Opens the journal at `path` and moves it to its own thread.
@@ -20,20 +20,17 @@ impl JournalHandle {
     }
 
     /// Moves an open journal to its own thread.
-    pub fn spawn(mut journal: Journal) -> JournalHandle {
-        let (jobs, rx) = std::sync::mpsc::channel::<Job>();
-        let spawned = std::thread::Builder::new()
-            .name("verdict-journal".into())
-            .spawn(move || {
-                while let Ok(job) = rx.recv() {
-                    job(&mut journal);
-                }
-            });
-        if let Err(e) = spawned {
-            // Without the thread every call answers Closed; say why once.
-            tracing::error!("cannot start the journal thread: {e}");
+    pub fn spawn(journal: Journal) -> JournalHandle {
+        match ConnectionThread::serial("verdict-journal", journal) {
+            Ok(thread) => JournalHandle {
+                thread: Some(thread),
+            },
+            Err(e) => {
+                // Without the thread every call answers Closed; say why once.
+                tracing::error!("cannot start the journal thread: {e}");
+                JournalHandle { thread: None }
+            }
         }
-        JournalHandle { jobs }
     }
 
     /// Runs `f` on the journal thread and returns its result.
@@ -42,12 +39,10 @@ impl JournalHandle {
         R: Send + 'static,
         F: FnOnce(&mut Journal) -> Result<R, JournalError> + Send + 'static,
     {
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        let job: Job = Box::new(move |journal| {
-            let _ = tx.send(f(journal));
-        });
-        self.jobs.send(job).map_err(|_| JournalError::Closed)?;
-        rx.await.map_err(|_| JournalError::Closed)?
+        match &self.thread {
+            Some(thread) => thread.call(f).await,
+            None => Err(JournalError::Closed),
+        }
     }
 }
 

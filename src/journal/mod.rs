@@ -12,18 +12,29 @@ pub use handle::JournalHandle;
 pub use schema::SCHEMA_VERSION;
 
 use crate::api::model::{MessageHistoryItem, Rating, SubmitFeedbackResponse};
+use crate::sqlite::SqliteError;
 use rusqlite::{Connection, TransactionBehavior};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
-    #[error("the journal database failed: {0}")]
-    Sqlite(#[from] rusqlite::Error),
-    #[error("the journal could not be opened at {path}: {message}")]
-    Open { path: String, message: String },
+    /// Opening, migrating or using the file failed; the sentence names the file and says
+    /// what to do.
+    #[error("the journal: {0}")]
+    Database(SqliteError),
     /// The thread that owns the journal has stopped (it panicked or the program is ending).
     #[error("the journal is closed")]
     Closed,
+}
+
+impl From<SqliteError> for JournalError {
+    fn from(e: SqliteError) -> Self {
+        match e {
+            // The outbox stops on Closed: the thread's end is the same event in both words.
+            SqliteError::Closed => JournalError::Closed,
+            other => JournalError::Database(other),
+        }
+    }
 }
 
 /// Which message a rating is about, on which server and namespace.
@@ -166,6 +177,8 @@ pub const DEMO_SERVER_KEY: &str = "local-demo";
 /// of its own for async callers.
 pub struct Journal {
     conn: Connection,
+    /// Named in every error, so a damaged or read-only journal says which file it is.
+    path: PathBuf,
 }
 
 impl Journal {
@@ -173,7 +186,14 @@ impl Journal {
     pub fn open(path: &Path) -> Result<Journal, JournalError> {
         Ok(Journal {
             conn: schema::open(path)?,
+            path: path.to_path_buf(),
         })
+    }
+
+    /// A failure while using the journal, told apart (damage, permissions, a full disk)
+    /// and naming the file.
+    fn database_error(&self, e: rusqlite::Error) -> JournalError {
+        JournalError::Database(SqliteError::at(&self.path, e))
     }
 
     /// Records a rating, committed before this returns. An older pending rating of the
@@ -189,43 +209,46 @@ impl Journal {
         let made_at = now_rfc3339();
         // IMMEDIATE: take the write lock first, so superseding and inserting are one step
         // even with another verdict process writing the same journal.
+        let path = &self.path;
+        let failed = |e| JournalError::Database(SqliteError::at(path, e));
         let tx = self
             .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let entry = store::record(&tx, target, rating, text, reviewer, made_at)?;
-        tx.commit()?;
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(failed)?;
+        let entry = store::record(&tx, target, rating, text, reviewer, made_at).map_err(failed)?;
+        tx.commit().map_err(failed)?;
         Ok(entry)
     }
 
     /// Keeps the note being written for a message (one per message; the latest wins).
     pub fn save_draft(&mut self, target: &Target, draft: &Draft) -> Result<(), JournalError> {
-        Ok(store::save_draft(&self.conn, target, draft)?)
+        store::save_draft(&self.conn, target, draft).map_err(|e| self.database_error(e))
     }
 
     /// Forgets a message's draft (it was sent, or emptied). No draft is not an error.
     pub fn delete_draft(&mut self, target: &Target) -> Result<(), JournalError> {
-        Ok(store::delete_draft(&self.conn, target)?)
+        store::delete_draft(&self.conn, target).map_err(|e| self.database_error(e))
     }
 
     /// Every draft kept for a server and namespace, oldest first.
     pub fn drafts(&self, base_url: &str, namespace: &str) -> Result<Vec<SavedDraft>, JournalError> {
-        Ok(store::drafts(&self.conn, base_url, namespace)?)
+        store::drafts(&self.conn, base_url, namespace).map_err(|e| self.database_error(e))
     }
 
     /// One entry by id.
     pub fn entry(&self, id: i64) -> Result<Option<Entry>, JournalError> {
-        Ok(store::entry(&self.conn, id)?)
+        store::entry(&self.conn, id).map_err(|e| self.database_error(e))
     }
 
     /// Pending entries for a server + namespace, oldest first.
     pub fn pending(&self, base_url: &str, namespace: &str) -> Result<Vec<Entry>, JournalError> {
-        Ok(store::pending(&self.conn, base_url, namespace)?)
+        store::pending(&self.conn, base_url, namespace).map_err(|e| self.database_error(e))
     }
 
     /// Failed entries that no newer rating of the same message has replaced: the refusals
     /// a reviewer still has to act on. Oldest first.
     pub fn failed(&self, base_url: &str, namespace: &str) -> Result<Vec<Entry>, JournalError> {
-        Ok(store::failed(&self.conn, base_url, namespace)?)
+        store::failed(&self.conn, base_url, namespace).map_err(|e| self.database_error(e))
     }
 
     /// Stores the server's receipt.
@@ -237,17 +260,17 @@ impl Journal {
         id: i64,
         receipt: &SubmitFeedbackResponse,
     ) -> Result<(), JournalError> {
-        Ok(store::mark_sent(&self.conn, id, receipt)?)
+        store::mark_sent(&self.conn, id, receipt).map_err(|e| self.database_error(e))
     }
 
     /// A retryable failure: stays pending, the error and attempt count are kept.
     pub fn mark_retry(&mut self, id: i64, error: &str) -> Result<(), JournalError> {
-        Ok(store::mark_retry(&self.conn, id, error)?)
+        store::mark_retry(&self.conn, id, error).map_err(|e| self.database_error(e))
     }
 
     /// A permanent failure: kept as `Failed` with the server's message.
     pub fn mark_failed(&mut self, id: i64, error: &str) -> Result<(), JournalError> {
-        Ok(store::mark_failed(&self.conn, id, error)?)
+        store::mark_failed(&self.conn, id, error).map_err(|e| self.database_error(e))
     }
 
     /// Puts back in the outbox the failed ratings that were refused for the API key (401
@@ -258,7 +281,8 @@ impl Journal {
         base_url: &str,
         namespace: &str,
     ) -> Result<usize, JournalError> {
-        Ok(store::requeue_refused_key(&self.conn, base_url, namespace)?)
+        store::requeue_refused_key(&self.conn, base_url, namespace)
+            .map_err(|e| self.database_error(e))
     }
 
     /// Puts the failed ratings of [`Journal::failed`] back in the outbox (after the reason
@@ -268,7 +292,7 @@ impl Journal {
         base_url: &str,
         namespace: &str,
     ) -> Result<usize, JournalError> {
-        Ok(store::requeue_failed(&self.conn, base_url, namespace)?)
+        store::requeue_failed(&self.conn, base_url, namespace).map_err(|e| self.database_error(e))
     }
 
     /// The latest entry of each message of a session (what the screen shows as receipts).
@@ -278,20 +302,19 @@ impl Journal {
         namespace: &str,
         session_id: &str,
     ) -> Result<Vec<Entry>, JournalError> {
-        Ok(store::latest_for_session(
-            &self.conn, base_url, namespace, session_id,
-        )?)
+        store::latest_for_session(&self.conn, base_url, namespace, session_id)
+            .map_err(|e| self.database_error(e))
     }
 
     /// Pending and failed counts for a server + namespace.
     pub fn counts(&self, base_url: &str, namespace: &str) -> Result<Counts, JournalError> {
-        Ok(store::counts(&self.conn, base_url, namespace)?)
+        store::counts(&self.conn, base_url, namespace).map_err(|e| self.database_error(e))
     }
 
     /// Every rating made at or after `since` (journal time format), oldest first, with
     /// whether it is the latest of its message and its cached exchange.
     pub fn export_rows(&self, since: Option<&str>) -> Result<Vec<ExportRow>, JournalError> {
-        Ok(store::export_rows(&self.conn, since)?)
+        store::export_rows(&self.conn, since).map_err(|e| self.database_error(e))
     }
 
     /// Caches the exchange of a rated message, so export works without the network.
@@ -300,12 +323,12 @@ impl Journal {
         target: &Target,
         exchange: &Exchange,
     ) -> Result<(), JournalError> {
-        Ok(store::cache_exchange(&self.conn, target, exchange)?)
+        store::cache_exchange(&self.conn, target, exchange).map_err(|e| self.database_error(e))
     }
 
     /// The cached exchange of a message, if any.
     pub fn exchange(&self, target: &Target) -> Result<Option<Exchange>, JournalError> {
-        Ok(store::exchange(&self.conn, target)?)
+        store::exchange(&self.conn, target).map_err(|e| self.database_error(e))
     }
 }
 

@@ -1,9 +1,9 @@
 //! Opening the journal file: private, write-ahead logged, durable, and migrated to this build's schema.
 
 use super::JournalError;
-use rusqlite::{Connection, TransactionBehavior};
+use crate::sqlite;
+use rusqlite::Connection;
 use std::path::Path;
-use std::time::Duration;
 
 /// The schema version this build writes; `PRAGMA user_version` holds the file's.
 pub const SCHEMA_VERSION: i64 = 2;
@@ -55,66 +55,14 @@ const MIGRATIONS: &[&str] = &[
     );",
 ];
 
-/// Opens (creating and migrating) the journal database at `path`.
+/// Opens (creating and migrating) the journal database at `path`: a private file, a
+/// write-ahead log and `synchronous=FULL` (a rating survives power loss, not only a
+/// crash), as every verdict database is opened. A `verdict rate` beside the reviewer may
+/// hold the write lock briefly: the busy timeout waits for it.
 pub(super) fn open(path: &Path) -> Result<Connection, JournalError> {
-    let open_error = |message: String| JournalError::Open {
-        path: path.display().to_string(),
-        message,
-    };
-    if let Some(dir) = path.parent()
-        && !dir.as_os_str().is_empty()
-    {
-        std::fs::create_dir_all(dir).map_err(|e| open_error(e.to_string()))?;
-    }
-    // Feedback text and transcripts are the reviewer's business.
-    crate::fs::create_private_file(path).map_err(|e| open_error(e.to_string()))?;
-    let mut conn = Connection::open(path).map_err(|e| open_error(e.to_string()))?;
-    // Another verdict (a `verdict rate` beside the reviewer) may hold the write lock briefly.
-    conn.busy_timeout(Duration::from_secs(10))?;
-    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
-    if !mode.eq_ignore_ascii_case("wal") {
-        return Err(open_error(format!(
-            "the file system does not support write-ahead logging (mode {mode})"
-        )));
-    }
-    // FULL: a commit survives power loss, not only a crash of verdict.
-    conn.pragma_update(None, "synchronous", "FULL")?;
-    conn.pragma_update(None, "foreign_keys", "ON")?;
-    migrate(&mut conn).map_err(|e| match e {
-        JournalError::Sqlite(e) => open_error(e.to_string()),
-        other => other,
-    })?;
-    // Read the version again: migrate() refuses a newer file, so this is a sanity check.
-    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    if version != SCHEMA_VERSION {
-        return Err(open_error(format!("unexpected schema version {version}")));
-    }
+    let conn = sqlite::open(path, &sqlite::Options::default())?;
+    sqlite::migrate(&conn, path, MIGRATIONS)?;
     Ok(conn)
-}
-
-/// Every missing step in one IMMEDIATE transaction: a second verdict opening the same file
-/// waits for it, then finds the schema current.
-fn migrate(conn: &mut Connection) -> Result<(), JournalError> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    if version > SCHEMA_VERSION {
-        return Err(JournalError::Open {
-            path: tx.path().unwrap_or("?").to_string(),
-            message: format!(
-                "it was written by a newer verdict (schema {version}, this one knows {SCHEMA_VERSION}); upgrade verdict"
-            ),
-        });
-    }
-    for (from, sql) in MIGRATIONS
-        .iter()
-        .enumerate()
-        .skip(usize::try_from(version).unwrap_or(0))
-    {
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", (from + 1) as i64)?;
-    }
-    tx.commit()?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -47,38 +47,7 @@ pub(super) fn say_with(keys: &BTreeMap<Command, String>, e: &ApiError) -> String
         .map_or(DEFAULT_REFRESH_KEY, String::as_str);
     // Loads are not retried by themselves (ratings are): each sentence says what the
     // reviewer can do, and one that is worth retrying names the key.
-    match e {
-        // The key comes from the environment or the config file: retrying cannot help.
-        ApiError::Unauthorized(_) => "The API key was refused: set MIXPEEK_API_KEY (or api_key in config.toml) to a valid key and restart verdict.".to_string(),
-        ApiError::NotFound(i) => {
-            let resource = i.message.trim_end_matches('.');
-            if i.message.to_ascii_lowercase().contains("namespace") {
-                format!("{resource}: check the namespace name (MIXPEEK_NAMESPACE or --namespace).")
-            } else {
-                format!("{resource}: it may have been deleted; press {key} to refresh.")
-            }
-        }
-        ApiError::Server(i) => format!(
-            "The server failed ({} {}); press {key} to try again.",
-            i.status, i.message
-        ),
-        ApiError::RateLimited(_) => {
-            format!("The server is rate limiting requests; wait a moment, then press {key}.")
-        }
-        ApiError::Timeout => format!(
-            "The server did not answer in time; check the connection, then press {key} to retry."
-        ),
-        ApiError::Network(detail) => format!(
-            "Cannot reach the server ({detail}); check the base URL and network, then press {key}."
-        ),
-        ApiError::Decode(_) | ApiError::Redirect(_) => {
-            format!("{} Press {key} to retry now.", e.user_message())
-        }
-        // These name no key: retrying cannot help them.
-        ApiError::BadRequest(_) | ApiError::Validation(_) | ApiError::Config(_) => {
-            e.user_message()
-        }
-    }
+    crate::api::wording::sentence(e, crate::api::wording::Retry::Key(key))
 }
 
 /// A load error in the status bar, with when it happened: pressing the refresh key
