@@ -198,6 +198,9 @@ async fn each_paging_parameter_is_checked_under_its_own_name() {
     server.stop().await;
 }
 
+/// A request with an undeclared key: method, path, body, where the key is, the keys accepted.
+type Undeclared = (Method, String, Value, Vec<&'static str>, Vec<&'static str>);
+
 #[tokio::test]
 async fn every_body_with_an_undeclared_key_is_refused_naming_the_accepted_keys() {
     let server = twelve().await;
@@ -205,7 +208,7 @@ async fn every_body_with_an_undeclared_key_is_refused_naming_the_accepted_keys()
     let reply = server.assistant_ids(&sid).await[0].clone();
     let feedback = format!("/v1/agents/sessions/{sid}/feedback");
     let session = format!("/v1/agents/sessions/{sid}");
-    let cases: Vec<(Method, String, Value, Vec<&str>, Vec<&str>)> = vec![
+    let cases: Vec<Undeclared> = vec![
         (
             Method::POST,
             "/v1/agents/sessions/list".into(),

@@ -138,7 +138,7 @@ pub(crate) async fn list_sessions(
                 // The page number, when this page starts on a whole page.
                 pagination.insert(
                     "page".into(),
-                    if offset % limit == 0 {
+                    if offset.is_multiple_of(limit) {
                         json!(offset / limit + 1)
                     } else {
                         Value::Null
