@@ -99,6 +99,8 @@ pub enum Command {
     Export(ExportArgs),
     /// Show config and data paths, server, namespace, pending and failed ratings.
     Status(ConnectArgs),
+    /// Check the config, the data directory, the journal and the databases, and say what to do.
+    Doctor(ConnectArgs),
     /// Send the pending ratings in the journal now and report what the server answered.
     Sync(SyncArgs),
     /// Fill a database with synthetic sessions (for benchmarks and trying verdict at size).
@@ -312,7 +314,7 @@ where
         Some(Command::Rate(a)) => a.connect.inherit(&outer),
         Some(Command::Export(a)) => a.connect.inherit(&outer),
         Some(Command::Sync(a)) => a.connect.inherit(&outer),
-        Some(Command::Status(connect)) => connect.inherit(&outer),
+        Some(Command::Status(connect) | Command::Doctor(connect)) => connect.inherit(&outer),
         Some(
             Command::Serve(_)
             | Command::Keys(_)

@@ -7,7 +7,9 @@ use crate::api::{Client, ClientOptions};
 use crate::cli::{ConnectArgs, ExportArgs, ExportFormat};
 use crate::config::Settings;
 use crate::journal::outbox::describe;
-use crate::journal::{DEMO_SERVER_KEY, Exchange, ExportRow, JournalHandle, journal_base_url};
+use crate::journal::{
+    DEMO_SERVER_KEY, Exchange, ExportRow, Journal, JournalHandle, journal_base_url,
+};
 use crate::server::ServerHandle;
 use anyhow::{Context, bail};
 use std::collections::BTreeMap;
@@ -19,11 +21,38 @@ pub async fn export(connect: &ConnectArgs, args: ExportArgs) -> anyhow::Result<(
         Some(s) => Some(parse_since(s)?),
         None => None,
     };
-    let journal = JournalHandle::open(&settings.paths.journal_db())?;
-    let mut rows = journal
-        .call(move |j| j.export_rows(since.as_deref()))
-        .await?;
-    fill_exchanges(&settings, &journal, &mut rows).await;
+    let path = settings.paths.journal_db();
+    let read = match JournalHandle::open(&path) {
+        Ok(journal) => {
+            let since = since.clone();
+            match journal.call(move |j| j.export_rows(since.as_deref())).await {
+                Ok(rows) => Ok((rows, journal)),
+                Err(e) => Err(e),
+            }
+        }
+        Err(e) => Err(e),
+    };
+    let rows = match read {
+        Ok((mut rows, journal)) => {
+            fill_exchanges(&settings, &journal, &mut rows).await;
+            rows
+        }
+        // A damaged journal still gives up every rating that can be read.
+        Err(e) if e.is_damage() => {
+            let (rows, unreadable) = Journal::salvage(&path, since.as_deref())?;
+            crate::say_err!(
+                "verdict: {e}. Exported the {} rating(s) that could still be read{}; exchanges not in the journal were not fetched. Run `verdict doctor` for what to do next.",
+                rows.len(),
+                if unreadable > 0 {
+                    format!(" ({unreadable} could not be)")
+                } else {
+                    String::new()
+                }
+            );
+            rows
+        }
+        Err(e) => return Err(e.into()),
+    };
 
     let mut out = Vec::new();
     match args.format {

@@ -2,6 +2,7 @@
 //! settings and several parts at once.
 
 pub mod completions;
+pub mod doctor;
 pub mod export;
 pub mod import;
 pub mod keys;
@@ -32,6 +33,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Rate(args)) => rate::rate(&args.connect.clone(), args).await,
         Some(Command::Export(args)) => export::export(&args.connect.clone(), args).await,
         Some(Command::Status(connect)) => status::status(&connect).await,
+        Some(Command::Doctor(connect)) => doctor::doctor(&connect).await,
         Some(Command::Sync(args)) => sync::sync(&args.connect.clone(), args).await,
         Some(Command::Completions { shell }) => completions::completions(shell),
         Some(Command::Man) => completions::man(),

@@ -5,8 +5,8 @@ use crate::api::ApiError;
 use crate::api::model::{Rating, SubmitFeedbackResponse};
 use crate::api::wording::{rating_refused, unreachable_reason};
 use crate::cli::{ConnectArgs, RateArgs, RatingArg};
-use crate::journal::journal_base_url;
 use crate::journal::outbox::{Outbox, OutboxEvent, describe};
+use crate::journal::{Entry, RatingState, journal_base_url};
 use crate::outln;
 use anyhow::{anyhow, bail};
 use std::time::Duration;
@@ -61,6 +61,11 @@ pub async fn rate(connect: &ConnectArgs, args: RateArgs) -> anyhow::Result<()> {
             outln!("{}", receipt_line(&receipt))
         }
         Outcome::Refused(error) => Err(anyhow!(rating_refused(&error))),
+        Outcome::Settled(settled) => {
+            let (entry, newer) = *settled;
+            let said = settled_elsewhere(&entry, newer.as_ref())?;
+            outln!("{said}")
+        }
         Outcome::Unreachable(error) => bail!(
             "Could not reach the server at {base_url} ({}); the rating is saved in the journal and will be sent on the next run (or run `verdict sync`).",
             unreachable_reason(&error)
@@ -75,8 +80,50 @@ pub async fn rate(connect: &ConnectArgs, args: RateArgs) -> anyhow::Result<()> {
     }
 }
 
+/// What `rate` says when another verdict process on the same journal settled the rating
+/// first: the truth, with exit 0 where the rating (or a newer one) reached the server.
+fn settled_elsewhere(entry: &Entry, newer: Option<&Entry>) -> anyhow::Result<String> {
+    match entry.state {
+        RatingState::Sent => {
+            let receipt = SubmitFeedbackResponse {
+                session_id: entry.target.session_id.clone(),
+                message_id: entry.target.message_id.clone(),
+                rating: entry.rating,
+                stored: entry.stored.unwrap_or(false),
+                recorded_at: entry.recorded_at.clone().unwrap_or_default(),
+            };
+            Ok(format!(
+                "{} (sent by another verdict process using this journal)",
+                receipt_line(&receipt)
+            ))
+        }
+        RatingState::Superseded => {
+            let by = match newer {
+                Some(n) => format!(
+                    "a newer rating ({} by {}, made {})",
+                    n.rating, n.reviewer, n.made_at
+                ),
+                None => "a newer rating".to_string(),
+            };
+            Ok(format!(
+                "{} on {} in {} was not sent: {by}, made in another verdict process using this journal, replaced it first; the server gets the newer one.",
+                entry.rating, entry.target.message_id, entry.target.session_id
+            ))
+        }
+        RatingState::Failed => bail!(
+            "Another verdict process using this journal sent this rating, and the server refused it ({}). It is kept in the journal as failed.",
+            entry.last_error.as_deref().unwrap_or("no reason given")
+        ),
+        RatingState::Pending => bail!(
+            "The rating is still pending in the journal; it will be sent on the next run (or run `verdict sync`)."
+        ),
+    }
+}
+
 enum Outcome {
     Sent(SubmitFeedbackResponse),
+    /// Another verdict process on the same journal settled it (see `OutboxEvent::Settled`).
+    Settled(Box<(Entry, Option<Entry>)>),
     Refused(ApiError),
     Unreachable(ApiError),
     StillFailing(ApiError),
@@ -102,6 +149,9 @@ async fn wait_for(
             Some(OutboxEvent::Failed { entry, error }) if entry.id == id => {
                 return Outcome::Refused(error);
             }
+            Some(OutboxEvent::Settled { entry, newer }) if entry.id == id => {
+                return Outcome::Settled(Box::new((entry, newer)));
+            }
             Some(OutboxEvent::Retrying {
                 entry,
                 error,
@@ -116,5 +166,57 @@ async fn wait_for(
             }
             Some(_) => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::Target;
+
+    fn entry(id: i64, rating: Rating, state: RatingState) -> Entry {
+        Entry {
+            id,
+            target: Target {
+                base_url: "http://127.0.0.1:1".into(),
+                namespace: "ns".into(),
+                session_id: "ses_a".into(),
+                message_id: "msg_b".into(),
+            },
+            rating,
+            text: None,
+            reviewer: "bo".into(),
+            made_at: "2026-11-30T10:00:00.000000Z".into(),
+            state,
+            stored: Some(true),
+            recorded_at: Some("2026-11-30T10:00:01Z".into()),
+            last_error: Some("422 ValidationError: nope".into()),
+            attempts: 1,
+        }
+    }
+
+    #[test]
+    fn a_rating_settled_elsewhere_is_told_truthfully() {
+        let sent = settled_elsewhere(&entry(1, Rating::Positive, RatingState::Sent), None).unwrap();
+        assert_eq!(
+            sent,
+            "positive on msg_b in ses_a: stored to memory (recorded 2026-11-30T10:00:01Z) (sent by another verdict process using this journal)"
+        );
+        let newer = entry(2, Rating::Negative, RatingState::Pending);
+        let replaced = settled_elsewhere(
+            &entry(1, Rating::Positive, RatingState::Superseded),
+            Some(&newer),
+        )
+        .unwrap();
+        assert!(
+            replaced.starts_with(
+                "positive on msg_b in ses_a was not sent: a newer rating (negative by bo"
+            ),
+            "{replaced}"
+        );
+        let refused = settled_elsewhere(&entry(1, Rating::Positive, RatingState::Failed), None)
+            .unwrap_err()
+            .to_string();
+        assert!(refused.contains("422 ValidationError: nope"), "{refused}");
     }
 }

@@ -67,6 +67,8 @@ pub async fn sync(connect: &ConnectArgs, args: SyncArgs) -> anyhow::Result<()> {
             Some(OutboxEvent::Retrying { .. }) => {}
             Some(OutboxEvent::Counts { counts, .. }) if counts.pending == 0 => break,
             Some(OutboxEvent::Counts { .. }) => {}
+            // Another process on this journal sent or replaced it: its count follows.
+            Some(OutboxEvent::Settled { .. }) => {}
         }
     }
     outbox.shutdown().await;

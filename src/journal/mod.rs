@@ -27,6 +27,14 @@ pub enum JournalError {
     Closed,
 }
 
+impl JournalError {
+    /// The file is damaged or is not a database: what a salvage can still read is all
+    /// there is.
+    pub fn is_damage(&self) -> bool {
+        matches!(self, JournalError::Database(SqliteError::Corrupt { .. }))
+    }
+}
+
 impl From<SqliteError> for JournalError {
     fn from(e: SqliteError) -> Self {
         match e {
@@ -315,6 +323,17 @@ impl Journal {
     /// whether it is the latest of its message and its cached exchange.
     pub fn export_rows(&self, since: Option<&str>) -> Result<Vec<ExportRow>, JournalError> {
         store::export_rows(&self.conn, since).map_err(|e| self.database_error(e))
+    }
+
+    /// Every rating that can still be read, from a journal too damaged to open or query
+    /// as usual; and how many ids could not be read. Opens the file read-only and changes
+    /// nothing in it.
+    pub fn salvage(
+        path: &Path,
+        since: Option<&str>,
+    ) -> Result<(Vec<ExportRow>, u64), JournalError> {
+        let conn = crate::sqlite::open_reader(path, &crate::sqlite::Options::default())?;
+        Ok(store::salvage_rows(&conn, since))
     }
 
     /// Caches the exchange of a rated message, so export works without the network.

@@ -33,6 +33,11 @@ pub enum OutboxEvent {
     },
     /// A permanent failure (other 4xx): shown, kept in the journal, not retried.
     Failed { entry: Entry, error: ApiError },
+    /// Another verdict process on the same journal settled a rating made here: it sent it
+    /// (`entry.state` is `Sent`, with the server's receipt in `stored` and `recorded_at`),
+    /// the server refused it there (`Failed`), or a newer rating replaced it before it went
+    /// out (`Superseded`; `newer` is that rating as the journal has it now).
+    Settled { entry: Entry, newer: Option<Entry> },
     /// Pending/failed counts changed; `offline` is true while the server cannot be reached.
     Counts { counts: Counts, offline: bool },
 }
@@ -62,8 +67,8 @@ impl Default for OutboxOptions {
 }
 
 enum Command {
-    /// A rating was recorded: look at the journal again.
-    Rated,
+    /// A rating was recorded: look at the journal again, and watch it until it is settled.
+    Rated(i64),
     /// Skip every backoff now.
     Wake,
     Shutdown,
@@ -149,6 +154,8 @@ impl Outbox {
             offline: false,
             offline_failures: 0,
             last_counts: None,
+            watching: HashSet::new(),
+            last_pending: HashSet::new(),
         };
         let task = tokio::spawn(sender.run(rx));
         Outbox {
@@ -183,7 +190,7 @@ impl Outbox {
             "rating recorded"
         );
         // A stopped sender leaves the row pending; the next start sends it.
-        let _ = self.commands.send(Command::Rated);
+        let _ = self.commands.send(Command::Rated(entry.id));
         Ok(entry)
     }
 
@@ -288,6 +295,10 @@ fn key_of(entry: &Entry) -> MessageKey {
     )
 }
 
+/// How often the journal is read again while a rating made here is unsettled: another
+/// process may send it without a word to this one.
+const WATCH_POLL: Duration = Duration::from_millis(250);
+
 /// What one send came to; `None` when the rating was superseded before it went out.
 type Sent = Option<Result<SubmitFeedbackResponse, ApiError>>;
 
@@ -312,6 +323,11 @@ struct Sender {
     offline: bool,
     offline_failures: u32,
     last_counts: Option<(Counts, bool)>,
+    /// Ratings made through this outbox and not yet settled: another process on the same
+    /// journal may send or replace them, and whoever made them must hear of it.
+    watching: HashSet<i64>,
+    /// The pending entries the last look at the journal found.
+    last_pending: HashSet<i64>,
 }
 
 impl Sender {
@@ -345,6 +361,14 @@ impl Sender {
                     }
                 }
             }
+            if !self.watching.is_empty() {
+                self.check_watched().await;
+                // Another process settles a rating without telling this one: look again soon.
+                if !self.watching.is_empty() && !stopping {
+                    let soon = Instant::now() + WATCH_POLL;
+                    deadline = Some(deadline.map_or(soon, |d: Instant| d.min(soon)));
+                }
+            }
             self.emit_counts().await;
             if stopping && in_flight.is_empty() {
                 return;
@@ -357,7 +381,9 @@ impl Sender {
                     }
                 }
                 command = commands.recv(), if !stopping => match command {
-                    Some(Command::Rated) => {}
+                    Some(Command::Rated(id)) => {
+                        self.watching.insert(id);
+                    }
                     Some(Command::Wake) => {
                         self.gate_until = None;
                         self.offline_failures = 0;
@@ -380,6 +406,7 @@ impl Sender {
         let pending = self.journal.call(move |j| j.pending(&base, &ns)).await?;
         let ids: HashSet<i64> = pending.iter().map(|e| e.id).collect();
         self.retries.retain(|id, _| ids.contains(id));
+        self.last_pending = ids;
 
         // Only the newest pending rating of a message is worth sending. record() keeps one
         // per message; this guards rows written some other way.
@@ -437,9 +464,68 @@ impl Sender {
         Ok(next_due)
     }
 
+    /// Tells of every watched rating that is no longer pending although this outbox did
+    /// not settle it: another verdict process on the journal did.
+    async fn check_watched(&mut self) {
+        let gone: Vec<i64> = self
+            .watching
+            .iter()
+            .copied()
+            .filter(|id| !self.last_pending.contains(id))
+            .collect();
+        for id in gone {
+            let current = match self.journal.call(move |j| j.entry(id)).await {
+                Ok(Some(current)) => current,
+                Ok(None) => {
+                    self.watching.remove(&id);
+                    continue;
+                }
+                Err(e) => {
+                    tracing::error!(id, "cannot read a rating back: {e}");
+                    return;
+                }
+            };
+            let newer = match current.state {
+                RatingState::Pending => continue,
+                RatingState::Sent | RatingState::Failed => None,
+                RatingState::Superseded => {
+                    let (base, ns) = (self.base_url.clone(), self.namespace.clone());
+                    let session = current.target.session_id.clone();
+                    let message = current.target.message_id.clone();
+                    match self
+                        .journal
+                        .call(move |j| j.latest_for_session(&base, &ns, &session))
+                        .await
+                    {
+                        Ok(latest) => latest
+                            .into_iter()
+                            .find(|e| e.target.message_id == message && e.id != id),
+                        Err(_) => None,
+                    }
+                }
+            };
+            self.watching.remove(&id);
+            // Replaced by a rating this outbox made itself: that one speaks for the message.
+            if newer
+                .as_ref()
+                .is_some_and(|n| self.watching.contains(&n.id))
+            {
+                continue;
+            }
+            tracing::info!(id, state = ?current.state, "rating settled by another verdict process");
+            self.emit(OutboxEvent::Settled {
+                entry: current,
+                newer,
+            });
+        }
+    }
+
     /// Records the answer to one send and tells the app.
     async fn settle(&mut self, entry: Entry, result: Result<SubmitFeedbackResponse, ApiError>) {
         let id = entry.id;
+        if !result.as_ref().is_err_and(ApiError::is_retryable) {
+            self.watching.remove(&id);
+        }
         match result {
             Ok(receipt) => {
                 if self.offline {

@@ -302,6 +302,16 @@ pub(super) fn export_rows(
     conn: &Connection,
     since: Option<&str>,
 ) -> rusqlite::Result<Vec<ExportRow>> {
+    export_range(conn, since, 1, i64::MAX)
+}
+
+/// The export rows with ids in `first..=last`.
+fn export_range(
+    conn: &Connection,
+    since: Option<&str>,
+    first: i64,
+    last: i64,
+) -> rusqlite::Result<Vec<ExportRow>> {
     let sql = format!(
         "SELECT {cols},
                 NOT EXISTS (SELECT 1 FROM ratings n
@@ -313,7 +323,7 @@ pub(super) fn export_rows(
          LEFT JOIN exchanges x
            ON x.base_url = r.base_url AND x.namespace = r.namespace
           AND x.session_id = r.session_id AND x.message_id = r.message_id
-         WHERE ?1 IS NULL OR r.made_at >= ?1
+         WHERE (?1 IS NULL OR r.made_at >= ?1) AND r.id BETWEEN ?2 AND ?3
          ORDER BY r.id",
         cols = ENTRY_COLUMNS
             .split(", ")
@@ -322,7 +332,7 @@ pub(super) fn export_rows(
             .join(", ")
     );
     let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(params![since], |row| {
+    let rows = stmt.query_map(params![since, first, last], |row| {
         let entry = entry_from_row(row)?;
         let latest: bool = row.get(14)?;
         let cached: bool = row.get(15)?;
@@ -341,6 +351,73 @@ pub(super) fn export_rows(
         })
     })?;
     rows.collect()
+}
+
+/// How many ids the salvage reads at once before it falls back to one at a time.
+const SALVAGE_CHUNK: i64 = 256;
+
+/// Every rating that can still be read from a damaged journal, and how many ids could not
+/// be. Reads in ranges of ids, so a damaged page costs the rows on it, not the export; a
+/// rating whose row reads but whose "latest" flag or exchange does not is kept without
+/// them.
+pub(super) fn salvage_rows(conn: &Connection, since: Option<&str>) -> (Vec<ExportRow>, u64) {
+    // The highest id: from the table, or from AUTOINCREMENT's counter if the table's
+    // last page is what is damaged.
+    let last: i64 = conn
+        .query_row("SELECT max(id) FROM ratings", [], |r| {
+            r.get::<_, Option<i64>>(0)
+        })
+        .ok()
+        .flatten()
+        .or_else(|| {
+            conn.query_row(
+                "SELECT seq FROM sqlite_sequence WHERE name = 'ratings'",
+                [],
+                |r| r.get(0),
+            )
+            .ok()
+        })
+        .unwrap_or(0);
+    let mut rows = Vec::new();
+    let mut unreadable = 0u64;
+    let mut first = 1;
+    while first <= last {
+        let end = last.min(first.saturating_add(SALVAGE_CHUNK - 1));
+        match export_range(conn, since, first, end) {
+            Ok(chunk) => rows.extend(chunk),
+            Err(_) => {
+                for id in first..=end {
+                    match export_range(conn, since, id, id) {
+                        Ok(one) => rows.extend(one),
+                        Err(_) => match bare_entry(conn, id) {
+                            Ok(Some(entry)) => rows.push(ExportRow {
+                                entry,
+                                latest: false,
+                                exchange: None,
+                            }),
+                            Ok(None) => {}
+                            Err(_) => unreadable += 1,
+                        },
+                    }
+                }
+            }
+        }
+        first = end.saturating_add(1);
+    }
+    if let Some(since) = since {
+        rows.retain(|r| r.entry.made_at.as_str() >= since);
+    }
+    (rows, unreadable)
+}
+
+/// One rating's own row, nothing joined.
+fn bare_entry(conn: &Connection, id: i64) -> rusqlite::Result<Option<Entry>> {
+    conn.query_row(
+        &format!("SELECT {ENTRY_COLUMNS} FROM ratings WHERE id = ?1"),
+        params![id],
+        entry_from_row,
+    )
+    .optional()
 }
 
 /// Caches the exchange of a rated message, so export works without the network.

@@ -26,6 +26,9 @@ pub const DEMO_NAMESPACE: &str = "demo";
 /// The largest request body accepted; a larger one is refused with 413.
 pub use crate::api::limits::MAX_BODY_BYTES;
 
+/// The schema version of the databases this build writes (`verdict doctor` compares).
+pub use store::SCHEMA_VERSION;
+
 /// The demo transcripts, built into the binary so the demo needs no files.
 pub(crate) const DEMO_TRANSCRIPTS: &str = include_str!("../../assets/demo/sessions.jsonl");
 

@@ -2,11 +2,13 @@
 //!
 //! Imports nothing from the crate but [`crate::fs`], so every part above it can use it.
 
+mod check;
 mod error;
 mod migrate;
 mod open;
 mod thread;
 
+pub use check::{Health, check};
 pub use error::SqliteError;
 pub use migrate::{migrate, migrate_to, schema_version};
 pub use open::{Options, open, open_reader};

@@ -4,7 +4,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 /// Every command path that has a help page.
-const COMMANDS: [&[&str]; 12] = [
+const COMMANDS: [&[&str]; 13] = [
     &[],
     &["serve"],
     &["keys"],
@@ -17,6 +17,7 @@ const COMMANDS: [&[&str]; 12] = [
     &["seed"],
     &["completions"],
     &["man"],
+    &["doctor"],
 ];
 
 /// The reviewer's connection flags.

@@ -3,7 +3,7 @@
 use super::{reveal_cursor, wording};
 use crate::api::model::Rating;
 use crate::journal::outbox::OutboxEvent;
-use crate::journal::{Entry, Exchange};
+use crate::journal::{Entry, Exchange, RatingState};
 use crate::review::effect::Effect;
 use crate::review::model::*;
 use crate::review::scroll;
@@ -188,9 +188,64 @@ fn is_stale(current: Option<&Receipt>, entry: i64) -> bool {
     }
 }
 
+/// The receipt and the notice for a rating another verdict process on the journal settled.
+fn settled_elsewhere(entry: &Entry, newer: Option<Entry>) -> Option<(Receipt, Report)> {
+    match entry.state {
+        RatingState::Sent => {
+            let stored = entry.stored.unwrap_or(false);
+            let r = Receipt::Sent {
+                rating: entry.rating,
+                stored,
+                entry: Some(entry.id),
+            };
+            Some((
+                r,
+                Report::Elsewhere(wording::sent_elsewhere(entry.rating, stored)),
+            ))
+        }
+        RatingState::Failed => {
+            let error = entry.last_error.clone().unwrap_or_default();
+            let r = Receipt::Failed {
+                rating: entry.rating,
+                entry: Some(entry.id),
+                error: error.clone(),
+            };
+            Some((r, Report::Failed(wording::refused_elsewhere(&error))))
+        }
+        RatingState::Superseded => {
+            let newer = newer?;
+            // The newer rating is what the message has now, wherever it was made.
+            let r = match newer.state {
+                RatingState::Sent => Receipt::Sent {
+                    rating: newer.rating,
+                    stored: newer.stored.unwrap_or(false),
+                    entry: Some(newer.id),
+                },
+                RatingState::Failed => Receipt::Failed {
+                    rating: newer.rating,
+                    entry: Some(newer.id),
+                    error: newer.last_error.clone().unwrap_or_default(),
+                },
+                RatingState::Pending | RatingState::Superseded => Receipt::Queued {
+                    rating: newer.rating,
+                    entry: newer.id,
+                },
+            };
+            let report = Report::Elsewhere(wording::replaced_elsewhere(&newer));
+            Some((r, report))
+        }
+        RatingState::Pending => None,
+    }
+}
+
 /// What an outbox report says in the notice line, once its receipt is on the message.
 enum Report {
-    Sent { rating: Rating, stored: bool },
+    Sent {
+        rating: Rating,
+        stored: bool,
+    },
+    /// Settled by another verdict process on the same journal.
+    Elsewhere(String),
     Retrying(String),
     Failed(String),
 }
@@ -240,6 +295,10 @@ pub(super) fn outbox_event(m: &mut Model, ev: OutboxEvent) {
             };
             (entry, r, Report::Failed(wording::refused(m, &error)))
         }
+        OutboxEvent::Settled { entry, newer } => match settled_elsewhere(&entry, newer) {
+            Some((r, report)) => (entry, r, report),
+            None => return,
+        },
     };
     let session = entry.target.session_id.clone();
     let message = entry.target.message_id.clone();
@@ -270,6 +329,7 @@ pub(super) fn outbox_event(m: &mut Model, ev: OutboxEvent) {
             (text, level)
         }
         Report::Retrying(text) => (text, Level::Warning),
+        Report::Elsewhere(text) => (text, Level::Info),
         Report::Failed(text) => (text, Level::Error),
     };
     m.notice = Some(Notice {

@@ -190,6 +190,34 @@ pub(super) fn journal_write_failed(e: &str) -> String {
     )
 }
 
+/// A rating of this run that another verdict process using the same journal sent first.
+pub(super) fn sent_elsewhere(rating: Rating, stored: bool) -> String {
+    let memory = if stored {
+        "stored to memory"
+    } else {
+        "not stored"
+    };
+    format!(
+        "{} rating recorded by the server ({memory}), sent by another verdict process using this journal.",
+        capitalise(rating.as_str())
+    )
+}
+
+/// A rating of this run that the server refused when another verdict process sent it.
+pub(super) fn refused_elsewhere(error: &str) -> String {
+    format!(
+        "Another verdict process using this journal sent this rating and the server refused it ({error}); it is kept in the journal as failed."
+    )
+}
+
+/// A rating of this run replaced, before it went out, by one made in another process.
+pub(super) fn replaced_elsewhere(newer: &crate::journal::Entry) -> String {
+    format!(
+        "A newer rating of this message ({} by {}), made in another verdict process using this journal, replaced yours before it was sent.",
+        newer.rating, newer.reviewer
+    )
+}
+
 /// The server's receipt, with what it means for the session and for a note left unsent.
 pub(super) fn sent(
     m: &Model,

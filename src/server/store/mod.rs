@@ -17,6 +17,7 @@ pub(crate) use db::{Db, open};
 pub(crate) use encode::{new_api_key, now_us};
 pub(crate) use feedback::{list_feedback, list_memory, submit_feedback};
 pub(crate) use messages::history_json;
+pub use schema::SCHEMA_VERSION;
 pub(crate) use sessions::{
     ListCursor, PageAt, SessionFilter, SessionOrder, SortField, create_session, get_session,
     list_sessions, patch_session, terminate_session,

@@ -313,3 +313,72 @@ fn refresh_shows_a_later_rating_made_elsewhere_but_never_over_one_on_its_way() {
         })
     );
 }
+
+/// A rating of this run that another verdict process on the same journal settled: the
+/// receipt follows the journal, and the notice says where it was settled.
+#[test]
+fn a_rating_settled_by_another_process_shows_what_the_journal_says() {
+    let mut m = loaded(120, 40);
+    update(&mut m, cmd(Command::RatePositive));
+    let mut e = entry(1, "ses_a", "a4", Rating::Positive);
+    apply(
+        &mut m,
+        [Action::RateRecorded {
+            session_id: "ses_a".into(),
+            message_id: "a4".into(),
+            rating: Rating::Positive,
+            result: Ok(e.clone()),
+        }],
+    );
+    e.state = crate::journal::RatingState::Sent;
+    e.stored = Some(true);
+    e.recorded_at = Some("2026-11-30T10:00:00Z".into());
+    apply(
+        &mut m,
+        [Action::Outbox(OutboxEvent::Settled {
+            entry: e.clone(),
+            newer: None,
+        })],
+    );
+    assert_eq!(
+        receipt(&m, "ses_a", "a4"),
+        Some(&Receipt::Sent {
+            rating: Rating::Positive,
+            stored: true,
+            entry: Some(1)
+        })
+    );
+    let notice = &m.notice.as_ref().unwrap().text;
+    assert!(notice.contains("another verdict process"), "{notice}");
+
+    // Replaced there by a newer negative before it went out: the message shows that one.
+    let mut newer = entry(2, "ses_a", "a4", Rating::Negative);
+    newer.reviewer = "bo".into();
+    e.state = crate::journal::RatingState::Superseded;
+    let mut m2 = loaded(120, 40);
+    update(&mut m2, cmd(Command::RatePositive));
+    apply(
+        &mut m2,
+        [
+            Action::RateRecorded {
+                session_id: "ses_a".into(),
+                message_id: "a4".into(),
+                rating: Rating::Positive,
+                result: Ok(entry(1, "ses_a", "a4", Rating::Positive)),
+            },
+            Action::Outbox(OutboxEvent::Settled {
+                entry: e,
+                newer: Some(newer),
+            }),
+        ],
+    );
+    assert_eq!(
+        receipt(&m2, "ses_a", "a4"),
+        Some(&Receipt::Queued {
+            rating: Rating::Negative,
+            entry: 2
+        })
+    );
+    let notice = &m2.notice.as_ref().unwrap().text;
+    assert!(notice.contains("negative by bo"), "{notice}");
+}
