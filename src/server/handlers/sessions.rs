@@ -29,7 +29,7 @@ const CURSOR_NAMES: [&str; 3] = ["cursor", "next_cursor", "after"];
 /// `offset` and `cursor` and the hosted API's `page_size`, `page`, `next_cursor` and
 /// `after`. Each parameter is checked on its own, as FastAPI checks them; then
 /// `limit` wins over `page_size`, `offset` over `page`, and any cursor over both.
-#[derive(Debug, PartialEq)]
+#[derive(Debug)]
 struct ListQuery {
     limit: u64,
     offset: u64,
@@ -73,7 +73,7 @@ fn parse_list_query(params: &Params) -> Result<ListQuery, ApiFailure> {
                 checks.push(
                     &["query", "page"],
                     format!(
-                        "Input should be less than or equal to {last}: page {page} of {limit} starts past the offset cap of {LIST_OFFSET_MAX}; page by cursor instead"
+                        "Input should be less than or equal to {last}: page {page} of {limit} sessions starts at offset {folded}, past the cap of {LIST_OFFSET_MAX}; page by cursor instead"
                     ),
                     "less_than_equal",
                 );
