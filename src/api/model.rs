@@ -286,6 +286,19 @@ pub struct CreateSessionRequest {
     pub enable_memory: bool,
 }
 
+/// `PatchSessionRequest`: the session's new user memory, which replaces the old.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PatchSessionRequest {
+    pub user_memory: Map<String, Value>,
+}
+
+/// `PatchSessionResponse`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PatchSessionResponse {
+    pub session_id: String,
+    pub updated_at: String,
+}
+
 /// `CreateSessionResponse`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateSessionResponse {
@@ -326,13 +339,18 @@ pub struct ErrorResponse {
     pub error: ErrorDetail,
 }
 
-/// `ValidationError`.
+/// `ValidationError`, with pydantic v2's `input` (what was refused) and `ctx` (the
+/// rule's parameters, e.g. the keys a body accepts) when there are any.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ValidationError {
     pub loc: Vec<Value>,
     pub msg: String,
     #[serde(rename = "type")]
     pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ctx: Option<Value>,
 }
 
 /// `HTTPValidationError`: the 422 body.
@@ -341,6 +359,92 @@ pub struct HttpValidationError {
     #[serde(default)]
     pub detail: Vec<ValidationError>,
 }
+
+/// A request body schema of the contract and the keys it declares, in the contract's
+/// order. Since 2026-11-02 the hosted API refuses any other key with 422
+/// `extra_forbidden` naming these (docs/hosted-api.md); the local server does the same,
+/// and a test holds these lists to the vendored contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeclaredKeys {
+    /// The schema's name in the contract.
+    pub schema: &'static str,
+    pub keys: &'static [&'static str],
+}
+
+impl DeclaredKeys {
+    pub fn declares(&self, key: &str) -> bool {
+        self.keys.contains(&key)
+    }
+}
+
+pub const LIST_SESSIONS_REQUEST: DeclaredKeys = DeclaredKeys {
+    schema: "ListSessionsRequest",
+    keys: &["status", "filters", "sort"],
+};
+pub const SUBMIT_FEEDBACK_REQUEST: DeclaredKeys = DeclaredKeys {
+    schema: "SubmitFeedbackRequest",
+    keys: &["message_id", "rating", "feedback_text"],
+};
+pub const CREATE_SESSION_REQUEST: DeclaredKeys = DeclaredKeys {
+    schema: "CreateSessionRequest",
+    keys: &[
+        "agent_config",
+        "quotas",
+        "user_id",
+        "user_memory",
+        "metadata",
+        "enable_memory",
+    ],
+};
+pub const AGENT_CONFIG: DeclaredKeys = DeclaredKeys {
+    schema: "AgentConfig",
+    keys: &[
+        "model",
+        "temperature",
+        "max_tokens",
+        "system_prompt",
+        "available_tools",
+    ],
+};
+pub const SESSION_QUOTAS: DeclaredKeys = DeclaredKeys {
+    schema: "SessionQuotas",
+    keys: &[
+        "max_messages",
+        "max_tokens_total",
+        "max_tool_calls",
+        "max_session_duration_minutes",
+        "rate_limit_messages_per_minute",
+    ],
+};
+pub const PATCH_SESSION_REQUEST: DeclaredKeys = DeclaredKeys {
+    schema: "PatchSessionRequest",
+    keys: &["user_memory"],
+};
+pub const SEND_MESSAGE_REQUEST: DeclaredKeys = DeclaredKeys {
+    schema: "SendMessageRequest",
+    keys: &["content", "metadata", "stream"],
+};
+pub const CONFIRMATION_REQUEST: DeclaredKeys = DeclaredKeys {
+    schema: "ConfirmationRequest",
+    keys: &["approved"],
+};
+pub const DETECT_INTENT_REQUEST: DeclaredKeys = DeclaredKeys {
+    schema: "DetectIntentRequest",
+    keys: &["user_request", "include_collection_analysis"],
+};
+
+/// Every schema a request body of the agents paths is made of, free-form parts aside.
+pub const REQUEST_BODY_SCHEMAS: [DeclaredKeys; 9] = [
+    LIST_SESSIONS_REQUEST,
+    SUBMIT_FEEDBACK_REQUEST,
+    CREATE_SESSION_REQUEST,
+    AGENT_CONFIG,
+    SESSION_QUOTAS,
+    PATCH_SESSION_REQUEST,
+    SEND_MESSAGE_REQUEST,
+    CONFIRMATION_REQUEST,
+    DETECT_INTENT_REQUEST,
+];
 
 // ---- Local extensions (not in Mixpeek's public API) ----
 

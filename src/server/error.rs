@@ -1,11 +1,13 @@
-//! Every refusal the server sends: `ErrorResponse`, or FastAPI's 422 `HTTPValidationError`.
+//! Every refusal the server sends: `ErrorResponse`, and for 422 FastAPI's `detail` list
+//! with an `ErrorResponse` beside it (the hosted API's SDK reads 422 as `ErrorResponse`).
 
 use super::store::StoreError;
-use crate::api::model::{ErrorDetail, ErrorResponse, HttpValidationError, ValidationError};
+use crate::api::model::{DeclaredKeys, ErrorDetail, ErrorResponse, ValidationError};
 use axum::extract::Request;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use serde_json::{Value, json};
 
 /// A request the server refuses, in the contract's shape.
@@ -85,6 +87,25 @@ impl ApiFailure {
                 .collect(),
             msg: msg.into(),
             kind: kind.to_string(),
+            input: None,
+            ctx: None,
+        }
+    }
+
+    /// A key the body's schema does not declare, as pydantic's `extra="forbid"` reports
+    /// it, with the keys the schema accepts in `ctx`.
+    pub(crate) fn undeclared(
+        at: &[&str],
+        key: &str,
+        input: &Value,
+        schema: &DeclaredKeys,
+    ) -> ValidationError {
+        let mut loc: Vec<&str> = at.to_vec();
+        loc.push(key);
+        ValidationError {
+            input: Some(input.clone()),
+            ctx: Some(json!({ "accepted_keys": schema.keys })),
+            ..Self::invalid(&loc, "Extra inputs are not permitted", "extra_forbidden")
         }
     }
 
@@ -160,13 +181,63 @@ impl IntoResponse for ApiFailure {
                 };
                 (status, axum::Json(body)).into_response()
             }
-            ApiFailure::Validation(detail) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                axum::Json(HttpValidationError { detail }),
-            )
-                .into_response(),
+            ApiFailure::Validation(detail) => {
+                let status = StatusCode::UNPROCESSABLE_ENTITY;
+                let body = ValidationResponse {
+                    error: ErrorDetail {
+                        message: summary(&detail),
+                        kind: "ValidationError".to_string(),
+                        details: None,
+                    },
+                    detail,
+                    success: false,
+                    status: status.as_u16(),
+                };
+                (status, axum::Json(body)).into_response()
+            }
         }
     }
+}
+
+/// The 422 body: FastAPI's `HTTPValidationError` (`detail`, as the contract has it), and
+/// the `ErrorResponse` fields beside it, since the hosted API's own SDK types every 422
+/// as `ErrorResponse`. Either reader finds what it expects; see docs/hosted-api.md.
+#[derive(Serialize)]
+struct ValidationResponse {
+    detail: Vec<ValidationError>,
+    success: bool,
+    status: u16,
+    error: ErrorDetail,
+}
+
+/// One line for people: `body.rating: String should match ...; query.limit: ...`, with
+/// the accepted keys after an undeclared one.
+fn summary(detail: &[ValidationError]) -> String {
+    detail
+        .iter()
+        .map(|d| {
+            let loc: Vec<String> = d
+                .loc
+                .iter()
+                .map(|l| match l {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .collect();
+            let accepted = d
+                .ctx
+                .as_ref()
+                .and_then(|c| c.get("accepted_keys"))
+                .and_then(Value::as_array)
+                .map(|keys| {
+                    let keys: Vec<&str> = keys.iter().filter_map(Value::as_str).collect();
+                    format!(" (accepted keys: {})", keys.join(", "))
+                })
+                .unwrap_or_default();
+            format!("{}: {}{accepted}", loc.join("."), d.msg)
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Gives every error response that lacks one (axum's own 404, 405, 413 and rejections)

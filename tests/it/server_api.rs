@@ -923,12 +923,6 @@ async fn other_paths_answer_with_error_responses() {
             "NotImplementedError",
         ),
         (
-            Method::PATCH,
-            format!("/v1/agents/sessions/{sid}"),
-            501,
-            "NotImplementedError",
-        ),
-        (
             Method::GET,
             "/v1/agents/sessions/tools".to_string(),
             501,

@@ -2,7 +2,7 @@
 
 use super::{Checks, body_json, body_object, json_response, to_json};
 use crate::api::limits::FEEDBACK_TEXT_MAX;
-use crate::api::model::{Rating, SubmitFeedbackRequest};
+use crate::api::model::{Rating, SUBMIT_FEEDBACK_REQUEST, SubmitFeedbackRequest};
 use crate::server::AppState;
 use crate::server::auth::Tenant;
 use crate::server::error::ApiFailure;
@@ -100,6 +100,7 @@ fn parse_feedback(value: Value) -> Result<SubmitFeedbackRequest, ApiFailure> {
             "string_too_long",
         );
     }
+    checks.undeclared(&map, &SUBMIT_FEEDBACK_REQUEST, &["body"]);
     checks.finish()?;
     match (message_id, rating) {
         (Some(message_id), Some(rating)) => Ok(SubmitFeedbackRequest {
@@ -124,6 +125,25 @@ mod tests {
         let kinds: Vec<&str> = v.iter().map(|e| e.kind.as_str()).collect();
         assert_eq!(kinds, ["missing", "string_pattern_mismatch"]);
         assert_eq!(v[0].loc, vec![json!("body"), json!("message_id")]);
+    }
+
+    #[test]
+    fn undeclared_keys_are_refused_after_the_field_problems() {
+        let Err(ApiFailure::Validation(v)) =
+            parse_feedback(json!({"rating": "positive", "bogus_key": 1, "note": null}))
+        else {
+            panic!("expected 422")
+        };
+        let kinds: Vec<&str> = v.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(kinds, ["missing", "extra_forbidden", "extra_forbidden"]);
+        assert_eq!(v[1].loc, vec![json!("body"), json!("bogus_key")]);
+        assert_eq!(v[1].msg, "Extra inputs are not permitted");
+        assert_eq!(v[1].input, Some(json!(1)));
+        assert_eq!(
+            v[1].ctx,
+            Some(json!({"accepted_keys": ["message_id", "rating", "feedback_text"]}))
+        );
+        assert_eq!(v[2].input, Some(json!(null)));
     }
 
     #[test]

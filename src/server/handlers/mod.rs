@@ -7,14 +7,14 @@ mod unsupported;
 
 pub(crate) use feedback::{list_feedback, list_memory, submit_feedback};
 pub(crate) use history::history;
-pub(crate) use sessions::{create_session, get_session, list_sessions, terminate_session};
-pub(crate) use unsupported::{
-    detect_intent, list_tools, patch_session, respond_to_confirmation, send_message,
+pub(crate) use sessions::{
+    create_session, get_session, list_sessions, patch_session, terminate_session,
 };
+pub(crate) use unsupported::{detect_intent, list_tools, respond_to_confirmation, send_message};
 
 use super::error::ApiFailure;
 use super::store::StoreError;
-use crate::api::model::ValidationError;
+use crate::api::model::{DeclaredKeys, ValidationError};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{StatusCode, header};
@@ -69,16 +69,19 @@ impl Checks {
     }
 
     fn int(&mut self, p: &Params, name: &str, min: i64, max: Option<i64>, default: i64) -> i64 {
-        let Some(raw) = p.get(name) else {
-            return default;
-        };
+        self.int_given(p, name, min, max).unwrap_or(default)
+    }
+
+    /// An integer parameter, `None` when it is absent (or not an integer, which is noted).
+    fn int_given(&mut self, p: &Params, name: &str, min: i64, max: Option<i64>) -> Option<i64> {
+        let raw = p.get(name)?;
         let Ok(v) = raw.trim().parse::<i64>() else {
             self.push(
                 &["query", name],
                 "Input should be a valid integer, unable to parse string as an integer",
                 "int_parsing",
             );
-            return default;
+            return None;
         };
         if v < min {
             self.push(
@@ -93,7 +96,7 @@ impl Checks {
                 "less_than_equal",
             );
         }
-        v
+        Some(v)
     }
 
     fn boolean(&mut self, p: &Params, name: &str, default: bool) -> bool {
@@ -110,6 +113,16 @@ impl Checks {
                     "bool_parsing",
                 );
                 default
+            }
+        }
+    }
+
+    /// Every key of `map` that `schema` does not declare, as pydantic lists them: after
+    /// the field problems. Free-form objects are never passed here.
+    fn undeclared(&mut self, map: &Map<String, Value>, schema: &DeclaredKeys, at: &[&str]) {
+        for (key, value) in map {
+            if !schema.declares(key) {
+                self.0.push(ApiFailure::undeclared(at, key, value, schema));
             }
         }
     }
@@ -164,6 +177,8 @@ fn body_json(
                 loc: vec![json!("body"), json!(position)],
                 msg: format!("JSON decode error: {e}"),
                 kind: "json_invalid".to_string(),
+                input: None,
+                ctx: None,
             }]))
         }
     }
@@ -176,6 +191,21 @@ fn byte_position(body: &[u8], line: usize, column: usize) -> usize {
         .map(|l| l.len() + 1)
         .sum();
     line_start + column.saturating_sub(1)
+}
+
+/// For operations the local server refuses with 501: a JSON object body with a key its
+/// schema does not declare is refused first with 422, as the hosted API validates a body
+/// before it runs anything. Anything else about the body is left to the 501.
+fn refuse_undeclared(
+    body: Result<Bytes, BytesRejection>,
+    schema: &DeclaredKeys,
+) -> Result<(), ApiFailure> {
+    let Ok(Some(Value::Object(map))) = body_json(body, false) else {
+        return Ok(());
+    };
+    let mut checks = Checks::default();
+    checks.undeclared(&map, schema, &["body"]);
+    checks.finish()
 }
 
 fn body_object(value: Value) -> Result<Map<String, Value>, ApiFailure> {

@@ -1,7 +1,11 @@
-//! Session operations: list (offset and cursor pages), create, get and terminate, with their bodies checked as FastAPI would.
+//! Session operations: list (offset, page and cursor pages), create, get, patch and terminate, with their bodies checked as FastAPI would.
 
 use super::{Checks, Params, body_json, body_object, json_response, to_json};
-use crate::api::model::{CreateSessionRequest, ListSessionsResponse, SessionStatus};
+use crate::api::model::{
+    AGENT_CONFIG, CREATE_SESSION_REQUEST, CreateSessionRequest, LIST_SESSIONS_REQUEST,
+    ListSessionsResponse, PATCH_SESSION_REQUEST, PatchSessionRequest, SESSION_QUOTAS,
+    SessionStatus, ValidationError,
+};
 use crate::server::AppState;
 use crate::server::auth::Tenant;
 use crate::server::error::ApiFailure;
@@ -17,55 +21,107 @@ const LIST_LIMIT_MAX: i64 = crate::api::limits::LIST_LIMIT_MAX as i64;
 const LIST_LIMIT_DEFAULT: i64 = crate::api::limits::LIST_LIMIT_DEFAULT as i64;
 const LIST_OFFSET_MAX: i64 = crate::api::limits::LIST_OFFSET_MAX as i64;
 
+/// The names a list cursor may come under, in the order they win: the contract's
+/// `cursor`, then the hosted API's aliases `next_cursor` and `after` (docs/hosted-api.md).
+const CURSOR_NAMES: [&str; 3] = ["cursor", "next_cursor", "after"];
+
+/// Where a page of the list starts and how long it is, from the contract's `limit`,
+/// `offset` and `cursor` and the hosted API's `page_size`, `page`, `next_cursor` and
+/// `after`. Each parameter is checked on its own, as FastAPI checks them; then
+/// `limit` wins over `page_size`, `offset` over `page`, and any cursor over both.
+#[derive(Debug)]
+struct ListQuery {
+    limit: u64,
+    offset: u64,
+    /// The cursor that won, and the name it came under (for the errors about it).
+    cursor: Option<(&'static str, ListCursor)>,
+}
+
+fn parse_list_query(params: &Params) -> Result<ListQuery, ApiFailure> {
+    let mut checks = Checks::default();
+    let limit = checks.int_given(params, "limit", 1, Some(LIST_LIMIT_MAX));
+    let page_size = checks.int_given(params, "page_size", 1, Some(LIST_LIMIT_MAX));
+    let offset = checks.int_given(params, "offset", 0, Some(LIST_OFFSET_MAX));
+    let page = checks.int_given(params, "page", 1, None);
+    let _include_total = checks.boolean(params, "include_total", false);
+    let limit = limit
+        .or(page_size)
+        .unwrap_or(LIST_LIMIT_DEFAULT)
+        .clamp(1, LIST_LIMIT_MAX);
+    // An empty value is no cursor, so the next name is read.
+    let named = CURSOR_NAMES.iter().find_map(|&name| {
+        params
+            .get(name)
+            .filter(|raw| !raw.is_empty())
+            .map(|raw| (name, raw))
+    });
+    let cursor = named.and_then(|(name, raw)| {
+        let decoded = ListCursor::decode(raw).map(|c| (name, c));
+        if decoded.is_none() {
+            checks.push(&["query", name], BAD_CURSOR, "value_error");
+        }
+        decoded
+    });
+    // `page` counts from 1 and folds to whole pages of the winning limit; the offset it
+    // reaches is held to the contract's offset cap.
+    let offset = match (offset, page) {
+        (Some(offset), _) => offset,
+        (None, Some(page)) => {
+            let folded = (page.max(1) - 1).saturating_mul(limit);
+            if folded > LIST_OFFSET_MAX && cursor.is_none() {
+                let last = LIST_OFFSET_MAX / limit + 1;
+                checks.push(
+                    &["query", "page"],
+                    format!(
+                        "Input should be less than or equal to {last}: page {page} of {limit} sessions starts at offset {folded}, past the cap of {LIST_OFFSET_MAX}; page by cursor instead"
+                    ),
+                    "less_than_equal",
+                );
+            }
+            folded
+        }
+        (None, None) => 0,
+    };
+    checks.finish()?;
+    Ok(ListQuery {
+        limit: limit as u64,
+        offset: offset as u64,
+        cursor,
+    })
+}
+
 /// `POST /v1/agents/sessions/list`
 ///
-/// Pages either by `offset` (capped at 10,000 by the contract) or by `cursor`, the
-/// opaque `pagination.next_cursor` of the previous page, which reaches any depth at the
-/// same cost. A cursor wins over an offset.
+/// Pages either by offset (capped at 10,000 by the contract; `page` is a whole-page
+/// offset) or by cursor, the opaque `pagination.next_cursor` of the previous page, which
+/// reaches any depth at the same cost. A cursor wins over an offset or a page.
 pub(crate) async fn list_sessions(
     State(app): State<AppState>,
     tenant: Tenant,
     RawQuery(query): RawQuery,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiFailure> {
-    let params = Params::parse(query.as_deref());
-    let mut checks = Checks::default();
-    let limit = checks.int(
-        &params,
-        "limit",
-        1,
-        Some(LIST_LIMIT_MAX),
-        LIST_LIMIT_DEFAULT,
-    );
-    let offset = checks.int(&params, "offset", 0, Some(LIST_OFFSET_MAX), 0);
-    let _include_total = checks.boolean(&params, "include_total", false);
-    let cursor = match params.get("cursor").filter(|c| !c.is_empty()) {
-        None => None,
-        Some(raw) => {
-            let decoded = ListCursor::decode(raw);
-            if decoded.is_none() {
-                checks.push(&["query", "cursor"], BAD_CURSOR, "value_error");
-            }
-            decoded
-        }
-    };
-    checks.finish()?;
+    let ListQuery {
+        limit,
+        offset,
+        cursor,
+    } = parse_list_query(&Params::parse(query.as_deref()))?;
     let (filter, order) = parse_list_body(body_json(body, false)?)?;
-    if let Some(c) = &cursor
+    let cursor_name = cursor.as_ref().map_or("cursor", |(name, _)| *name);
+    if let Some((_, c)) = &cursor
         && c.order != order
     {
         return Err(ApiFailure::Validation(vec![ApiFailure::invalid(
-            &["query", "cursor"],
+            &["query", cursor_name],
             "The cursor was made for another sort order; start again without a cursor",
             "value_error",
         )]));
     }
-    let (limit, offset) = (limit as u64, offset as u64);
     let bytes = app
         .db
         .read(move |conn| {
             let at = match &cursor {
-                Some(c) => PageAt::After(c),
+                Some((_, c)) => PageAt::After(c),
                 None => PageAt::Offset(offset),
             };
             let Some(page) = store::list_sessions(conn, &tenant.ns, &filter, order, limit, at)?
@@ -76,8 +132,18 @@ pub(crate) async fn list_sessions(
             // `total` is cheap from the index, so it is always sent, asked for or not.
             let mut pagination = Map::new();
             pagination.insert("limit".into(), json!(limit));
+            pagination.insert("page_size".into(), json!(limit));
             if cursor.is_none() {
                 pagination.insert("offset".into(), json!(offset));
+                // The page number, when this page starts on a whole page.
+                pagination.insert(
+                    "page".into(),
+                    if offset.is_multiple_of(limit) {
+                        json!(offset / limit + 1)
+                    } else {
+                        Value::Null
+                    },
+                );
             }
             pagination.insert("has_more".into(), json!(has_more));
             let next_offset = offset + page.sessions.len() as u64;
@@ -105,7 +171,7 @@ pub(crate) async fn list_sessions(
     match bytes {
         Some(bytes) => Ok(json_response(bytes)),
         None => Err(ApiFailure::Validation(vec![ApiFailure::invalid(
-            &["query", "cursor"],
+            &["query", cursor_name],
             BAD_CURSOR,
             "value_error",
         )])),
@@ -140,6 +206,25 @@ pub(crate) async fn get_session(
         .read(move |conn| to_json(&store::get_session(conn, &tenant.ns, &session_id)?))
         .await?;
     Ok(json_response(bytes))
+}
+
+/// `PATCH /v1/agents/sessions/{session_id}`: replaces the session's user memory, the
+/// one thing the contract lets a session change after it is made.
+pub(crate) async fn patch_session(
+    State(app): State<AppState>,
+    tenant: Tenant,
+    Path(session_id): Path<String>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiFailure> {
+    let value = body_json(body, true)?.unwrap_or(Value::Null);
+    let request = parse_patch(value)?;
+    let done = app
+        .db
+        .write(move |conn| {
+            store::patch_session(conn, &tenant.ns, &session_id, &request.user_memory)
+        })
+        .await?;
+    Ok(axum::Json(done).into_response())
 }
 
 /// `DELETE /v1/agents/sessions/{session_id}`
@@ -189,6 +274,8 @@ fn parse_list_body(value: Option<Value>) -> Result<(SessionFilter, SessionOrder)
     };
     let filters = object(&mut checks, "filters");
     let sort = object(&mut checks, "sort");
+    // `filters` and `sort` are free-form objects: only the body's own keys are held.
+    checks.undeclared(&map, &LIST_SESSIONS_REQUEST, &["body"]);
     checks.finish()?;
 
     for (key, v) in filters.iter().flatten() {
@@ -275,10 +362,51 @@ fn parse_sort(sort: &Map<String, Value>) -> Result<SessionOrder, ApiFailure> {
     Ok(SessionOrder { field, ascending })
 }
 
+/// `PatchSessionRequest`: `user_memory`, a free-form object, and nothing else.
+fn parse_patch(value: Value) -> Result<PatchSessionRequest, ApiFailure> {
+    let map = body_object(value)?;
+    let mut checks = Checks::default();
+    let user_memory = match map.get("user_memory") {
+        None => {
+            checks.push(&["body", "user_memory"], "Field required", "missing");
+            None
+        }
+        Some(Value::Object(m)) => Some(m.clone()),
+        Some(_) => {
+            checks.push(
+                &["body", "user_memory"],
+                "Input should be a valid dictionary",
+                "dict_type",
+            );
+            None
+        }
+    };
+    checks.undeclared(&map, &PATCH_SESSION_REQUEST, &["body"]);
+    checks.finish()?;
+    user_memory
+        .map(|user_memory| PatchSessionRequest { user_memory })
+        .ok_or_else(|| ApiFailure::internal("patch validation lost a field"))
+}
+
 fn parse_create(value: Value) -> Result<CreateSessionRequest, ApiFailure> {
     let map = body_object(value)?;
+    // Keys no schema of the body declares, at the top and in its two declared objects;
+    // user_memory and metadata are free-form. Reported after any other problem.
+    let mut extra = Checks::default();
+    extra.undeclared(&map, &CREATE_SESSION_REQUEST, &["body"]);
+    if let Some(Value::Object(config)) = map.get("agent_config") {
+        extra.undeclared(config, &AGENT_CONFIG, &["body", "agent_config"]);
+    }
+    if let Some(Value::Object(quotas)) = map.get("quotas") {
+        extra.undeclared(quotas, &SESSION_QUOTAS, &["body", "quotas"]);
+    }
+    let extra = extra.0;
+    let refuse = |mut problems: Vec<ValidationError>| {
+        problems.extend(extra.iter().cloned());
+        ApiFailure::Validation(problems)
+    };
     if !map.contains_key("agent_config") {
-        return Err(ApiFailure::Validation(vec![ApiFailure::invalid(
+        return Err(refuse(vec![ApiFailure::invalid(
             &["body", "agent_config"],
             "Field required",
             "missing",
@@ -297,7 +425,7 @@ fn parse_create(value: Value) -> Result<CreateSessionRequest, ApiFailure> {
                 }
             }
             let loc: Vec<&str> = loc.iter().map(String::as_str).collect();
-            ApiFailure::Validation(vec![ApiFailure::invalid(
+            refuse(vec![ApiFailure::invalid(
                 &loc,
                 e.inner().to_string(),
                 "value_error",
@@ -343,10 +471,10 @@ fn parse_create(value: Value) -> Result<CreateSessionRequest, ApiFailure> {
             }
         }
     }
-    if problems.is_empty() {
+    if problems.is_empty() && extra.is_empty() {
         Ok(request)
     } else {
-        Err(ApiFailure::Validation(problems))
+        Err(refuse(problems))
     }
 }
 

@@ -20,7 +20,7 @@ pub(crate) use messages::history_json;
 pub use schema::SCHEMA_VERSION;
 pub(crate) use sessions::{
     ListCursor, PageAt, SessionFilter, SessionOrder, SortField, create_session, get_session,
-    list_sessions, terminate_session,
+    list_sessions, patch_session, terminate_session,
 };
 pub(crate) use tenancy::{
     NamespaceRow, count_sessions, ensure_namespace, find_key_org, find_namespace, insert_key,

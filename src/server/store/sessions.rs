@@ -1,16 +1,16 @@
-//! Sessions: listing (offset and keyset pages), reading, creating and terminating.
+//! Sessions: listing (offset and keyset pages), reading, creating, patching user memory and terminating.
 
 use super::bulk::{NewSession, insert_session};
 use super::encode::{format_time, now_us};
 use super::tenancy::NamespaceRow;
 use super::{SESSION_LIFETIME_US, StoreError};
 use crate::api::model::{
-    CreateSessionRequest, CreateSessionResponse, GetSessionResponse, ReviewStats, SessionStats,
-    SessionStatus, TerminateSessionResponse,
+    CreateSessionRequest, CreateSessionResponse, GetSessionResponse, PatchSessionResponse,
+    ReviewStats, SessionStats, SessionStatus, TerminateSessionResponse,
 };
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, params};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 const SESSION_COLUMNS: &str = "id, user_id, session_name, agent_config, user_memory, status, \
     message_count, tool_calls, created_us, updated_us, last_activity_us, expires_us, \
@@ -345,6 +345,30 @@ pub(crate) fn create_session(
         status: SessionStatus::Active,
         created_at: format_time(now),
         expires_at: format_time(now + SESSION_LIFETIME_US),
+    })
+}
+
+/// Replaces a session's user memory. `updated_at` moves; the last activity does not.
+pub(crate) fn patch_session(
+    conn: &Connection,
+    ns: &NamespaceRow,
+    session_id: &str,
+    user_memory: &Map<String, Value>,
+) -> Result<PatchSessionResponse, StoreError> {
+    let memory = Value::Object(user_memory.clone()).to_string();
+    let updated: i64 = conn
+        .prepare_cached(
+            "UPDATE sessions SET user_memory = ?1, updated_us = ?2 \
+             WHERE id = ?3 AND namespace_rowid = ?4 RETURNING updated_us",
+        )?
+        .query_row(params![memory, now_us(), session_id, ns.rowid], |r| {
+            r.get(0)
+        })
+        .optional()?
+        .ok_or_else(|| StoreError::not_found("session", session_id))?;
+    Ok(PatchSessionResponse {
+        session_id: session_id.to_string(),
+        updated_at: format_time(updated),
     })
 }
 
