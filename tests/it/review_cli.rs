@@ -114,7 +114,7 @@ fn a_closed_standard_output_ends_the_printing_commands_quietly() {
     let db_arg = db_path.to_str().expect("utf-8 temp path");
     let commands: [&[&str]; 5] = [
         &["status"],
-        &["export"],
+        &["export", "--all"],
         &[
             "seed",
             "--db",
