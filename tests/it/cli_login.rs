@@ -32,6 +32,19 @@ fn says(status: &str, label: &str, value: &str) -> bool {
         .any(|l| l.starts_with(label) && l[label.len()..].trim_start().starts_with(value))
 }
 
+/// `verdict ARGS` with `stdin` piped in, off the runtime the server shares.
+async fn login(home: &Path, args: &[&str], stdin: impl Into<String>) -> Output {
+    let home = home.to_path_buf();
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let stdin = stdin.into();
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run_with_stdin(&home, &args, &stdin)
+    })
+    .await
+    .unwrap()
+}
+
 fn config(home: &Path) -> std::path::PathBuf {
     home.join("config").join("config.toml")
 }
@@ -44,25 +57,19 @@ async fn login_checks_the_account_then_saves_it_privately() {
     let key = server.key.expose().to_string();
 
     // A wrong key: named, and nothing saved.
-    let out = tokio::task::spawn_blocking({
-        let (home, url) = (home.path().to_path_buf(), url.clone());
-        move || {
-            run_with_stdin(
-                &home,
-                &[
-                    "login",
-                    "--base-url",
-                    &url,
-                    "--namespace",
-                    "test",
-                    "--key-stdin",
-                ],
-                "sk_wrong\n",
-            )
-        }
-    })
-    .await
-    .unwrap();
+    let out = login(
+        home.path(),
+        &[
+            "login",
+            "--base-url",
+            &url,
+            "--namespace",
+            "test",
+            "--key-stdin",
+        ],
+        "sk_wrong\n",
+    )
+    .await;
     assert_eq!(out.status.code(), Some(1));
     assert!(
         text(&out.stderr).contains("refused the API key"),
@@ -73,25 +80,19 @@ async fn login_checks_the_account_then_saves_it_privately() {
     assert!(!config(home.path()).exists());
 
     // A wrong namespace: named, and nothing saved.
-    let out = tokio::task::spawn_blocking({
-        let (home, url, key) = (home.path().to_path_buf(), url.clone(), key.clone());
-        move || {
-            run_with_stdin(
-                &home,
-                &[
-                    "login",
-                    "--base-url",
-                    &url,
-                    "--namespace",
-                    "nosuch",
-                    "--key-stdin",
-                ],
-                &format!("{key}\n"),
-            )
-        }
-    })
-    .await
-    .unwrap();
+    let out = login(
+        home.path(),
+        &[
+            "login",
+            "--base-url",
+            &url,
+            "--namespace",
+            "nosuch",
+            "--key-stdin",
+        ],
+        &format!("{key}\n"),
+    )
+    .await;
     assert_eq!(out.status.code(), Some(1));
     assert!(
         text(&out.stderr).contains("namespace nosuch was not found"),
@@ -101,25 +102,19 @@ async fn login_checks_the_account_then_saves_it_privately() {
     assert!(!config(home.path()).exists());
 
     // The right ones: saved 0600, the key never printed, and status uses them.
-    let out = tokio::task::spawn_blocking({
-        let (home, url, key) = (home.path().to_path_buf(), url.clone(), key.clone());
-        move || {
-            run_with_stdin(
-                &home,
-                &[
-                    "login",
-                    "--base-url",
-                    &url,
-                    "--namespace",
-                    "test",
-                    "--key-stdin",
-                ],
-                &format!("{key}\n"),
-            )
-        }
-    })
-    .await
-    .unwrap();
+    let out = login(
+        home.path(),
+        &[
+            "login",
+            "--base-url",
+            &url,
+            "--namespace",
+            "test",
+            "--key-stdin",
+        ],
+        &format!("{key}\n"),
+    )
+    .await;
     assert!(out.status.success(), "{}", text(&out.stderr));
     let said = format!("{}{}", text(&out.stdout), text(&out.stderr));
     assert!(said.contains("Logged in to"), "{said}");
@@ -156,27 +151,21 @@ async fn profiles_sit_side_by_side_and_an_unknown_one_is_named() {
     let home = tempfile::tempdir().unwrap();
     let url = server.base_url();
     let key = server.key.expose().to_string();
-    let out = tokio::task::spawn_blocking({
-        let (home, url, key) = (home.path().to_path_buf(), url.clone(), key.clone());
-        move || {
-            run_with_stdin(
-                &home,
-                &[
-                    "login",
-                    "--profile",
-                    "work",
-                    "--base-url",
-                    &url,
-                    "--namespace",
-                    "test",
-                    "--key-stdin",
-                ],
-                &format!("{key}\n"),
-            )
-        }
-    })
-    .await
-    .unwrap();
+    let out = login(
+        home.path(),
+        &[
+            "login",
+            "--profile",
+            "work",
+            "--base-url",
+            &url,
+            "--namespace",
+            "test",
+            "--key-stdin",
+        ],
+        &format!("{key}\n"),
+    )
+    .await;
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("as profile work"));
     let saved = std::fs::read_to_string(config(home.path())).unwrap();
