@@ -41,6 +41,10 @@ pub fn check_id(what: &str, id: &str) -> Result<(), String> {
     ))
 }
 
+/// 9999-12-31T23:59:59Z, the last time that prints with a four-digit year: times laid out
+/// after a given one may run up to it (the margin below [`MAX_TIME_US`] is for them).
+pub const LAST_PRINTABLE_US: i64 = 253_402_300_799_000_000;
+
 /// Checks that a time is in the accepted range.
 pub fn check_time(what: &str, us: i64) -> Result<(), String> {
     if (MIN_TIME_US..=MAX_TIME_US).contains(&us) {

@@ -319,13 +319,10 @@ pub(crate) fn parse_conversation(
         times_given.push(explicit.is_some());
         out.push(item);
     }
-    if anchor.is_some()
-        && let Some(last) = previous
-    {
-        check_time(
-            "the times laid out 30 s apart after the last given one",
-            last,
-        )?;
+    if anchor.is_some() && previous.is_some_and(|last| last > check::LAST_PRINTABLE_US) {
+        return Err(
+            "the times laid out 30 s apart after the last given one run past 9999-12-31T23:59:59Z; give the later messages times".to_string(),
+        );
     }
 
     let mut agent_config = AgentConfig::default();
