@@ -15,6 +15,7 @@ use super::store::{self, NewSession};
 use parse::ParsedSession;
 use rusqlite::TransactionBehavior;
 use serde_json::Value;
+use std::collections::HashMap;
 use std::path::Path;
 
 /// Messages without a timestamp are spaced this far apart.
@@ -235,6 +236,8 @@ fn load(
     };
     let mut summary = ImportSummary::default();
     let mut problems = Vec::new();
+    // The line each id was first seen on: two sessions of one file never replace each other.
+    let mut seen: HashMap<String, usize> = HashMap::new();
     for FileSession {
         line,
         parsed,
@@ -251,6 +254,7 @@ fn load(
             ),
         };
         let found = store::find_session_row(conn, &id).map_err(database)?;
+        let earlier = seen.insert(id.clone(), line);
         let mut replacing = false;
         if let Some((owner, rowid)) = found {
             if owner != ns_rowid {
@@ -263,6 +267,12 @@ fn load(
                 .map_err(database)?;
             if same {
                 summary.unchanged.push(id);
+                continue;
+            }
+            if let Some(earlier) = earlier {
+                problems.push(format!(
+                    "{source}:{line}: session {id} is also on line {earlier}, with other messages; give one of them another id"
+                ));
                 continue;
             }
             if !opts.replace {

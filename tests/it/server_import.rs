@@ -139,6 +139,25 @@ async fn explicit_ids_same_content_is_unchanged_other_content_needs_replace() {
     assert_eq!(sessions[0].session_id, "ses_fixed");
     assert_eq!(sessions[0].session_name.as_deref(), Some("What is 2+2?"));
 
+    // A rating given before a rerun survives it.
+    let rate = verdict::api::model::SubmitFeedbackRequest {
+        message_id: "msg_a".into(),
+        rating: verdict::api::model::Rating::Positive,
+        feedback_text: None,
+    };
+    server
+        .client()
+        .submit_feedback("ses_fixed", &rate)
+        .await
+        .unwrap();
+    let ratings = || async {
+        let client = server.client();
+        let feedback = client.feedback_listing("ses_fixed").await.unwrap().unwrap();
+        let memory = client.memory_listing("ses_fixed").await.unwrap().unwrap();
+        (feedback.feedback.len(), memory.memories.len())
+    };
+    assert_eq!(ratings().await, (1, 1));
+
     // Same id, same messages: unchanged, and said so.
     let out = import(&server, &doc, &[]);
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -149,6 +168,7 @@ async fn explicit_ids_same_content_is_unchanged_other_content_needs_replace() {
     );
 
     // Same id, other messages: refused, nothing changes, and the way out is named.
+    assert_eq!(ratings().await, (1, 1));
     let changed = write(&server, "changed.json", &history_doc("five"));
     let out = import(&server, &changed, &[]);
     assert!(!out.status.success());
@@ -174,6 +194,8 @@ async fn explicit_ids_same_content_is_unchanged_other_content_needs_replace() {
     let history = server.history("ses_fixed").await;
     assert_eq!(history[1].content, "five");
     assert_eq!(history[1].message_id, "msg_a");
+    // The stored copy went with its ratings and memory entries.
+    assert_eq!(ratings().await, (0, 0));
     assert_eq!(server.sessions().await.len(), 1);
 
     // In JSONL, metadata.session_id is an explicit id; a conflict on line 2 refuses the
@@ -192,6 +214,22 @@ async fn explicit_ids_same_content_is_unchanged_other_content_needs_replace() {
     assert!(!out.status.success());
     assert!(
         text(&out.stderr).contains(&format!("{}:2: session ses_fixed", jsonl.display())),
+        "{}",
+        text(&out.stderr)
+    );
+    // Two lines of one file with one id and other messages: refused even with --replace.
+    let twice = write(
+        &server,
+        "twice.jsonl",
+        &format!("{}\n{}\n", line("ses_two", "a"), line("ses_two", "b")),
+    );
+    let out = import(&server, &twice, &["--replace"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains(&format!(
+            "{}:2: session ses_two is also on line 1",
+            twice.display()
+        )),
         "{}",
         text(&out.stderr)
     );
