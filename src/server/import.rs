@@ -266,7 +266,10 @@ fn load(
             let same = store::same_messages(conn, rowid, &s.messages, &parsed.times_given)
                 .map_err(database)?;
             if same {
-                summary.unchanged.push(id);
+                // A line repeated in the file is the one session it already added.
+                if earlier.is_none() {
+                    summary.unchanged.push(id);
+                }
                 continue;
             }
             if let Some(earlier) = earlier {

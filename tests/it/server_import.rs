@@ -34,10 +34,12 @@ fn untimed_and_sample() -> String {
             {"role": "assistant", "content": "done"}]})
         .to_string()
     };
+    // The first line again at the end: identical lines are one session.
     format!(
-        "{}\n{}\n{SAMPLE_JSONL}",
+        "{}\n{}\n{SAMPLE_JSONL}{}\n",
         untimed("First question"),
-        untimed("Second question")
+        untimed("Second question"),
+        untimed("First question")
     )
 }
 
@@ -51,6 +53,11 @@ async fn importing_the_same_file_twice_changes_nothing() {
         text(&out.stdout).contains("Imported 5 sessions (15 messages) into namespace test."),
         "{}",
         text(&out.stdout)
+    );
+    assert!(
+        !text(&out.stderr).contains("already exist"),
+        "{}",
+        text(&out.stderr)
     );
     let before = server.sessions().await;
     assert_eq!(before.len(), 5);
