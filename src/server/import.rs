@@ -15,6 +15,7 @@ use super::store::{self, NewSession};
 use parse::ParsedSession;
 use rusqlite::TransactionBehavior;
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -208,12 +209,13 @@ pub fn import_text_with(
     Ok(summary)
 }
 
-/// A session from a file with the line it came from and its canonical JSON text.
+/// A session from a file with the line it came from and a digest of its content.
 pub(crate) struct FileSession {
     pub line: usize,
     pub parsed: ParsedSession,
     /// The line (or document) as compact JSON: what a derived id is made from.
-    pub canonical: String,
+    /// The sha256 of the line (or document) as compact JSON: what a derived id is made from.
+    pub digest: [u8; 32],
     /// Whether the id came from the file rather than from the content.
     pub explicit_id: bool,
 }
@@ -241,17 +243,14 @@ fn load(
     for FileSession {
         line,
         parsed,
-        canonical,
+        digest,
         explicit_id,
     } in sessions
     {
         let mut s = parsed.session;
         let id = match s.preferred_id.take() {
             Some(id) => id,
-            None => check::derived_id(
-                "ses",
-                &[DERIVATION, namespace.as_bytes(), canonical.as_bytes()],
-            ),
+            None => check::derived_id("ses", &[DERIVATION, namespace.as_bytes(), &digest]),
         };
         let found = store::find_session_row(conn, &id).map_err(database)?;
         let earlier = seen.insert(id.clone(), line);
@@ -392,7 +391,7 @@ fn parse_lines(
 ) -> Result<Vec<FileSession>, ImportError> {
     let invalid = |problems: Vec<String>| ImportError::Invalid { problems };
     if let Ok(Value::Object(doc)) = serde_json::from_str::<Value>(text) {
-        let canonical = Value::Object(doc.clone()).to_string();
+        let digest = digest_of(&doc);
         let (parsed, explicit_id) = if doc.contains_key("session_id") {
             let parsed = parse::parse_history_document(text, opts)
                 .map_err(|p| invalid(vec![format!("{source}:{p}")]))?;
@@ -406,7 +405,7 @@ fn parse_lines(
         return Ok(vec![FileSession {
             line: 1,
             parsed,
-            canonical,
+            digest,
             explicit_id,
         }]);
     }
@@ -421,14 +420,14 @@ fn parse_lines(
             .map_err(|e| format!("not valid JSON ({})", strip_position(&e)))
             .and_then(|v| {
                 let parsed = parse::parse_conversation(&v, opts)?;
-                Ok((parsed, v.to_string()))
+                Ok((parsed, digest_of(&v)))
             });
         match parsed {
-            Ok((parsed, canonical)) => sessions.push(FileSession {
+            Ok((parsed, digest)) => sessions.push(FileSession {
                 line: i + 1,
                 explicit_id: parsed.session.preferred_id.is_some(),
                 parsed,
-                canonical,
+                digest,
             }),
             Err(e) if problems.len() < MAX_PROBLEMS => {
                 problems.push(format!("{source}:{}: {e}", i + 1));
@@ -448,6 +447,15 @@ fn parse_lines(
         )]));
     }
     Ok(sessions)
+}
+
+/// The sha256 of a value written as compact JSON, streamed into the hash: the same
+/// content gives the same digest whatever the file's spacing, and no copy is made.
+fn digest_of(value: &impl serde::Serialize) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    // Writing into a hasher cannot fail, and a `Value` always serialises.
+    let _ = serde_json::to_writer(&mut hasher, value);
+    hasher.finalize().into()
 }
 
 /// serde_json's message without its "at line 1 column 5" tail, which the caller reports its own way.

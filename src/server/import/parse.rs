@@ -237,6 +237,10 @@ pub(crate) fn parse_conversation(
             .get("role")
             .and_then(Value::as_str)
             .ok_or_else(|| format!("{at}role is missing"))?;
+        // Checked before it is copied, so an oversized message costs no copy.
+        if let Some(Value::String(raw)) = m.get("content") {
+            check_text(&format!("{at}content"), raw, opts.max_message_bytes)?;
+        }
         let content = content_text(m.get("content"), &at)?;
         check_text(&format!("{at}content"), &content, opts.max_message_bytes)?;
         let timestamp = optional_time(m, "timestamp", &at)?;
