@@ -141,12 +141,11 @@ pub fn import_file(
     };
     read.map_err(read_error)?;
     if bytes.len() as u64 > opts.max_file_bytes {
-        let shown = if stdin { "more than " } else { "" };
+        // Reading stopped one byte past the cap, so all that is known is "more than".
         return Err(ImportError::Invalid {
             problems: vec![format!(
-                "{name}: the file is {shown}{} bytes, over the limit of {} bytes; split it, or raise the limit with --max-file-bytes",
-                bytes.len(),
-                opts.max_file_bytes
+                "{name}: the file is more than {max} bytes, over the limit of {max} bytes; split it, or raise the limit with --max-file-bytes",
+                max = opts.max_file_bytes
             )],
         });
     }

@@ -305,6 +305,37 @@ async fn bad_ids_times_and_sizes_are_named_by_line_and_nothing_is_imported() {
         text(&out.stderr)
     );
 
+    // Standard input is read only one byte past the cap.
+    let mut child = common::verdict(server.dir.path())
+        .args([
+            "import",
+            "--namespace",
+            "test",
+            "--max-file-bytes",
+            "100",
+            "--db",
+        ])
+        .arg(&server.db)
+        .arg("-")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        // The importer stops reading at the cap, so a refused write is expected here.
+        let _ = stdin.write_all(SAMPLE_JSONL.as_bytes());
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("standard input: the file is more than 100 bytes"),
+        "{}",
+        text(&out.stderr)
+    );
+
     // A history document with a message id holding a path is refused too.
     let doc = history_doc("4").replace("msg_a", "msg/../a");
     let doc = write(&server, "doc.json", &doc);
