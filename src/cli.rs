@@ -169,6 +169,18 @@ pub struct ImportArgs {
     /// SQLite database of the local server (default: server.db in the data directory).
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
+    /// Load the file's copy of a session already in the namespace with other messages
+    /// (the stored copy and its ratings are dropped); without it such a file is refused.
+    #[arg(long)]
+    pub replace: bool,
+    /// The largest message text accepted (content, tool inputs or output), in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::server::import::DEFAULT_MAX_MESSAGE_BYTES as u64,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_message_bytes: u64,
+    /// The largest file accepted, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::server::import::DEFAULT_MAX_FILE_BYTES,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_file_bytes: u64,
     /// OpenAI chat JSONL files (one conversation per line) or GetHistoryResponse JSON documents.
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,

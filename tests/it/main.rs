@@ -28,5 +28,6 @@ mod sdk_interop;
 mod server_api;
 mod server_cli;
 mod server_hosted;
+mod server_import;
 mod server_paging;
 mod server_seed;

@@ -306,7 +306,7 @@ async fn import_counts_and_refuses_a_broken_file_whole() {
     );
     let out = import(home.path(), &db, "team", &doc_path);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    // The session's own id was taken (it came from this database): said, not silent.
+    // The session is there already with the same messages: left as it is, and said so.
     let said = text(&out.stderr);
     assert!(
         said.contains(&format!("session {} already exists", history.session_id))
@@ -333,18 +333,7 @@ async fn import_counts_and_refuses_a_broken_file_whole() {
         .list_sessions(&ListSessionsRequest::default(), 100)
         .await
         .unwrap();
-    assert_eq!(sessions.len(), 4);
-    let second = sessions
-        .iter()
-        .find(|s| s.session_id != history.session_id && s.message_count == 7)
-        .unwrap();
-    let reimported = team.history_page(&second.session_id, 200, 0).await.unwrap();
-    assert_eq!(reimported.messages.len(), 7);
-    for (a, b) in reimported.messages.iter().zip(&history.messages) {
-        assert_ne!(a.message_id, b.message_id);
-        assert_eq!(a.content, b.content);
-        assert_eq!(a.timestamp, b.timestamp);
-    }
+    assert_eq!(sessions.len(), 3);
     server.shutdown().await;
 }
 

@@ -3,7 +3,7 @@
 use super::encode::new_id;
 use super::{SESSION_LIFETIME_US, StoreError};
 use crate::api::model::{AgentConfig, Rating, SessionStatus};
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Map, Value};
 
 /// A session to insert with all its messages.
@@ -126,6 +126,68 @@ pub(crate) fn insert_session(
         session_id,
         messages: s.messages.len(),
     })
+}
+
+/// The namespace and row of the session with this id, if there is one.
+pub(crate) fn find_session_row(
+    conn: &Connection,
+    id: &str,
+) -> Result<Option<(i64, i64)>, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT namespace_rowid, rowid FROM sessions WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}
+
+/// Whether a stored session holds exactly these messages, in this order: role, content,
+/// content type and tool fields, and the time of each message whose `times_given` is true
+/// (times an import laid out itself differ from one run to the next and are not compared).
+pub(crate) fn same_messages(
+    conn: &Connection,
+    session_rowid: i64,
+    messages: &[NewMessage],
+    times_given: &[bool],
+) -> Result<bool, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT role, content, content_type, tool_name, tool_inputs, tool_outputs, \
+         tool_status, timestamp_us FROM messages WHERE session_rowid = ?1 ORDER BY seq",
+    )?;
+    let mut rows = stmt.query([session_rowid])?;
+    let mut i = 0usize;
+    while let Some(r) = rows.next()? {
+        let Some(m) = messages.get(i) else {
+            return Ok(false);
+        };
+        let same = r.get::<_, String>(0)? == m.role
+            && r.get::<_, String>(1)? == m.content
+            && r.get::<_, String>(2)? == m.content_type
+            && r.get::<_, Option<String>>(3)? == m.tool_name
+            && r.get::<_, Option<String>>(4)? == m.tool_inputs
+            && r.get::<_, Option<String>>(5)? == m.tool_outputs
+            && r.get::<_, Option<String>>(6)? == m.tool_status
+            && (!times_given.get(i).copied().unwrap_or(true)
+                || r.get::<_, i64>(7)? == m.timestamp_us);
+        if !same {
+            return Ok(false);
+        }
+        i += 1;
+    }
+    Ok(i == messages.len())
+}
+
+/// Deletes a session with its messages, ratings and memory entries (for an import that
+/// replaces it). Call inside a transaction.
+pub(crate) fn delete_session(conn: &Connection, session_rowid: i64) -> Result<(), StoreError> {
+    for table in ["memory", "feedback", "messages", "sessions"] {
+        let column = if table == "sessions" {
+            "rowid"
+        } else {
+            "session_rowid"
+        };
+        let sql = format!("DELETE FROM {table} WHERE {column} = ?1");
+        conn.prepare_cached(&sql)?.execute([session_rowid])?;
+    }
+    Ok(())
 }
 
 fn row_exists(conn: &Connection, table: &'static str, id: &str) -> Result<bool, StoreError> {

@@ -11,7 +11,8 @@ mod tenancy;
 
 pub(crate) use bulk::{
     BulkMessage, BulkRating, BulkSession, NewMessage, NewSession, begin_bulk_load,
-    bulk_insert_sessions, finish_bulk_load, insert_session,
+    bulk_insert_sessions, delete_session, find_session_row, finish_bulk_load, insert_session,
+    same_messages,
 };
 pub(crate) use db::{Db, open};
 pub(crate) use encode::{new_api_key, now_us};
