@@ -172,18 +172,28 @@ async fn refuse(mut tcp: TcpStream, cap: usize) {
         format!("The server is serving its limit of {cap} connections; try again in a moment."),
     );
     let body = failure.to_json();
-    let head = format!(
+    let answer = format!(
         "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: {}\r\nretry-after: 1\r\nconnection: close\r\n\r\n",
         body.len()
     );
     let _ = tokio::time::timeout(REFUSAL_LINGER, async {
-        tcp.write_all(head.as_bytes()).await?;
+        // An answer before the request confuses HTTP clients ("unexpected message"), so
+        // the head is read first, up to a few KiB; a client that says nothing gets nothing.
+        let mut head = Vec::new();
+        let mut chunk = [0u8; 4096];
+        while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 16 * 1024 {
+            let n = tokio::io::AsyncReadExt::read(&mut tcp, &mut chunk).await?;
+            if n == 0 {
+                return Ok(());
+            }
+            head.extend_from_slice(&chunk[..n]);
+        }
+        tcp.write_all(answer.as_bytes()).await?;
         tcp.write_all(&body).await?;
         tcp.shutdown().await?;
-        // Reading what the client sent until it closes keeps the kernel from answering
-        // its request with a reset that would discard the 503 before it is read.
-        let mut sink = [0u8; 4096];
-        while tokio::io::AsyncReadExt::read(&mut tcp, &mut sink).await? > 0 {}
+        // Reading what the client still sends until it closes keeps the kernel from
+        // answering it with a reset that would discard the 503 before it is read.
+        while tokio::io::AsyncReadExt::read(&mut tcp, &mut chunk).await? > 0 {}
         Ok::<_, io::Error>(())
     })
     .await;

@@ -22,5 +22,6 @@ mod review_paging;
 mod review_tmux;
 mod server_api;
 mod server_cli;
+mod server_hardening;
 mod server_paging;
 mod server_seed;
