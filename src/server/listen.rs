@@ -53,10 +53,12 @@ impl Default for ServeLimits {
 
 /// Refusals being written at once; past this a refused connection is closed without a word,
 /// so a flood costs no more than this many small tasks.
-const REFUSALS_IN_FLIGHT: usize = 64;
+const REFUSALS_IN_FLIGHT: usize = 256;
 
-/// How long a refusal may take to write and how long its socket lingers so the client
-/// reads the 503 instead of a reset.
+/// How long a refusal waits for the request head before answering anyway.
+const REFUSAL_HEAD_WAIT: Duration = Duration::from_millis(250);
+
+/// How long a refusal may take in all, lingering so the client reads the 503 instead of a reset.
 const REFUSAL_LINGER: Duration = Duration::from_secs(1);
 
 /// Accept failures (out of descriptors, say) are logged at most this often.
@@ -178,15 +180,24 @@ async fn refuse(mut tcp: TcpStream, cap: usize) {
     );
     let _ = tokio::time::timeout(REFUSAL_LINGER, async {
         // An answer before the request confuses HTTP clients ("unexpected message"), so
-        // the head is read first, up to a few KiB; a client that says nothing gets nothing.
-        let mut head = Vec::new();
+        // the head is read first, up to a few KiB; a client that closes gets nothing.
+        // A client slow to send it is answered anyway, so refusals do not pile up.
         let mut chunk = [0u8; 4096];
-        while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 16 * 1024 {
-            let n = tokio::io::AsyncReadExt::read(&mut tcp, &mut chunk).await?;
-            if n == 0 {
-                return Ok(());
+        let read_head = async {
+            let mut head = Vec::new();
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 16 * 1024 {
+                let n = tokio::io::AsyncReadExt::read(&mut tcp, &mut chunk).await?;
+                if n == 0 {
+                    return Ok::<_, io::Error>(false);
+                }
+                head.extend_from_slice(&chunk[..n]);
             }
-            head.extend_from_slice(&chunk[..n]);
+            Ok(true)
+        };
+        if let Ok(result) = tokio::time::timeout(REFUSAL_HEAD_WAIT, read_head).await
+            && !result?
+        {
+            return Ok(());
         }
         tcp.write_all(answer.as_bytes()).await?;
         tcp.write_all(&body).await?;

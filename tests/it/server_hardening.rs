@@ -557,3 +557,159 @@ async fn repeated_auth_headers_and_an_unreadable_namespace_get_their_own_400() {
     assert_eq!(send(once).await.0, 200);
     s.handle.shutdown().await;
 }
+
+/// A `verdict serve` child on a free port with `env` set; its base URL and address.
+async fn spawn_serve(
+    home: &std::path::Path,
+    db: &std::path::Path,
+    env: &[(&str, &str)],
+) -> (std::process::Child, String, SocketAddr) {
+    let mut cmd = verdict(home);
+    cmd.args([
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--db",
+        db.to_str().unwrap(),
+    ])
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let line = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find(|l| l.contains("listening on http://"))
+        .expect("no listening line");
+    // The rest of stderr is drained so the server never blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    let base = line[line.find("http://").unwrap()..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    let addr = base["http://".len()..].parse().unwrap();
+    (child, base, addr)
+}
+
+/// Holds `n` connections: half sent a partial request head, half nothing.
+async fn hold(addr: SocketAddr, n: usize) -> Vec<TcpStream> {
+    let mut held = Vec::with_capacity(n);
+    for i in 0..n {
+        let Ok(mut t) = TcpStream::connect(addr).await else {
+            continue;
+        };
+        if i % 2 == 0 {
+            let _ = t
+                .write_all(b"GET /v1/agents/sessions/x HTTP/1.1\r\nHost: a\r\n")
+                .await;
+        }
+        held.push(t);
+    }
+    held
+}
+
+/// Measures, for docs/reliability.md, with 1,000 idle and slow connections held on a real
+/// `verdict serve`: what 200 fresh clients get, one after another, each on a new
+/// connection; then how long SIGTERM takes with them still held. Loopback only, bounded:
+/// `cargo test --test it server_hardening::measure -- --ignored --nocapture`
+#[tokio::test]
+#[ignore = "a measurement: run it by name with --ignored --nocapture"]
+async fn measure_fresh_clients_and_sigterm_under_1000_held_connections() {
+    for (label, cap) in [("default cap 512", None), ("cap 2000", Some("2000"))] {
+        let home = tempfile::tempdir().unwrap();
+        let db = home.path().join("server.db");
+        let key = keys_create(home.path(), &db, "team");
+        let mut env = vec![];
+        if let Some(cap) = cap {
+            env.push(("VERDICT_SERVE_MAX_CONNECTIONS", cap));
+        }
+        let (mut child, base, addr) = spawn_serve(home.path(), &db, &env).await;
+        let held = hold(addr, 1000).await;
+        let http = reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .timeout(Duration::from_secs(2))
+            .build()
+            .unwrap();
+        let url = format!("{base}/v1/agents/sessions/list");
+        // One fresh client every 50 ms for 12 s: past the 10 s header timeout, which frees
+        // the slots the idle and slow connections held.
+        let mut served = Vec::new();
+        let mut refused = Vec::new();
+        let mut failed = 0;
+        let began = Instant::now();
+        let mut first_served_at = None;
+        let mut tick = tokio::time::interval(Duration::from_millis(50));
+        while began.elapsed() < Duration::from_secs(12) {
+            tick.tick().await;
+            let t = Instant::now();
+            let r = http
+                .post(&url)
+                .bearer_auth(key.expose())
+                .header("X-Namespace", "team")
+                .json(&serde_json::json!({}))
+                .send()
+                .await;
+            let took = t.elapsed();
+            match r.map(|r| r.status().as_u16()) {
+                Ok(200) => {
+                    first_served_at.get_or_insert(began.elapsed());
+                    served.push(took)
+                }
+                Ok(503) => refused.push(took),
+                _ => failed += 1,
+            }
+        }
+        let pct = |v: &mut Vec<Duration>, p: f64| {
+            v.sort_unstable();
+            v.get(((v.len() as f64 - 1.0) * p) as usize).copied()
+        };
+        println!(
+            "{label}: held {} connections; fresh clients for 12 s: {} served (p50 {:?}, p99 {:?}, first after {:?}), {} refused with 503 (p50 {:?}, p99 {:?}), {failed} failed",
+            held.len(),
+            served.len(),
+            pct(&mut served, 0.5),
+            pct(&mut served, 0.99),
+            first_served_at,
+            refused.len(),
+            pct(&mut refused, 0.5),
+            pct(&mut refused, 0.99),
+        );
+        // Held again for the shutdown: the first ones were timed out by now.
+        let held = hold(addr, 1000).await;
+        // Shutdown with everything still held: partial heads, and fresh partial bodies.
+        let mut stuck = Vec::new();
+        for _ in 0..50 {
+            if let Ok(mut t) = TcpStream::connect(addr).await {
+                let _ = t
+                    .write_all(b"POST /v1/agents/sessions/list HTTP/1.1\r\nHost: a\r\nContent-Length: 999\r\n\r\n{")
+                    .await;
+                stuck.push(t);
+            }
+        }
+        let t = std::time::Instant::now();
+        std::process::Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        let exit = loop {
+            if let Some(exit) = child.try_wait().unwrap() {
+                break exit;
+            }
+            if t.elapsed() > DEADLINE {
+                let _ = child.kill();
+                panic!("no exit within {DEADLINE:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        };
+        println!(
+            "{label}: SIGTERM to exit {:?} ({exit}) with {} connections held",
+            t.elapsed(),
+            held.len() + stuck.len()
+        );
+        drop(held);
+    }
+}
