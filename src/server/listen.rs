@@ -269,11 +269,53 @@ fn closing(mut response: Response) -> Response {
     response
 }
 
-/// A socket that fails with `TimedOut` once no byte has moved either way for `timeout`.
+/// The JSON answer for a bodiless error hyper writes itself when it cannot parse a
+/// request (400, 414, 431): `buf` is exactly such a head, else `None`.
+fn json_for_parse_error(buf: &[u8]) -> Option<Vec<u8>> {
+    let end = buf.windows(4).position(|w| w == b"\r\n\r\n")?;
+    if end + 4 != buf.len() || end > 1024 {
+        return None;
+    }
+    let head = std::str::from_utf8(&buf[..end]).ok()?.to_ascii_lowercase();
+    let bodiless = head.contains("\r\ncontent-length: 0") && head.contains("\r\nconnection: close");
+    if !head.starts_with("http/1.1 4") || !bodiless {
+        return None;
+    }
+    let status = StatusCode::from_bytes(head.get(9..12)?.as_bytes()).ok()?;
+    let (kind, message) = match status {
+        StatusCode::URI_TOO_LONG => (
+            "URITooLongError",
+            "The request's path and query are longer than the server reads; shorten them.",
+        ),
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => (
+            "RequestHeaderFieldsTooLargeError",
+            "The request's headers are larger than the server reads; send fewer or shorter ones.",
+        ),
+        _ => (
+            "BadRequestError",
+            "The request could not be read as HTTP/1.1; check its request line and headers.",
+        ),
+    };
+    let body = ApiFailure::new(status, kind, message).to_json();
+    let mut answer = format!(
+        "HTTP/1.1 {} {}\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+        status.as_str(),
+        status.canonical_reason().unwrap_or("Bad Request"),
+        body.len()
+    )
+    .into_bytes();
+    answer.extend_from_slice(&body);
+    Some(answer)
+}
+
+/// A socket that fails with `TimedOut` once no byte has moved either way for `timeout`,
+/// and gives hyper's own bodiless parse errors a JSON body.
 struct IdleIo {
     inner: TcpStream,
     timeout: Duration,
     deadline: Pin<Box<Sleep>>,
+    /// A replacement answer still being written, and how much of it is out.
+    replacing: Option<(Vec<u8>, usize)>,
 }
 
 impl IdleIo {
@@ -282,7 +324,39 @@ impl IdleIo {
             inner,
             timeout,
             deadline: Box::pin(tokio::time::sleep(timeout)),
+            replacing: None,
         }
+    }
+
+    /// Writes what is left of a replacement answer; ready once it is all out.
+    fn drive(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        while let Some((answer, sent)) = &mut self.replacing {
+            if *sent >= answer.len() {
+                self.replacing = None;
+                break;
+            }
+            match Pin::new(&mut self.inner).poll_write(cx, &answer[*sent..]) {
+                Poll::Ready(Ok(0)) => {
+                    return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
+                }
+                Poll::Ready(Ok(n)) => *sent += n,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    /// Takes `buf` as written when it is one of hyper's bodiless parse errors, and queues
+    /// the JSON answer in its place.
+    fn replace(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Option<Poll<io::Result<usize>>> {
+        let answer = json_for_parse_error(buf)?;
+        self.replacing = Some((answer, 0));
+        Some(match self.drive(cx) {
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            // What is left goes out on flush or shutdown.
+            _ => Poll::Ready(Ok(buf.len())),
+        })
     }
 
     fn moved(&mut self) {
@@ -324,6 +398,13 @@ impl AsyncWrite for IdleIo {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
+        match this.drive(cx) {
+            Poll::Ready(Ok(())) => {}
+            other => return this.check(cx, other.map_ok(|()| 0)),
+        }
+        if let Some(done) = this.replace(cx, buf) {
+            return done;
+        }
         let poll = Pin::new(&mut this.inner).poll_write(cx, buf);
         if matches!(poll, Poll::Ready(Ok(n)) if n > 0) {
             this.moved();
@@ -337,6 +418,15 @@ impl AsyncWrite for IdleIo {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
+        match this.drive(cx) {
+            Poll::Ready(Ok(())) => {}
+            other => return this.check(cx, other.map_ok(|()| 0)),
+        }
+        if let [only] = bufs
+            && let Some(done) = this.replace(cx, only)
+        {
+            return done;
+        }
         let poll = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
         if matches!(poll, Poll::Ready(Ok(n)) if n > 0) {
             this.moved();
@@ -350,13 +440,42 @@ impl AsyncWrite for IdleIo {
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        let poll = Pin::new(&mut this.inner).poll_flush(cx);
+        let poll = match this.drive(cx) {
+            Poll::Ready(Ok(())) => Pin::new(&mut this.inner).poll_flush(cx),
+            other => other,
+        };
         this.check(cx, poll)
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        let poll = Pin::new(&mut this.inner).poll_shutdown(cx);
+        let poll = match this.drive(cx) {
+            Poll::Ready(Ok(())) => Pin::new(&mut this.inner).poll_shutdown(cx),
+            other => other,
+        };
         this.check(cx, poll)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_hyper_bodiless_errors_are_replaced() {
+        let hyper = b"HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\ndate: x\r\n\r\n";
+        let answer = json_for_parse_error(hyper).unwrap();
+        let text = String::from_utf8(answer).unwrap();
+        assert!(text.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{text}");
+        assert!(text.ends_with("\"type\":\"BadRequestError\"}}"), "{text}");
+        // Our own answers carry their body, and a success is never touched.
+        let ours =
+            b"HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 120\r\n\r\n";
+        assert!(json_for_parse_error(ours).is_none());
+        let ok = b"HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-length: 0\r\n\r\n";
+        assert!(json_for_parse_error(ok).is_none());
+        let with_body =
+            b"HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\nx";
+        assert!(json_for_parse_error(with_body).is_none());
     }
 }

@@ -387,6 +387,31 @@ async fn every_error_below_the_handlers_has_a_json_body() {
             assert_eq!(body["error"]["type"], kind);
         }
     }
+    // Requests HTTP cannot parse, answered below axum by hyper itself.
+    let huge_header = format!("GET / HTTP/1.1\r\nX-Big: {}\r\n\r\n", "a".repeat(500_000));
+    let raw_cases: [(&[u8], u16, &str); 3] = [
+        (b"GARBAGE\r\n\r\n", 400, "BadRequestError"),
+        (
+            b"GET / HTTP/1.1\r\nNo colon here\r\n\r\n",
+            400,
+            "BadRequestError",
+        ),
+        (
+            huge_header.as_bytes(),
+            431,
+            "RequestHeaderFieldsTooLargeError",
+        ),
+    ];
+    for (request, want, kind) in raw_cases {
+        let mut stream = TcpStream::connect(s.handle.addr).await.unwrap();
+        let _ = stream.write_all(request).await;
+        let (raw, _) = read_until_closed(&mut stream).await;
+        let (status, body) = parse_answer(&raw);
+        assert_eq!(status, want, "{body}");
+        assert_eq!(body["status"], want);
+        assert_eq!(body["error"]["type"], kind, "{body}");
+        assert!(String::from_utf8_lossy(&raw).contains("content-type: application/json"));
+    }
     s.handle.shutdown().await;
 }
 
