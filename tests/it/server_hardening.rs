@@ -738,3 +738,48 @@ async fn measure_fresh_clients_and_sigterm_under_1000_held_connections() {
         drop(held);
     }
 }
+
+#[tokio::test]
+async fn a_client_that_stops_reading_its_answer_is_dropped_after_the_idle_timeout() {
+    let s = start(short_limits()).await;
+    // One session whose history page is about 20 MB: more than both sockets buffer.
+    let big = "x".repeat(200_000);
+    let messages: Vec<Value> = (0..100)
+        .map(|i| {
+            let role = if i % 2 == 0 { "user" } else { "assistant" };
+            serde_json::json!({"role": role, "content": big})
+        })
+        .collect();
+    let line = serde_json::json!({"messages": messages, "metadata": {"session_name": "big"}});
+    let db = s._dir.path().join("server.db");
+    import::import_text(&db, TEST_NAMESPACE, "big.jsonl", &line.to_string()).unwrap();
+    let c = client(&s.handle.base_url(), &s.key, TEST_NAMESPACE);
+    let sid = c
+        .list_sessions(&Default::default(), 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|x| x.session_name.as_deref() == Some("big"))
+        .unwrap()
+        .session_id;
+
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let mut stream = socket.connect(s.handle.addr).await.unwrap();
+    let request = format!(
+        "GET /v1/agents/sessions/{sid}/history?limit=200 HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer {}\r\nX-Namespace: {TEST_NAMESPACE}\r\n\r\n",
+        s.key.expose()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    // Not reading for well past the idle timeout (800 ms) leaves the server's writes stuck.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let (raw, _) = read_until_closed(&mut stream).await;
+    assert!(
+        raw.len() < 20_000_000,
+        "the whole answer ({} bytes) was kept waiting for the client",
+        raw.len()
+    );
+    // The server still serves others.
+    assert!(c.get_session(&sid).await.is_ok());
+    s.handle.shutdown().await;
+}
