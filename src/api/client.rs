@@ -403,24 +403,121 @@ impl Client {
         self.call::<_, ()>(Method::DELETE, &path, &[], None).await
     }
 
-    /// Local extension `GET .../sessions/{id}/feedback`. `Ok(None)` when the server
-    /// does not offer it (404/405), as the hosted API does not.
+    /// One page of the local extension `GET .../sessions/{id}/feedback` (latest first;
+    /// `limit` is clamped to 1..=1000). `Ok(None)` when the server does not offer it
+    /// (404/405), as the hosted API does not.
+    pub async fn feedback_page(
+        &self,
+        session_id: &str,
+        limit: u32,
+        offset: u64,
+    ) -> Result<Option<FeedbackPage>, ApiError> {
+        let path = format!("/v1/agents/sessions/{}/feedback", path_segment(session_id));
+        let query = [
+            ("limit", limit.clamp(1, FeedbackPage::LIMIT_MAX).to_string()),
+            ("offset", offset.to_string()),
+        ];
+        not_offered_is_none(self.call::<_, ()>(Method::GET, &path, &query, None).await)
+    }
+
+    /// Every rating of the local feedback listing, latest first, page after page.
+    /// `Ok(None)` when the server does not offer it.
     pub async fn feedback_listing(
         &self,
         session_id: &str,
     ) -> Result<Option<ListFeedbackResponse>, ApiError> {
-        let path = format!("/v1/agents/sessions/{}/feedback", path_segment(session_id));
-        not_offered_is_none(self.call::<_, ()>(Method::GET, &path, &[], None).await)
+        let mut feedback: Vec<FeedbackRecord> = Vec::new();
+        loop {
+            let offset = feedback.len() as u64;
+            let Some(page) = self
+                .feedback_page(session_id, FeedbackPage::LIMIT_MAX, offset)
+                .await?
+            else {
+                return Ok(None);
+            };
+            let id = |r: &FeedbackRecord| r.feedback_id.clone();
+            stalled(
+                session_id,
+                "feedback",
+                offset,
+                feedback.first().map(id),
+                page.feedback.first().map(id),
+            )?;
+            let n = page.feedback.len();
+            feedback.extend(page.feedback);
+            if !page.has_more || n == 0 || feedback.len() as u64 >= page.total {
+                return Ok(Some(ListFeedbackResponse {
+                    session_id: page.session_id,
+                    feedback,
+                }));
+            }
+        }
     }
 
-    /// Local extension `GET .../sessions/{id}/memory`; `Ok(None)` when not offered.
+    /// One page of the local extension `GET .../sessions/{id}/memory` (conversation order;
+    /// `limit` is clamped to 1..=200). `Ok(None)` when not offered.
+    pub async fn memory_page(
+        &self,
+        session_id: &str,
+        limit: u32,
+        offset: u64,
+    ) -> Result<Option<MemoryPage>, ApiError> {
+        let path = format!("/v1/agents/sessions/{}/memory", path_segment(session_id));
+        let query = [
+            ("limit", limit.clamp(1, MemoryPage::LIMIT_MAX).to_string()),
+            ("offset", offset.to_string()),
+        ];
+        not_offered_is_none(self.call::<_, ()>(Method::GET, &path, &query, None).await)
+    }
+
+    /// Every exchange stored to memory, page after page; `Ok(None)` when not offered.
     pub async fn memory_listing(
         &self,
         session_id: &str,
     ) -> Result<Option<ListMemoryResponse>, ApiError> {
-        let path = format!("/v1/agents/sessions/{}/memory", path_segment(session_id));
-        not_offered_is_none(self.call::<_, ()>(Method::GET, &path, &[], None).await)
+        let mut memories: Vec<MemoryEntry> = Vec::new();
+        loop {
+            let offset = memories.len() as u64;
+            let Some(page) = self
+                .memory_page(session_id, MemoryPage::LIMIT_MAX, offset)
+                .await?
+            else {
+                return Ok(None);
+            };
+            let id = |m: &MemoryEntry| m.memory_id.clone();
+            stalled(
+                session_id,
+                "memory",
+                offset,
+                memories.first().map(id),
+                page.memories.first().map(id),
+            )?;
+            let n = page.memories.len();
+            memories.extend(page.memories);
+            if !page.has_more || n == 0 || memories.len() as u64 >= page.total {
+                return Ok(Some(ListMemoryResponse {
+                    session_id: page.session_id,
+                    memories,
+                }));
+            }
+        }
     }
+}
+
+/// A server that ignores `offset` sends the first page again: stop rather than fetch forever.
+fn stalled(
+    session_id: &str,
+    listing: &str,
+    offset: u64,
+    first_seen: Option<String>,
+    first_on_page: Option<String>,
+) -> Result<(), ApiError> {
+    if offset > 0 && first_seen.is_some() && first_seen == first_on_page {
+        return Err(ApiError::Decode(format!(
+            "the {listing} listing of {session_id} came back from its start when asked for entry {offset}"
+        )));
+    }
+    Ok(())
 }
 
 fn not_offered_is_none<T>(r: Result<T, ApiError>) -> Result<Option<T>, ApiError> {

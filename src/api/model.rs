@@ -468,6 +468,31 @@ pub struct ListFeedbackResponse {
     pub feedback: Vec<FeedbackRecord>,
 }
 
+/// One page of `GET .../sessions/{id}/feedback?limit=&offset=`: ratings latest first,
+/// paged like history. A server without paging sends every rating and no `has_more`,
+/// which reads as the last page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeedbackPage {
+    pub session_id: String,
+    pub feedback: Vec<FeedbackRecord>,
+    /// Ratings recorded on the session in all.
+    #[serde(default)]
+    pub total: u64,
+    #[serde(default)]
+    pub limit: u64,
+    #[serde(default)]
+    pub offset: u64,
+    #[serde(default)]
+    pub has_more: bool,
+}
+
+impl FeedbackPage {
+    /// Ratings on a page when `limit` is not given.
+    pub const LIMIT_DEFAULT: u32 = 100;
+    /// The most ratings one page holds; a larger `limit` is refused with 422.
+    pub const LIMIT_MAX: u32 = 1000;
+}
+
 /// One exchange stored to memory: the rated assistant message and the user prompt before it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MemoryEntry {
@@ -490,4 +515,28 @@ pub struct MemoryEntry {
 pub struct ListMemoryResponse {
     pub session_id: String,
     pub memories: Vec<MemoryEntry>,
+}
+
+/// One page of `GET .../sessions/{id}/memory?limit=&offset=`: exchanges in conversation
+/// order, paged like history; without `has_more` it is the last page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemoryPage {
+    pub session_id: String,
+    pub memories: Vec<MemoryEntry>,
+    /// Exchanges stored from the session in all.
+    #[serde(default)]
+    pub total: u64,
+    #[serde(default)]
+    pub limit: u64,
+    #[serde(default)]
+    pub offset: u64,
+    #[serde(default)]
+    pub has_more: bool,
+}
+
+impl MemoryPage {
+    /// Exchanges on a page when `limit` is not given.
+    pub const LIMIT_DEFAULT: u32 = 50;
+    /// The most exchanges one page holds (each carries its context); more is refused with 422.
+    pub const LIMIT_MAX: u32 = 200;
 }

@@ -5,6 +5,53 @@ use crate::cli::{ConnectArgs, ServeArgs};
 use crate::outln;
 use crate::server;
 use anyhow::Context;
+use std::time::Duration;
+
+/// The environment variables that change [`server::ServeLimits`], each with what it sets.
+const LIMIT_VARIABLES: [&str; 5] = [
+    "VERDICT_SERVE_HEADER_TIMEOUT",
+    "VERDICT_SERVE_BODY_TIMEOUT",
+    "VERDICT_SERVE_IDLE_TIMEOUT",
+    "VERDICT_SERVE_SHUTDOWN_GRACE",
+    "VERDICT_SERVE_MAX_CONNECTIONS",
+];
+
+/// The server's timeouts (seconds, fractions allowed) and connection cap, from the
+/// environment where set, else the defaults in docs/reliability.md.
+fn limits_from_env() -> anyhow::Result<server::ServeLimits> {
+    let mut limits = server::ServeLimits::default();
+    for name in LIMIT_VARIABLES {
+        let Ok(raw) = std::env::var(name) else {
+            continue;
+        };
+        let raw = raw.trim();
+        if name == "VERDICT_SERVE_MAX_CONNECTIONS" {
+            limits.max_connections = raw
+                .parse::<usize>()
+                .ok()
+                .filter(|n| *n > 0)
+                .with_context(|| {
+                    format!("{name}={raw} is not a number of connections; give a whole number above 0, such as 512.")
+                })?;
+            continue;
+        }
+        let seconds = raw
+            .parse::<f64>()
+            .ok()
+            .filter(|s| s.is_finite() && *s > 0.0 && *s <= 86_400.0)
+            .with_context(|| {
+                format!("{name}={raw} is not a duration; give seconds above 0 and at most 86400, such as 10 or 0.5.")
+            })?;
+        let duration = Duration::from_secs_f64(seconds);
+        match name {
+            "VERDICT_SERVE_HEADER_TIMEOUT" => limits.header_timeout = duration,
+            "VERDICT_SERVE_BODY_TIMEOUT" => limits.body_timeout = duration,
+            "VERDICT_SERVE_IDLE_TIMEOUT" => limits.idle_timeout = duration,
+            _ => limits.shutdown_grace = duration,
+        }
+    }
+    Ok(limits)
+}
 
 pub async fn serve(connect: &ConnectArgs, args: ServeArgs) -> anyhow::Result<()> {
     crate::logging::to_stderr();
@@ -18,12 +65,18 @@ pub async fn serve(connect: &ConnectArgs, args: ServeArgs) -> anyhow::Result<()>
             args.addr
         );
     }
+    let limits = limits_from_env()?;
     let stop = stop_requested()?;
-    let handle = server::start(&db, args.addr).await?;
+    let handle = server::start_with(&db, args.addr, limits).await?;
     tracing::info!(
-        "verdict server listening on {} (database {})",
+        "verdict server listening on {} (database {}; at most {} connections, header timeout {:?}, body timeout {:?}, idle timeout {:?}, shutdown grace {:?})",
         handle.base_url(),
-        db.display()
+        db.display(),
+        limits.max_connections,
+        limits.header_timeout,
+        limits.body_timeout,
+        limits.idle_timeout,
+        limits.shutdown_grace
     );
     if args.demo {
         let path = db.clone();

@@ -4,8 +4,8 @@ use super::AppState;
 use super::error::ApiFailure;
 use super::store::{self, NamespaceRow};
 use axum::extract::FromRequestParts;
-use axum::http::HeaderMap;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -33,14 +33,24 @@ pub(crate) struct Tenant {
     pub ns: Arc<NamespaceRow>,
 }
 
+/// The one value of `name`; a header given twice is refused, since which one the client
+/// meant cannot be known and taking either could act on the wrong key or namespace.
+fn single<'h>(headers: &'h HeaderMap, name: &str) -> Result<Option<&'h HeaderValue>, ApiFailure> {
+    let mut values = headers.get_all(name).iter();
+    let first = values.next();
+    if values.next().is_some() {
+        return Err(ApiFailure::bad_request(format!(
+            "The {name} header was sent more than once; send it exactly once."
+        ))
+        .with_details(json!({ "header": name })));
+    }
+    Ok(first)
+}
+
 fn bearer(headers: &HeaderMap) -> Result<&str, ApiFailure> {
-    let value = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .ok_or_else(|| {
-            ApiFailure::unauthorized(
-                "Missing API key: send the header Authorization: Bearer <api key>",
-            )
-        })?;
+    let value = single(headers, "authorization")?.ok_or_else(|| {
+        ApiFailure::unauthorized("Missing API key: send the header Authorization: Bearer <api key>")
+    })?;
     let text = value
         .to_str()
         .map_err(|_| ApiFailure::unauthorized("Invalid API key"))?;
@@ -54,11 +64,33 @@ fn bearer(headers: &HeaderMap) -> Result<&str, ApiFailure> {
     Ok(key)
 }
 
+/// The namespace asked for: missing, unreadable (bytes outside visible ASCII) and empty
+/// each get their own sentence.
+fn namespace(headers: &HeaderMap) -> Result<String, ApiFailure> {
+    let missing = || {
+        ApiFailure::bad_request("Missing X-Namespace header: send the namespace name or its ns_ id")
+    };
+    let value = single(headers, "x-namespace")?.ok_or_else(missing)?;
+    let text = value.to_str().map_err(|_| {
+        ApiFailure::bad_request(
+            "The X-Namespace header is not readable: it holds characters outside visible ASCII. Namespace names use letters, digits, '-', '_' and '.'; send the name or its ns_ id.",
+        )
+    })?;
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(missing());
+    }
+    Ok(text.to_string())
+}
+
 impl FromRequestParts<AppState> for Tenant {
     type Rejection = ApiFailure;
 
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiFailure> {
         // The order is the contract's: a bad key is 401 before a missing namespace is 400.
+        // A repeated X-Namespace is refused first, like a repeated Authorization: the
+        // request is ambiguous, whatever its key.
+        single(&parts.headers, "x-namespace")?;
         let hash = hash_key(bearer(&parts.headers)?);
         let cached_org = app
             .auth
@@ -81,18 +113,7 @@ impl FromRequestParts<AppState> for Tenant {
             }
         };
 
-        let namespace = parts
-            .headers
-            .get("x-namespace")
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .ok_or_else(|| {
-                ApiFailure::bad_request(
-                    "Missing X-Namespace header: send the namespace name or its ns_ id",
-                )
-            })?
-            .to_string();
+        let namespace = namespace(&parts.headers)?;
         let cache_key = (org, namespace);
         let cached_ns = app
             .auth

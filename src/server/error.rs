@@ -78,6 +78,42 @@ impl ApiFailure {
         )
     }
 
+    /// A body past [`super::MAX_BODY_BYTES`].
+    pub(crate) fn too_large() -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PayloadTooLargeError",
+            format!(
+                "The request body is larger than the server accepts ({} bytes)",
+                super::MAX_BODY_BYTES
+            ),
+        )
+    }
+
+    /// The body alone, for answers written below axum (a refused connection).
+    pub(crate) fn to_json(&self) -> Vec<u8> {
+        let encoded = match self {
+            ApiFailure::Error {
+                status,
+                kind,
+                message,
+                details,
+            } => serde_json::to_vec(&ErrorResponse {
+                success: false,
+                status: status.as_u16(),
+                error: ErrorDetail {
+                    message: message.clone(),
+                    kind: kind.to_string(),
+                    details: details.clone(),
+                },
+            }),
+            ApiFailure::Validation(detail) => serde_json::to_vec(&HttpValidationError {
+                detail: detail.clone(),
+            }),
+        };
+        encoded.unwrap_or_default()
+    }
+
     /// One validation problem, as FastAPI reports it.
     pub(crate) fn invalid(loc: &[&str], msg: impl Into<String>, kind: &str) -> ValidationError {
         ValidationError {
@@ -122,14 +158,7 @@ impl ApiFailure {
                 "MethodNotAllowedError",
                 format!("{method} is not allowed on {path}"),
             ),
-            StatusCode::PAYLOAD_TOO_LARGE => Self::new(
-                status,
-                "PayloadTooLargeError",
-                format!(
-                    "The request body is larger than the server accepts ({} bytes)",
-                    super::MAX_BODY_BYTES
-                ),
-            ),
+            StatusCode::PAYLOAD_TOO_LARGE => Self::too_large(),
             StatusCode::UNSUPPORTED_MEDIA_TYPE => Self::new(
                 status,
                 "UnsupportedMediaTypeError",

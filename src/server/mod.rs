@@ -4,6 +4,7 @@ mod auth;
 mod error;
 mod handlers;
 pub mod import;
+mod listen;
 pub mod seed;
 mod store;
 
@@ -13,12 +14,13 @@ use auth::AuthCache;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
-use axum::serve::ListenerExt;
 use rusqlite::TransactionBehavior;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use store::Db;
+
+pub use listen::ServeLimits;
 
 /// The namespace the demo transcripts are seeded into.
 pub const DEMO_NAMESPACE: &str = "demo";
@@ -53,7 +55,9 @@ impl ServerHandle {
         format!("http://{}", self.addr)
     }
 
-    /// Stops accepting, finishes in-flight requests, and waits for the writer to commit.
+    /// Stops accepting, closes idle connections, gives requests in flight the shutdown
+    /// grace of its [`ServeLimits`] and cuts the rest, then waits for the writer to commit
+    /// what reached it.
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
@@ -65,7 +69,7 @@ impl ServerHandle {
     }
 }
 
-fn router(state: AppState) -> Router {
+fn router(state: AppState, limits: &ServeLimits) -> Router {
     use handlers::*;
     Router::new()
         .route("/v1/agents/sessions", post(create_session))
@@ -94,6 +98,10 @@ fn router(state: AppState) -> Router {
         )
         .fallback(error::unknown_route)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            limits.body_timeout,
+            listen::read_body_in_time,
+        ))
         .layer(axum::middleware::from_fn(error::ensure_error_body))
         .with_state(state)
 }
@@ -113,9 +121,19 @@ fn bind_error(addr: SocketAddr, e: std::io::Error) -> anyhow::Error {
     }
 }
 
-/// Opens (or creates and migrates) the database and serves on `addr` (port 0 picks one).
-/// Returns once the listener is bound, so the server is ready when this returns.
+/// Opens (or creates and migrates) the database and serves on `addr` (port 0 picks one),
+/// with the default [`ServeLimits`]. Returns once the listener is bound, so the server is
+/// ready when this returns.
 pub async fn start(db: &Path, addr: SocketAddr) -> anyhow::Result<ServerHandle> {
+    start_with(db, addr, ServeLimits::default()).await
+}
+
+/// [`start`] with its timeouts and connection cap given.
+pub async fn start_with(
+    db: &Path,
+    addr: SocketAddr,
+    limits: ServeLimits,
+) -> anyhow::Result<ServerHandle> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| bind_error(addr, e))?;
@@ -131,11 +149,7 @@ pub async fn start(db: &Path, addr: SocketAddr) -> anyhow::Result<ServerHandle> 
         db: database.clone(),
         auth: Arc::new(AuthCache::default()),
     };
-    let app = router(state);
-    // Small JSON answers go out at once instead of waiting on Nagle's algorithm.
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
+    let app = router(state, &limits);
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let stopped = async move {
@@ -144,12 +158,7 @@ pub async fn start(db: &Path, addr: SocketAddr) -> anyhow::Result<ServerHandle> 
                 std::future::pending::<()>().await;
             }
         };
-        if let Err(e) = axum::serve(listener, app)
-            .with_graceful_shutdown(stopped)
-            .await
-        {
-            tracing::error!("the server stopped with an error: {e}");
-        }
+        listen::serve(listener, app, limits, stopped).await;
     });
     Ok(ServerHandle {
         addr,

@@ -27,6 +27,7 @@ mod review_tmux;
 mod sdk_interop;
 mod server_api;
 mod server_cli;
+mod server_hardening;
 mod server_hosted;
 mod server_import;
 mod server_paging;

@@ -1,15 +1,17 @@
 //! Ratings: submitting one (answered once committed), and the local listings of feedback and memory.
 
-use super::{Checks, body_json, body_object, json_response, to_json};
+use super::{Checks, Params, body_json, body_object, json_response, to_json};
 use crate::api::limits::FEEDBACK_TEXT_MAX;
-use crate::api::model::{Rating, SUBMIT_FEEDBACK_REQUEST, SubmitFeedbackRequest};
+use crate::api::model::{
+    FeedbackPage, MemoryPage, Rating, SUBMIT_FEEDBACK_REQUEST, SubmitFeedbackRequest,
+};
 use crate::server::AppState;
 use crate::server::auth::Tenant;
 use crate::server::error::ApiFailure;
 use crate::server::store;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
@@ -29,28 +31,62 @@ pub(crate) async fn submit_feedback(
     Ok(axum::Json(receipt).into_response())
 }
 
-/// Local extension `GET .../{session_id}/feedback`: every rating recorded, latest first.
+/// `limit` (1 to `max`, else `default`) and `offset` (0 or more), checked as history checks them.
+fn page_query(query: Option<&str>, default: u32, max: u32) -> Result<(u64, u64), ApiFailure> {
+    let params = Params::parse(query);
+    let mut checks = Checks::default();
+    let limit = checks.int(
+        &params,
+        "limit",
+        1,
+        Some(i64::from(max)),
+        i64::from(default),
+    );
+    let offset = checks.int(&params, "offset", 0, None, 0);
+    checks.finish()?;
+    Ok((limit.max(1) as u64, offset.max(0) as u64))
+}
+
+/// Local extension `GET .../{session_id}/feedback?limit=&offset=`: ratings latest first, a page at a time.
 pub(crate) async fn list_feedback(
     State(app): State<AppState>,
     tenant: Tenant,
     Path(session_id): Path<String>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, ApiFailure> {
+    let (limit, offset) = page_query(
+        query.as_deref(),
+        FeedbackPage::LIMIT_DEFAULT,
+        FeedbackPage::LIMIT_MAX,
+    )?;
     let bytes = app
         .db
-        .read(move |conn| to_json(&store::list_feedback(conn, &tenant.ns, &session_id)?))
+        .read(move |conn| {
+            let page = (session_id.as_str(), limit, offset);
+            to_json(&store::list_feedback(conn, &tenant.ns, page)?)
+        })
         .await?;
     Ok(json_response(bytes))
 }
 
-/// Local extension `GET .../{session_id}/memory`: the exchanges stored to memory.
+/// Local extension `GET .../{session_id}/memory?limit=&offset=`: the stored exchanges, a page at a time.
 pub(crate) async fn list_memory(
     State(app): State<AppState>,
     tenant: Tenant,
     Path(session_id): Path<String>,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, ApiFailure> {
+    let (limit, offset) = page_query(
+        query.as_deref(),
+        MemoryPage::LIMIT_DEFAULT,
+        MemoryPage::LIMIT_MAX,
+    )?;
     let bytes = app
         .db
-        .read(move |conn| to_json(&store::list_memory(conn, &tenant.ns, &session_id)?))
+        .read(move |conn| {
+            let page = (session_id.as_str(), limit, offset);
+            to_json(&store::list_memory(conn, &tenant.ns, page)?)
+        })
         .await?;
     Ok(json_response(bytes))
 }
