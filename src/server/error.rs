@@ -90,7 +90,16 @@ impl ApiFailure {
         )
     }
 
-    /// The body alone, for answers written below axum (a refused connection).
+    /// The status it answers with.
+    pub(crate) fn status(&self) -> StatusCode {
+        match self {
+            ApiFailure::Error { status, .. } => *status,
+            ApiFailure::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        }
+    }
+
+    /// The body alone: what `into_response` sends, and what answers written below axum
+    /// (a refused connection) send.
     pub(crate) fn to_json(&self) -> Vec<u8> {
         let encoded = match self {
             ApiFailure::Error {
@@ -107,8 +116,15 @@ impl ApiFailure {
                     details: details.clone(),
                 },
             }),
-            ApiFailure::Validation(detail) => serde_json::to_vec(&HttpValidationError {
+            ApiFailure::Validation(detail) => serde_json::to_vec(&ValidationResponse {
+                error: ErrorDetail {
+                    message: summary(detail),
+                    kind: "ValidationError".to_string(),
+                    details: None,
+                },
                 detail: detail.clone(),
+                success: false,
+                status: StatusCode::UNPROCESSABLE_ENTITY.as_u16(),
             }),
         };
         encoded.unwrap_or_default()
@@ -192,39 +208,12 @@ impl From<StoreError> for ApiFailure {
 
 impl IntoResponse for ApiFailure {
     fn into_response(self) -> Response {
-        match self {
-            ApiFailure::Error {
-                status,
-                kind,
-                message,
-                details,
-            } => {
-                let body = ErrorResponse {
-                    success: false,
-                    status: status.as_u16(),
-                    error: ErrorDetail {
-                        message,
-                        kind: kind.to_string(),
-                        details,
-                    },
-                };
-                (status, axum::Json(body)).into_response()
-            }
-            ApiFailure::Validation(detail) => {
-                let status = StatusCode::UNPROCESSABLE_ENTITY;
-                let body = ValidationResponse {
-                    error: ErrorDetail {
-                        message: summary(&detail),
-                        kind: "ValidationError".to_string(),
-                        details: None,
-                    },
-                    detail,
-                    success: false,
-                    status: status.as_u16(),
-                };
-                (status, axum::Json(body)).into_response()
-            }
-        }
+        (
+            self.status(),
+            [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+            self.to_json(),
+        )
+            .into_response()
     }
 }
 
