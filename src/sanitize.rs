@@ -176,7 +176,7 @@ mod tests {
                 (0..len)
                     .map(|_| {
                         let r = rng.next();
-                        if r % 5 == 0 {
+                        if r.is_multiple_of(5) {
                             // Any character at all, not only the known pieces.
                             char::from_u32((r >> 8) as u32 % 0x11_0000)
                                 .map(String::from)

@@ -387,3 +387,233 @@ pub struct ListMemoryResponse {
     pub session_id: String,
     pub memories: Vec<MemoryEntry>,
 }
+
+// ---- What the client keeps of a server's answers, whatever the server sends ----
+
+/// The longest session name, user id or other label kept from a list, in characters: the
+/// rest is cut on receipt.
+pub const NAME_CHARS_MAX: usize = 200;
+/// The longest session id a list item may have; an item with a longer one is unreadable.
+pub const SESSION_ID_CHARS_MAX: usize = 512;
+/// The most bytes kept of one message's content, tool inputs or tool outputs.
+pub const MESSAGE_FIELD_BYTES_MAX: usize = 1024 * 1024;
+/// The most messages held for one session.
+pub const SESSION_MESSAGES_MAX: usize = 50_000;
+/// The most bytes of messages held for one session.
+pub const SESSION_BYTES_MAX: usize = 64 * 1024 * 1024;
+
+/// Why loading a session's history stopped before the server said it ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HistoryStop {
+    /// [`SESSION_MESSAGES_MAX`] messages are held.
+    Messages,
+    /// [`SESSION_BYTES_MAX`] bytes of messages are held.
+    Bytes,
+    /// The page asked for began with a message already held: the server ignores `offset`.
+    Repeated,
+    /// The server said there was more and sent an empty page.
+    Empty,
+}
+
+impl HistoryStop {
+    /// Why loading stopped, as the end of a sentence ("… : {why}").
+    pub fn why(self) -> String {
+        match self {
+            HistoryStop::Messages => {
+                format!("verdict holds at most {SESSION_MESSAGES_MAX} messages of one session")
+            }
+            HistoryStop::Bytes => format!(
+                "verdict holds at most {} MB of messages of one session",
+                SESSION_BYTES_MAX / (1024 * 1024)
+            ),
+            HistoryStop::Repeated => {
+                "the server sent messages already loaded when asked for the next ones".to_string()
+            }
+            HistoryStop::Empty => {
+                "the server said there were more messages and sent none".to_string()
+            }
+        }
+    }
+}
+
+/// Takes from a history page what fits in one session's bounds, given `held` messages
+/// of `held_bytes` bytes already loaded (`held_bytes` is updated), with each message
+/// trimmed; says why loading must stop here, if it must. `seen` tells whether a message
+/// id is already held.
+pub fn take_history_page(
+    held: usize,
+    held_bytes: &mut usize,
+    page: &mut GetHistoryResponse,
+    seen: impl Fn(&str) -> bool,
+) -> Option<HistoryStop> {
+    if held > 0 && page.messages.first().is_some_and(|m| seen(&m.message_id)) {
+        page.messages.clear();
+        return Some(HistoryStop::Repeated);
+    }
+    let mut stop = None;
+    let mut keep = 0;
+    for m in page.messages.iter_mut() {
+        if held + keep >= SESSION_MESSAGES_MAX {
+            stop = Some(HistoryStop::Messages);
+            break;
+        }
+        m.trim();
+        let bytes = m.bytes();
+        if *held_bytes + bytes > SESSION_BYTES_MAX {
+            stop = Some(HistoryStop::Bytes);
+            break;
+        }
+        *held_bytes += bytes;
+        keep += 1;
+    }
+    page.messages.truncate(keep);
+    let more_promised =
+        page.has_more && (held + keep) < usize::try_from(page.total_messages).unwrap_or(usize::MAX);
+    if stop.is_none() && keep == 0 && page.has_more {
+        stop = Some(HistoryStop::Empty);
+    }
+    if stop.is_none() && more_promised && held + keep >= SESSION_MESSAGES_MAX {
+        stop = Some(HistoryStop::Messages);
+    }
+    stop
+}
+
+/// Cuts `s` to at most `max` characters in place, giving back the memory it held.
+fn cut_chars(s: &mut String, max: usize) {
+    if let Some((end, _)) = s.char_indices().nth(max) {
+        s.truncate(end);
+        s.shrink_to_fit();
+    }
+}
+
+/// Cuts `s` to about `max` bytes, saying how much was left out.
+fn cut_bytes(s: &mut String, max: usize) {
+    if s.len() <= max {
+        return;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    let more = s.len() - end;
+    s.truncate(end);
+    s.push_str(&format!(" … [{more} more bytes not shown]"));
+    s.shrink_to_fit();
+}
+
+impl GetSessionResponse {
+    /// What a list keeps of a session: labels cut to [`NAME_CHARS_MAX`], and the large
+    /// fields no list shows (user memory, system prompt, tools) dropped.
+    pub fn trimmed_for_list(mut self) -> Self {
+        for s in [
+            &mut self.namespace_id,
+            &mut self.internal_id,
+            &mut self.agent_config.model,
+            &mut self.created_at,
+            &mut self.updated_at,
+            &mut self.last_activity_at,
+            &mut self.expires_at,
+        ] {
+            cut_chars(s, NAME_CHARS_MAX);
+        }
+        for s in [&mut self.session_name, &mut self.user_id]
+            .into_iter()
+            .flatten()
+        {
+            cut_chars(s, NAME_CHARS_MAX);
+        }
+        self.user_memory = Map::new();
+        self.agent_config.system_prompt = String::new();
+        self.agent_config.available_tools = Vec::new();
+        self
+    }
+}
+
+/// An item of a list page that is not a session as the contract describes one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnreadableSession {
+    /// Its place on the page.
+    pub index: usize,
+    /// Its `session_id`, when it has a string one: safe and shortened, for showing only.
+    pub id: Option<String>,
+    /// Why it could not be read: safe and shortened.
+    pub reason: String,
+}
+
+/// A list page as it arrives: each item decoded on its own, so one bad item spoils
+/// only itself.
+#[derive(Debug, Deserialize)]
+pub struct RawListSessionsResponse {
+    pub results: Vec<Value>,
+    #[serde(default)]
+    pub total: u64,
+    #[serde(default)]
+    pub pagination: Map<String, Value>,
+}
+
+/// One item of a list page, read as a session and trimmed for the list, or why not.
+pub fn read_listed_session(
+    index: usize,
+    item: Value,
+) -> Result<GetSessionResponse, UnreadableSession> {
+    let raw_id = item.get("session_id").and_then(Value::as_str);
+    let id = raw_id.map(|s| crate::sanitize::message(s, 80));
+    let unreadable = |reason: String| UnreadableSession {
+        index,
+        id: id.clone(),
+        reason: crate::sanitize::message(&reason, 160),
+    };
+    let id_chars = raw_id.map_or(0, |s| s.chars().count());
+    if id_chars > SESSION_ID_CHARS_MAX {
+        return Err(unreadable(format!(
+            "its id is {id_chars} characters long, more than the {SESSION_ID_CHARS_MAX} verdict takes"
+        )));
+    }
+    if raw_id.is_some_and(|s| s.trim().is_empty()) {
+        return Err(unreadable("its id is empty".to_string()));
+    }
+    serde_json::from_value::<GetSessionResponse>(item)
+        .map(GetSessionResponse::trimmed_for_list)
+        .map_err(|e| unreadable(e.to_string()))
+}
+
+impl MessageHistoryItem {
+    /// Bytes of text the message holds.
+    pub fn bytes(&self) -> usize {
+        [
+            Some(&self.message_id),
+            Some(&self.role),
+            Some(&self.content),
+            Some(&self.content_type),
+            self.tool_name.as_ref(),
+            self.tool_inputs.as_ref(),
+            self.tool_outputs.as_ref(),
+            self.tool_status.as_ref(),
+            Some(&self.timestamp),
+        ]
+        .into_iter()
+        .flatten()
+        .map(String::len)
+        .sum()
+    }
+
+    /// Cuts each text to [`MESSAGE_FIELD_BYTES_MAX`] and each label to [`NAME_CHARS_MAX`].
+    pub fn trim(&mut self) {
+        cut_bytes(&mut self.content, MESSAGE_FIELD_BYTES_MAX);
+        for s in [&mut self.tool_inputs, &mut self.tool_outputs]
+            .into_iter()
+            .flatten()
+        {
+            cut_bytes(s, MESSAGE_FIELD_BYTES_MAX);
+        }
+        for s in [&mut self.role, &mut self.content_type, &mut self.timestamp] {
+            cut_chars(s, NAME_CHARS_MAX);
+        }
+        for s in [&mut self.tool_name, &mut self.tool_status]
+            .into_iter()
+            .flatten()
+        {
+            cut_chars(s, NAME_CHARS_MAX);
+        }
+    }
+}
