@@ -14,6 +14,14 @@ use super::limits::{
     LIST_LIMIT_MAX as LIST_PAGE_MAX, LIST_OFFSET_MAX,
 };
 
+/// How the error for an answer over [`ANSWER_BYTES_MAX`] begins.
+const TOO_LARGE: &str = "the answer was larger than";
+
+/// Whether `e` is an answer the client stopped reading at its size cap.
+pub fn is_too_large(e: &ApiError) -> bool {
+    matches!(e, ApiError::Decode(d) if d.starts_with(TOO_LARGE))
+}
+
 /// Where and as whom the client talks.
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
@@ -256,7 +264,7 @@ impl Client {
         if status.is_success() {
             let bytes = read_capped(resp, ANSWER_BYTES_MAX).await?.ok_or_else(|| {
                 ApiError::Decode(format!(
-                    "the answer was larger than {} MB, the most verdict reads",
+                    "{TOO_LARGE} {} MB, the most verdict reads",
                     ANSWER_BYTES_MAX / (1024 * 1024)
                 ))
             })?;

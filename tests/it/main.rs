@@ -13,6 +13,7 @@ mod common;
 
 mod architecture;
 mod cli_help;
+mod hostile_client;
 mod journal_cli;
 mod journal_faults;
 mod journal_restart;

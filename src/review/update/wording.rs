@@ -71,6 +71,9 @@ pub(super) fn say_with(keys: &BTreeMap<Command, String>, e: &ApiError) -> String
         ApiError::Network(detail) => format!(
             "Cannot reach the server ({detail}); check the base URL and network, then press {key}."
         ),
+        ApiError::Decode(detail) if crate::api::client::is_too_large(e) => format!(
+            "The server's answer could not be kept: {detail}; nothing of it is held. Press {key} to retry now."
+        ),
         ApiError::Decode(_) | ApiError::Redirect(_) => {
             format!("{} Press {key} to retry now.", e.user_message())
         }

@@ -229,7 +229,11 @@ fn endless(offset: u64, n: u64) -> GetHistoryResponse {
         .map(|i| {
             msg(
                 &format!("m{i}"),
-                if i.is_multiple_of(2) { "user" } else { "assistant" },
+                if i.is_multiple_of(2) {
+                    "user"
+                } else {
+                    "assistant"
+                },
                 "hi",
             )
         })
