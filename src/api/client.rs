@@ -312,16 +312,15 @@ impl Client {
                 Some(request),
             )
             .await?;
-        let mut results = Vec::with_capacity(raw.results.len());
-        let mut unreadable = Vec::new();
-        for (index, item) in raw.results.into_iter().enumerate() {
-            match read_listed_session(index, item) {
-                Ok(s) => results.push(s),
-                Err(u) => unreadable.push(u),
-            }
+        if raw.results.skipped > 0 {
+            tracing::warn!(
+                skipped = raw.results.skipped,
+                "a list page held more than {LIST_ITEMS_MAX} items; the rest were not read"
+            );
         }
+        let unreadable = raw.results.unreadable;
         let response = ListSessionsResponse {
-            results,
+            results: raw.results.sessions,
             total: raw.total,
             pagination: raw.pagination,
         };

@@ -540,41 +540,154 @@ pub struct UnreadableSession {
     pub reason: String,
 }
 
+/// The most items read from one list page (the contract's largest page); any past it
+/// are skipped unread.
+pub const LIST_ITEMS_MAX: usize = 1000;
+
 /// A list page as it arrives: each item decoded on its own, so one bad item spoils
 /// only itself.
 #[derive(Debug, Deserialize)]
 pub struct RawListSessionsResponse {
-    pub results: Vec<Value>,
+    pub results: ListedItems,
     #[serde(default)]
     pub total: u64,
     #[serde(default)]
     pub pagination: Map<String, Value>,
 }
 
-/// One item of a list page, read as a session and trimmed for the list, or why not.
+/// The items of a list page, read one at a time as they are parsed: only one item's
+/// text is held at once, and what is kept of each is small, so a page's memory is
+/// bounded by its size however its items are shaped.
+#[derive(Debug, Default)]
+pub struct ListedItems {
+    pub sessions: Vec<GetSessionResponse>,
+    pub unreadable: Vec<UnreadableSession>,
+    /// Items past [`LIST_ITEMS_MAX`], skipped.
+    pub skipped: usize,
+}
+
+impl<'de> Deserialize<'de> for ListedItems {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Items;
+        impl<'de> serde::de::Visitor<'de> for Items {
+            type Value = ListedItems;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a list of sessions")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<ListedItems, A::Error> {
+                let mut out = ListedItems::default();
+                let mut index = 0;
+                while index < LIST_ITEMS_MAX {
+                    let Some(raw) = seq.next_element::<Box<serde_json::value::RawValue>>()? else {
+                        return Ok(out);
+                    };
+                    match read_listed_session(index, raw.get()) {
+                        Ok(s) => out.sessions.push(s),
+                        Err(u) => out.unreadable.push(u),
+                    }
+                    index += 1;
+                }
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {
+                    out.skipped += 1;
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_seq(Items)
+    }
+}
+
+/// A session as a list item is read: the large fields no list shows (user memory, the
+/// agent's configuration) are skipped unread.
+#[derive(Deserialize)]
+struct ListedSessionWire {
+    session_id: String,
+    namespace_id: String,
+    internal_id: String,
+    #[serde(default)]
+    user_id: Option<String>,
+    #[serde(default)]
+    session_name: Option<String>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    agent_config: serde::de::IgnoredAny,
+    #[serde(default)]
+    #[allow(dead_code)]
+    user_memory: serde::de::IgnoredAny,
+    status: SessionStatus,
+    #[serde(default)]
+    message_count: u64,
+    #[serde(default)]
+    stats: SessionStats,
+    created_at: String,
+    updated_at: String,
+    last_activity_at: String,
+    expires_at: String,
+    #[serde(default)]
+    review: Option<ReviewStats>,
+}
+
+/// Just the id of a list item, when it has a string one.
+#[derive(Deserialize)]
+struct IdProbe {
+    session_id: String,
+}
+
+/// One item of a list page (its JSON text), read as a session and trimmed for the
+/// list, or why not.
 pub fn read_listed_session(
     index: usize,
-    item: Value,
+    item: &str,
 ) -> Result<GetSessionResponse, UnreadableSession> {
-    let raw_id = item.get("session_id").and_then(Value::as_str);
-    let id = raw_id.map(|s| crate::sanitize::message(s, 80));
+    let raw_id = serde_json::from_str::<IdProbe>(item)
+        .ok()
+        .map(|p| p.session_id);
+    let id = raw_id.as_deref().map(|s| crate::sanitize::message(s, 80));
     let unreadable = |reason: String| UnreadableSession {
         index,
         id: id.clone(),
         reason: crate::sanitize::message(&reason, 160),
     };
-    let id_chars = raw_id.map_or(0, |s| s.chars().count());
+    let id_chars = raw_id.as_deref().map_or(0, |s| s.chars().count());
     if id_chars > SESSION_ID_CHARS_MAX {
         return Err(unreadable(format!(
             "its id is {id_chars} characters long, more than the {SESSION_ID_CHARS_MAX} verdict takes"
         )));
     }
-    if raw_id.is_some_and(|s| s.trim().is_empty()) {
+    if raw_id.as_deref().is_some_and(|s| s.trim().is_empty()) {
         return Err(unreadable("its id is empty".to_string()));
     }
-    serde_json::from_value::<GetSessionResponse>(item)
-        .map(GetSessionResponse::trimmed_for_list)
-        .map_err(|e| unreadable(e.to_string()))
+    let mut de = serde_json::Deserializer::from_str(item);
+    let w = serde_path_to_error::deserialize::<_, ListedSessionWire>(&mut de).map_err(|e| {
+        // Which field, and what was wrong with it; where in the page it was says nothing.
+        let inner = e.inner().to_string();
+        let what = inner.split(" at line ").next().unwrap_or(&inner);
+        match e.path().to_string().as_str() {
+            "." => unreadable(what.to_string()),
+            field => unreadable(format!("{field}: {what}")),
+        }
+    })?;
+    let session = GetSessionResponse {
+        session_id: w.session_id,
+        namespace_id: w.namespace_id,
+        internal_id: w.internal_id,
+        user_id: w.user_id,
+        session_name: w.session_name,
+        agent_config: AgentConfig::default(),
+        user_memory: Map::new(),
+        status: w.status,
+        message_count: w.message_count,
+        stats: w.stats,
+        created_at: w.created_at,
+        updated_at: w.updated_at,
+        last_activity_at: w.last_activity_at,
+        expires_at: w.expires_at,
+        review: w.review,
+    };
+    Ok(session.trimmed_for_list())
 }
 
 impl MessageHistoryItem {
