@@ -287,13 +287,14 @@ impl Client {
         offset: u64,
     ) -> Result<ListSessionsResponse, ApiError> {
         let start = ("offset", offset.min(LIST_OFFSET_MAX).to_string());
-        let (response, unreadable) = self.list_call(request, limit, start).await?;
+        let (response, unreadable) = self.list_call::<false>(request, limit, start).await?;
         all_readable(response, unreadable)
     }
 
     /// `POST /v1/agents/sessions/list` from `start`: an offset or a cursor. Each item is
-    /// read on its own: the sessions, and the items that are not.
-    async fn list_call(
+    /// read on its own: the sessions, and the items that are not. `TRIM`: each session as
+    /// a list shows it (see [`read_listed_session`]).
+    async fn list_call<const TRIM: bool>(
         &self,
         request: &ListSessionsRequest,
         limit: u32,
@@ -304,7 +305,7 @@ impl Client {
             start,
             ("include_total", "true".to_string()),
         ];
-        let raw: RawListSessionsResponse = self
+        let raw: RawListSessionsResponse<TRIM> = self
             .call(
                 Method::POST,
                 "/v1/agents/sessions/list",
@@ -336,14 +337,35 @@ impl Client {
         limit: u32,
         start: &PageStart,
     ) -> Result<SessionsPage, ApiError> {
+        self.sessions_page::<false>(request, limit, start).await
+    }
+
+    /// [`Client::list_sessions_from`] for a reviewer's list: names and labels cut to
+    /// [`NAME_CHARS_MAX`], and user memory and agent configuration skipped unread, so a
+    /// page costs little more than its rows whatever a server puts in it.
+    pub async fn list_sessions_for_list(
+        &self,
+        request: &ListSessionsRequest,
+        limit: u32,
+        start: &PageStart,
+    ) -> Result<SessionsPage, ApiError> {
+        self.sessions_page::<true>(request, limit, start).await
+    }
+
+    async fn sessions_page<const TRIM: bool>(
+        &self,
+        request: &ListSessionsRequest,
+        limit: u32,
+        start: &PageStart,
+    ) -> Result<SessionsPage, ApiError> {
         let limit = limit.clamp(1, LIST_PAGE_MAX);
         let (response, unreadable) = match start {
             PageStart::Offset(offset) => {
                 let at = ("offset", offset.min(&LIST_OFFSET_MAX).to_string());
-                self.list_call(request, limit, at).await?
+                self.list_call::<TRIM>(request, limit, at).await?
             }
             PageStart::Cursor(cursor) => {
-                self.list_call(request, limit, ("cursor", cursor.clone()))
+                self.list_call::<TRIM>(request, limit, ("cursor", cursor.clone()))
                     .await?
             }
         };

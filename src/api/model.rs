@@ -546,9 +546,10 @@ pub const LIST_ITEMS_MAX: usize = 1000;
 
 /// A list page as it arrives: each item decoded on its own, so one bad item spoils
 /// only itself.
+/// `TRIM`: each session as a list shows it (see [`read_listed_session`]).
 #[derive(Debug, Deserialize)]
-pub struct RawListSessionsResponse {
-    pub results: ListedItems,
+pub struct RawListSessionsResponse<const TRIM: bool> {
+    pub results: ListedItems<TRIM>,
     #[serde(default)]
     pub total: u64,
     #[serde(default)]
@@ -559,32 +560,32 @@ pub struct RawListSessionsResponse {
 /// text is held at once, and what is kept of each is small, so a page's memory is
 /// bounded by its size however its items are shaped.
 #[derive(Debug, Default)]
-pub struct ListedItems {
+pub struct ListedItems<const TRIM: bool> {
     pub sessions: Vec<GetSessionResponse>,
     pub unreadable: Vec<UnreadableSession>,
     /// Items past [`LIST_ITEMS_MAX`], skipped.
     pub skipped: usize,
 }
 
-impl<'de> Deserialize<'de> for ListedItems {
+impl<'de, const TRIM: bool> Deserialize<'de> for ListedItems<TRIM> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Items;
-        impl<'de> serde::de::Visitor<'de> for Items {
-            type Value = ListedItems;
+        struct Items<const TRIM: bool>;
+        impl<'de, const TRIM: bool> serde::de::Visitor<'de> for Items<TRIM> {
+            type Value = ListedItems<TRIM>;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
                 f.write_str("a list of sessions")
             }
             fn visit_seq<A: serde::de::SeqAccess<'de>>(
                 self,
                 mut seq: A,
-            ) -> Result<ListedItems, A::Error> {
+            ) -> Result<ListedItems<TRIM>, A::Error> {
                 let mut out = ListedItems::default();
                 let mut index = 0;
                 while index < LIST_ITEMS_MAX {
                     let Some(raw) = seq.next_element::<Box<serde_json::value::RawValue>>()? else {
                         return Ok(out);
                     };
-                    match read_listed_session(index, raw.get()) {
+                    match read_listed_session(index, raw.get(), TRIM) {
                         Ok(s) => out.sessions.push(s),
                         Err(u) => out.unreadable.push(u),
                     }
@@ -596,7 +597,7 @@ impl<'de> Deserialize<'de> for ListedItems {
                 Ok(out)
             }
         }
-        d.deserialize_seq(Items)
+        d.deserialize_seq(Items::<TRIM>)
     }
 }
 
@@ -636,11 +637,13 @@ struct IdProbe {
     session_id: String,
 }
 
-/// One item of a list page (its JSON text), read as a session and trimmed for the
-/// list, or why not.
+/// One item of a list page (its JSON text), read as a session, or why not. With `trim`,
+/// as a list shows it: the large fields no list shows skipped unread, and labels cut
+/// (see [`GetSessionResponse::trimmed_for_list`]); else whole, as the contract says.
 pub fn read_listed_session(
     index: usize,
     item: &str,
+    trim: bool,
 ) -> Result<GetSessionResponse, UnreadableSession> {
     let raw_id = serde_json::from_str::<IdProbe>(item)
         .ok()
@@ -660,16 +663,24 @@ pub fn read_listed_session(
     if raw_id.as_deref().is_some_and(|s| s.trim().is_empty()) {
         return Err(unreadable("its id is empty".to_string()));
     }
-    let mut de = serde_json::Deserializer::from_str(item);
-    let w = serde_path_to_error::deserialize::<_, ListedSessionWire>(&mut de).map_err(|e| {
-        // Which field, and what was wrong with it; where in the page it was says nothing.
+    // Which field, and what was wrong with it; where in the page it was says nothing.
+    let why = |e: serde_path_to_error::Error<serde_json::Error>| {
         let inner = e.inner().to_string();
-        let what = inner.split(" at line ").next().unwrap_or(&inner);
+        let what = inner
+            .split(" at line ")
+            .next()
+            .unwrap_or(&inner)
+            .to_string();
         match e.path().to_string().as_str() {
-            "." => unreadable(what.to_string()),
+            "." => unreadable(what),
             field => unreadable(format!("{field}: {what}")),
         }
-    })?;
+    };
+    let mut de = serde_json::Deserializer::from_str(item);
+    if !trim {
+        return serde_path_to_error::deserialize::<_, GetSessionResponse>(&mut de).map_err(why);
+    }
+    let w = serde_path_to_error::deserialize::<_, ListedSessionWire>(&mut de).map_err(why)?;
     let session = GetSessionResponse {
         session_id: w.session_id,
         namespace_id: w.namespace_id,

@@ -157,10 +157,10 @@ fn an_unreadable_item_is_a_row_of_its_own_and_the_rest_of_the_page_works() {
 #[test]
 fn a_list_item_is_read_on_its_own() {
     let good = serde_json::to_value(session("ses_1", "One", SessionStatus::Active, None)).unwrap();
-    assert!(read_listed_session(0, &good.to_string()).is_ok());
+    assert!(read_listed_session(0, &good.to_string(), true).is_ok());
     let mut bad = good.clone();
     bad["status"] = serde_json::json!("exploded\u{1b}[2J");
-    let u = read_listed_session(3, &bad.to_string()).unwrap_err();
+    let u = read_listed_session(3, &bad.to_string(), true).unwrap_err();
     assert_eq!((u.index, u.id.as_deref()), (3, Some("ses_1")));
     assert!(
         u.reason.contains("unknown variant") && !u.reason.contains('\u{1b}'),
@@ -168,10 +168,10 @@ fn a_list_item_is_read_on_its_own() {
     );
     let mut long = good.clone();
     long["session_id"] = serde_json::json!("x".repeat(100_000));
-    let u = read_listed_session(0, &long.to_string()).unwrap_err();
+    let u = read_listed_session(0, &long.to_string(), true).unwrap_err();
     assert!(u.reason.contains("100000 characters"), "{u:?}");
     assert!(u.id.unwrap().chars().count() <= 80);
-    let u = read_listed_session(0, "42").unwrap_err();
+    let u = read_listed_session(0, "42", true).unwrap_err();
     assert_eq!(u.id, None);
     // Names are cut on receipt, and what no list shows is dropped.
     let mut huge = good;
@@ -179,7 +179,11 @@ fn a_list_item_is_read_on_its_own() {
     huge["user_id"] = serde_json::json!("u".repeat(1_000_000));
     huge["user_memory"] = serde_json::json!({"k": "m".repeat(1_000_000)});
     huge["agent_config"] = serde_json::json!({"system_prompt": "p".repeat(1_000_000)});
-    let s = read_listed_session(0, &huge.to_string()).unwrap();
+    // Whole, as the contract says, for the headless commands.
+    let whole = read_listed_session(0, &huge.to_string(), false).unwrap();
+    assert_eq!(whole.session_name.map(|n| n.len()), Some(1_000_000));
+    assert_eq!(whole.user_memory.len(), 1);
+    let s = read_listed_session(0, &huge.to_string(), true).unwrap();
     assert_eq!(s.session_name.unwrap().chars().count(), 200);
     assert_eq!(s.user_id.unwrap().chars().count(), 200);
     assert!(s.user_memory.is_empty() && s.agent_config.system_prompt.is_empty());
@@ -312,7 +316,7 @@ fn huge_messages_are_cut_and_a_session_holds_a_bounded_number_of_bytes() {
 fn a_page_of_countless_tiny_items_keeps_a_bounded_number() {
     use crate::api::model::{LIST_ITEMS_MAX, RawListSessionsResponse};
     let body = format!(r#"{{"results":[{}{{}}],"total":1}}"#, "{},".repeat(4_999));
-    let page: RawListSessionsResponse = serde_json::from_str(&body).unwrap();
+    let page: RawListSessionsResponse<true> = serde_json::from_str(&body).unwrap();
     let items = page.results;
     assert_eq!(items.sessions.len(), 0);
     assert_eq!(items.unreadable.len(), LIST_ITEMS_MAX);
