@@ -176,6 +176,7 @@ fn serve(m: &mut Model, fx: Vec<Effect>, sessions: usize, history: &[MessageHist
                             pagination: Default::default(),
                         },
                         next,
+                        unreadable: Vec::new(),
                     }),
                 }
             }

@@ -6,12 +6,21 @@ use super::model::*;
 use reqwest::{Method, header};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use std::collections::HashSet;
 use std::time::Duration;
 
 use super::limits::{
     ANSWER_BYTES_MAX, ERROR_BYTES_MAX, HISTORY_LIMIT_MAX as HISTORY_PAGE_MAX,
     LIST_LIMIT_MAX as LIST_PAGE_MAX, LIST_OFFSET_MAX,
 };
+
+/// How the error for an answer over [`ANSWER_BYTES_MAX`] begins.
+const TOO_LARGE: &str = "the answer was larger than";
+
+/// Whether `e` is an answer the client stopped reading at its size cap.
+pub fn is_too_large(e: &ApiError) -> bool {
+    matches!(e, ApiError::Decode(d) if d.starts_with(TOO_LARGE))
+}
 
 /// Where and as whom the client talks.
 #[derive(Debug, Clone)]
@@ -57,8 +66,12 @@ impl PageStart {
 /// or offset paging reached the contract's cap).
 #[derive(Debug, Clone)]
 pub struct SessionsPage {
+    /// The sessions that could be read, trimmed for a list (see
+    /// [`GetSessionResponse::trimmed_for_list`]).
     pub response: ListSessionsResponse,
     pub next: Option<PageStart>,
+    /// Items of the page that are not sessions as the contract says, in page order.
+    pub unreadable: Vec<UnreadableSession>,
 }
 
 /// Where the page after `response` starts. `pagination` is free-form, so only a
@@ -68,7 +81,16 @@ pub fn next_page(
     limit: u32,
     response: &ListSessionsResponse,
 ) -> Option<PageStart> {
-    let got = response.results.len() as u64;
+    next_page_after(start, limit, response.results.len() as u64, response)
+}
+
+/// [`next_page`] for a page of `got` items, readable or not.
+fn next_page_after(
+    start: &PageStart,
+    limit: u32,
+    got: u64,
+    response: &ListSessionsResponse,
+) -> Option<PageStart> {
     if got == 0 {
         return None;
     }
@@ -242,7 +264,7 @@ impl Client {
         if status.is_success() {
             let bytes = read_capped(resp, ANSWER_BYTES_MAX).await?.ok_or_else(|| {
                 ApiError::Decode(format!(
-                    "the answer was larger than {} MB, the most verdict reads",
+                    "{TOO_LARGE} {} MB, the most verdict reads",
                     ANSWER_BYTES_MAX / (1024 * 1024)
                 ))
             })?;
@@ -265,28 +287,45 @@ impl Client {
         offset: u64,
     ) -> Result<ListSessionsResponse, ApiError> {
         let start = ("offset", offset.min(LIST_OFFSET_MAX).to_string());
-        self.list_call(request, limit, start).await
+        let (response, unreadable) = self.list_call::<false>(request, limit, start).await?;
+        all_readable(response, unreadable)
     }
 
-    /// `POST /v1/agents/sessions/list` from `start`: an offset or a cursor.
-    async fn list_call(
+    /// `POST /v1/agents/sessions/list` from `start`: an offset or a cursor. Each item is
+    /// read on its own: the sessions, and the items that are not. `TRIM`: each session as
+    /// a list shows it (see [`read_listed_session`]).
+    async fn list_call<const TRIM: bool>(
         &self,
         request: &ListSessionsRequest,
         limit: u32,
         start: (&str, String),
-    ) -> Result<ListSessionsResponse, ApiError> {
+    ) -> Result<(ListSessionsResponse, Vec<UnreadableSession>), ApiError> {
         let query = [
             ("limit", limit.clamp(1, LIST_PAGE_MAX).to_string()),
             start,
             ("include_total", "true".to_string()),
         ];
-        self.call(
-            Method::POST,
-            "/v1/agents/sessions/list",
-            &query,
-            Some(request),
-        )
-        .await
+        let raw: RawListSessionsResponse<TRIM> = self
+            .call(
+                Method::POST,
+                "/v1/agents/sessions/list",
+                &query,
+                Some(request),
+            )
+            .await?;
+        if raw.results.skipped > 0 {
+            tracing::warn!(
+                skipped = raw.results.skipped,
+                "a list page held more than {LIST_ITEMS_MAX} items; the rest were not read"
+            );
+        }
+        let unreadable = raw.results.unreadable;
+        let response = ListSessionsResponse {
+            results: raw.results.sessions,
+            total: raw.total,
+            pagination: raw.pagination,
+        };
+        Ok((response, unreadable))
     }
 
     /// One page of the session list from `start`, and where the next page starts. Uses
@@ -298,16 +337,45 @@ impl Client {
         limit: u32,
         start: &PageStart,
     ) -> Result<SessionsPage, ApiError> {
+        self.sessions_page::<false>(request, limit, start).await
+    }
+
+    /// [`Client::list_sessions_from`] for a reviewer's list: names and labels cut to
+    /// [`NAME_CHARS_MAX`], and user memory and agent configuration skipped unread, so a
+    /// page costs little more than its rows whatever a server puts in it.
+    pub async fn list_sessions_for_list(
+        &self,
+        request: &ListSessionsRequest,
+        limit: u32,
+        start: &PageStart,
+    ) -> Result<SessionsPage, ApiError> {
+        self.sessions_page::<true>(request, limit, start).await
+    }
+
+    async fn sessions_page<const TRIM: bool>(
+        &self,
+        request: &ListSessionsRequest,
+        limit: u32,
+        start: &PageStart,
+    ) -> Result<SessionsPage, ApiError> {
         let limit = limit.clamp(1, LIST_PAGE_MAX);
-        let response = match start {
-            PageStart::Offset(offset) => self.list_sessions_page(request, limit, *offset).await?,
+        let (response, unreadable) = match start {
+            PageStart::Offset(offset) => {
+                let at = ("offset", offset.min(&LIST_OFFSET_MAX).to_string());
+                self.list_call::<TRIM>(request, limit, at).await?
+            }
             PageStart::Cursor(cursor) => {
-                self.list_call(request, limit, ("cursor", cursor.clone()))
+                self.list_call::<TRIM>(request, limit, ("cursor", cursor.clone()))
                     .await?
             }
         };
-        let next = next_page(start, limit, &response);
-        Ok(SessionsPage { response, next })
+        let got = (response.results.len() + unreadable.len()) as u64;
+        let next = next_page_after(start, limit, got, &response);
+        Ok(SessionsPage {
+            response,
+            next,
+            unreadable,
+        })
     }
 
     /// Every session, page after page (by cursor where the server offers one).
@@ -320,7 +388,7 @@ impl Client {
         let mut start = PageStart::Offset(0);
         loop {
             let page = self.list_sessions_from(request, page_size, &start).await?;
-            all.extend(page.response.results);
+            all.extend(all_readable(page.response, page.unreadable)?.results);
             match page.next {
                 Some(next) => start = next,
                 None => return Ok(all),
@@ -349,28 +417,35 @@ impl Client {
         self.call::<_, ()>(Method::GET, &path, &query, None).await
     }
 
-    /// The whole history, oldest first, in pages of 200.
+    /// The whole history, oldest first, in pages of 200, each message trimmed (see
+    /// [`MessageHistoryItem::trim`]). Fails rather than hold more than one session's
+    /// bounds or fetch forever from a server that makes no progress.
     pub async fn history(&self, session_id: &str) -> Result<Vec<MessageHistoryItem>, ApiError> {
         let mut all: Vec<MessageHistoryItem> = Vec::new();
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut bytes = 0;
         loop {
-            let page = self
+            let mut page = self
                 .history_page(session_id, HISTORY_PAGE_MAX, all.len() as u64)
                 .await?;
+            let stop = take_history_page(all.len(), &mut bytes, &mut page, |id| seen.contains(id));
             let n = page.messages.len();
-            // A server that ignores `offset` sends the first page again: stop rather
-            // than fetch forever.
-            let repeated = !all.is_empty()
-                && page.messages.first().map(|m| &m.message_id)
-                    == all.first().map(|m| &m.message_id);
-            if repeated {
-                return Err(ApiError::Decode(format!(
-                    "the history of {session_id} came back from its start when asked for message {}",
-                    all.len()
-                )));
-            }
+            seen.extend(page.messages.iter().map(|m| m.message_id.clone()));
             all.extend(page.messages);
-            if !page.has_more || n == 0 || all.len() as u64 >= page.total_messages {
-                return Ok(all);
+            match stop {
+                Some(HistoryStop::Empty) => return Ok(all),
+                Some(stop) => {
+                    return Err(ApiError::Decode(format!(
+                        "loading the history of {} stopped after {} messages: {}",
+                        crate::sanitize::message(session_id, 80),
+                        all.len(),
+                        stop.why()
+                    )));
+                }
+                None if !page.has_more || n == 0 || all.len() as u64 >= page.total_messages => {
+                    return Ok(all);
+                }
+                None => {}
             }
         }
     }
@@ -526,6 +601,22 @@ fn not_offered_is_none<T>(r: Result<T, ApiError>) -> Result<Option<T>, ApiError>
         Err(ApiError::NotFound(_)) => Ok(None),
         Err(ApiError::BadRequest(i)) if i.status == 405 => Ok(None),
         Err(e) => Err(e),
+    }
+}
+
+/// The page when every item was a session; else the first that was not, as an error.
+fn all_readable(
+    response: ListSessionsResponse,
+    unreadable: Vec<UnreadableSession>,
+) -> Result<ListSessionsResponse, ApiError> {
+    match unreadable.first() {
+        None => Ok(response),
+        Some(u) => Err(ApiError::Decode(format!(
+            "item {} of the session list ({}) could not be read: {}",
+            u.index + 1,
+            u.id.as_deref().unwrap_or("no id"),
+            u.reason
+        ))),
     }
 }
 

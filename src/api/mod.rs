@@ -4,6 +4,7 @@ pub mod client;
 pub mod error;
 pub mod limits;
 pub mod model;
+pub mod received;
 pub mod wording;
 
 pub use client::{Client, ClientOptions, PageStart, SessionsPage};

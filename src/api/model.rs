@@ -540,3 +540,6 @@ impl MemoryPage {
     /// The most exchanges one page holds (each carries its context); more is refused with 422.
     pub const LIMIT_MAX: u32 = 200;
 }
+
+// What the client keeps of a server's answers lives beside the bodies, in `received`.
+pub use super::received::*;

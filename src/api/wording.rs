@@ -73,6 +73,10 @@ pub fn sentence(e: &ApiError, retry: Retry) -> String {
         ApiError::Network(detail) => format!(
             "Cannot reach the server ({detail}); check the base URL and network, {then_again}."
         ),
+        ApiError::Decode(detail) if super::client::is_too_large(e) => format!(
+            "The server's answer could not be kept: {detail}; nothing of it is held.{}",
+            retry_now(retry)
+        ),
         // The parser's detail goes to the log (Display), not into the sentence.
         ApiError::Decode(_) => format!(
             "The server's answer could not be read; check that the base URL points at the Mixpeek API.{}",

@@ -284,7 +284,7 @@ impl Runner {
             } => {
                 tokio::spawn(async move {
                     let result = client
-                        .list_sessions_from(&list_request(), limit, &from)
+                        .list_sessions_for_list(&list_request(), limit, &from)
                         .await;
                     if let Err(e) = &result {
                         tracing::warn!(?from, "listing sessions failed: {e}");

@@ -96,7 +96,11 @@ pub fn tool(id: &str, kind: &str, name: &str, inputs: &str, outputs: &str) -> Me
 /// A first page of the list, with the next page as the client would work it out.
 pub fn listed(response: ListSessionsResponse) -> SessionsPage {
     let next = crate::api::client::next_page(&PageStart::Offset(0), SESSIONS_PAGE, &response);
-    SessionsPage { response, next }
+    SessionsPage {
+        response,
+        next,
+        unreadable: Vec::new(),
+    }
 }
 
 pub fn page(results: Vec<GetSessionResponse>) -> ListSessionsResponse {
@@ -199,7 +203,11 @@ pub fn serve(
                 Action::SessionsLoaded {
                     generation,
                     from,
-                    result: Ok(SessionsPage { response: p, next }),
+                    result: Ok(SessionsPage {
+                        response: p,
+                        next,
+                        unreadable: Vec::new(),
+                    }),
                 }
             }
             Effect::LoadHistory {

@@ -8,7 +8,7 @@ use super::typeset::style::Look;
 use super::typeset::text;
 use crate::api::PageStart;
 use crate::api::model::{
-    GetSessionResponse, MessageHistoryItem, Rating, ReviewStats, SessionStatus,
+    GetSessionResponse, MessageHistoryItem, Rating, ReviewStats, SessionStatus, UnreadableSession,
 };
 use crate::journal::Draft;
 use chrono::{DateTime, FixedOffset, Utc};
@@ -72,15 +72,25 @@ impl Filter {
 /// One session in the list, as the reviewer needs it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionRow {
+    /// The session's id as the server sent it; for an unreadable item, a key of its own
+    /// that is never sent anywhere.
     pub id: String,
-    /// Sanitised: never holds control characters.
+    /// Sanitised: never holds control characters. Shortened on receipt.
     pub name: Option<String>,
+    /// The id as it may be shown: safe and shortened.
+    pub label: String,
     pub status: SessionStatus,
     pub message_count: u64,
     /// Filled by verdict's own server; the hosted API leaves it out.
     pub review: Option<ReviewStats>,
     pub last_activity: Option<DateTime<Utc>>,
+    /// Why the list item could not be read as a session: the row is shown with its id,
+    /// and is never opened or rated.
+    pub unreadable: Option<String>,
 }
+
+/// The longest id shown for a session.
+const LABEL_CHARS: usize = 80;
 
 impl SessionRow {
     pub fn from_api(s: GetSessionResponse) -> SessionRow {
@@ -89,17 +99,33 @@ impl SessionRow {
                 .session_name
                 .filter(|n| !n.trim().is_empty())
                 .map(|n| text::sanitize(n.trim()).into_owned()),
+            label: crate::sanitize::message(&s.session_id, LABEL_CHARS),
             id: s.session_id,
             status: s.status,
             message_count: s.message_count,
             review: s.review,
             last_activity: text::parse_time(&s.last_activity_at),
+            unreadable: None,
+        }
+    }
+
+    /// A row for an item of a list page that is not a session; `key` is its own id.
+    pub fn unreadable(u: UnreadableSession, key: String) -> SessionRow {
+        SessionRow {
+            id: key,
+            name: None,
+            label: u.id.unwrap_or_else(|| "(no id)".to_string()),
+            status: SessionStatus::Active,
+            message_count: 0,
+            review: None,
+            last_activity: None,
+            unreadable: Some(u.reason),
         }
     }
 
     /// The name, or the id when the session has none.
     pub fn title(&self) -> &str {
-        self.name.as_deref().unwrap_or(&self.id)
+        self.name.as_deref().unwrap_or(&self.label)
     }
 }
 
@@ -287,6 +313,10 @@ pub struct Transcript {
     pub requested: bool,
     pub loading: bool,
     pub complete: bool,
+    /// Loading stopped before the server's end, and why (a whole sentence).
+    pub stopped: Option<String>,
+    /// Bytes of the messages held, against the session's bound.
+    pub bytes: usize,
     pub total: Option<u64>,
     pub error: Option<String>,
     pub known_loaded: bool,
@@ -594,6 +624,8 @@ impl Model {
     pub fn passes_filter(&self, row: &SessionRow) -> bool {
         match self.filter {
             Filter::All => true,
+            // Nothing is known of an unreadable item but that it is there.
+            _ if row.unreadable.is_some() => false,
             Filter::Unrated => self.has_unrated(row),
             Filter::Status(s) => row.status == s,
         }

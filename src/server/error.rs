@@ -210,7 +210,10 @@ impl IntoResponse for ApiFailure {
     fn into_response(self) -> Response {
         (
             self.status(),
-            [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
             self.to_json(),
         )
             .into_response()

@@ -31,7 +31,9 @@ const LAYERS: &[(&str, &[&str])] = &[
     // L3: the terminal app.
     (
         "review",
-        &["api", "config", "fs", "journal", "logging", "output"],
+        &[
+            "api", "config", "fs", "journal", "logging", "output", "sanitize",
+        ],
     ),
     // L4: the command line's types (the seed command's bounds are the server's).
     ("cli", &["api", "config", "server"]),

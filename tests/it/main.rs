@@ -15,6 +15,7 @@ mod architecture;
 mod cli_help;
 mod cli_login;
 mod client_bodies;
+mod hostile_client;
 mod journal_cli;
 mod journal_damage;
 mod journal_faults;

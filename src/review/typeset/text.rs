@@ -7,23 +7,17 @@ use std::borrow::Cow;
 use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;
 
-/// Makes text from the network safe to draw: control characters (an ESC would let a
-/// transcript drive the terminal) become visible, tabs become spaces, and newlines
-/// become spaces too, since callers that keep lines split on them first.
+/// Makes text from the network safe to draw, through the one sanitiser
+/// ([`crate::sanitize::line`]): control characters (an ESC would let a transcript drive
+/// the terminal) become visible, newlines become spaces since callers that keep lines
+/// split on them first, and zero-width joiners, format characters, variation selectors
+/// and skin-tone modifiers go, so a string measures exactly the cells it takes. A tab
+/// keeps its four columns here, where the one-line sanitiser makes it one space.
 pub fn sanitize(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(|c| c.is_control()) {
-        return Cow::Borrowed(s);
+    if !s.contains('\t') {
+        return crate::sanitize::line(s);
     }
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '\t' => out.push_str("    "),
-            '\n' | '\r' => out.push(' '),
-            c if c.is_control() => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
-    Cow::Owned(out)
+    Cow::Owned(crate::sanitize::line(&s.replace('\t', "    ")).into_owned())
 }
 
 /// Printable ASCII only: one byte is one grapheme one column wide, so the byte length

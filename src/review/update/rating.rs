@@ -38,6 +38,14 @@ fn opening_other(m: &Model) -> Option<String> {
 }
 
 pub(super) fn not_on_assistant(m: &mut Model) {
+    if let Some(row) = m.sessions.selected_row()
+        && let Some(reason) = &row.unreadable
+        && m.open.is_none()
+    {
+        let text = wording::unreadable_session(&row.label, reason);
+        m.set_notice(Level::Warning, text);
+        return;
+    }
     if let Some(title) = opening_other(m) {
         m.set_notice(Level::Warning, wording::opening_not_rated(&title));
         return;

@@ -2,6 +2,7 @@
 
 use super::transcript::load_transcript;
 use super::{reveal_cursor, wording};
+use crate::api::model::{GetSessionResponse, UnreadableSession};
 use crate::api::{ApiError, PageStart, SessionsPage};
 use crate::review::action::Command;
 use crate::review::effect::{Effect, SESSIONS_PAGE, SESSIONS_PAGE_BULK};
@@ -47,6 +48,9 @@ pub(super) fn preview_selected(m: &mut Model) {
     let Some(id) = m.sessions.selected_row().map(|r| r.id.clone()) else {
         return;
     };
+    if show_unreadable(m, &id) {
+        return;
+    }
     if m.open.as_deref() == Some(id.as_str()) {
         m.sessions.preview = None;
         return;
@@ -63,6 +67,26 @@ pub(super) fn preview_selected(m: &mut Model) {
         m.sessions.preview = Some(id);
         m.sessions.preview_seq += 1;
     }
+}
+
+/// When `id` is an unreadable list item: nothing opens, the transcript pane says why,
+/// and the status bar names it. True when it was one.
+fn show_unreadable(m: &mut Model, id: &str) -> bool {
+    let Some((label, reason)) = m
+        .sessions
+        .row(id)
+        .and_then(|r| Some((r.label.clone(), r.unreadable.clone()?)))
+    else {
+        return false;
+    };
+    m.sessions.preview = None;
+    if let Some(before) = m.open.take()
+        && let Some(t) = m.transcripts.get_mut(&before)
+    {
+        t.layout = TranscriptLayout::default();
+    }
+    m.set_notice(Level::Warning, wording::unreadable_session(&label, &reason));
+    true
 }
 
 /// The selection rested: load and show the session it rests on, if it still does.
@@ -152,15 +176,19 @@ pub(super) fn sessions_loaded(
         m.sessions.index.clear();
     }
     let first_new = m.sessions.rows.len();
-    m.sessions.rows.reserve(page.response.results.len());
-    for s in page.response.results {
-        if m.sessions.index.contains_key(&s.session_id) {
+    let bad = page.unreadable.len();
+    m.sessions.rows.reserve(page.response.results.len() + bad);
+    for row in in_page_order(page.response.results, page.unreadable, first_new) {
+        if m.sessions.index.contains_key(&row.id) {
             continue;
         }
         m.sessions
             .index
-            .insert(s.session_id.clone(), m.sessions.rows.len());
-        m.sessions.rows.push(SessionRow::from_api(s));
+            .insert(row.id.clone(), m.sessions.rows.len());
+        m.sessions.rows.push(row);
+    }
+    if bad > 0 {
+        m.set_general_notice(Level::Warning, wording::unreadable_sessions(bad));
     }
     if first {
         rebuild_visible(m);
@@ -196,6 +224,32 @@ pub(super) fn sessions_loaded(
     maybe_load_more(m, fx);
 }
 
+/// The rows of a page in the server's order: its sessions, and its unreadable items
+/// where they stood. An unreadable item's key counts from `first_key`, so no two share one.
+fn in_page_order(
+    sessions: Vec<GetSessionResponse>,
+    unreadable: Vec<UnreadableSession>,
+    first_key: usize,
+) -> Vec<SessionRow> {
+    let mut out = Vec::with_capacity(sessions.len() + unreadable.len());
+    let mut bad = unreadable.into_iter().peekable();
+    for s in sessions {
+        while let Some(u) = bad.next_if(|u| u.index <= out.len()) {
+            out.push(unreadable_row(u, first_key + out.len()));
+        }
+        out.push(SessionRow::from_api(s));
+    }
+    for u in bad {
+        out.push(unreadable_row(u, first_key + out.len()));
+    }
+    out
+}
+
+fn unreadable_row(u: UnreadableSession, n: usize) -> SessionRow {
+    // A NUL and a number: no id a server sends is taken for it by accident.
+    SessionRow::unreadable(u, format!("\u{0}unreadable {n}"))
+}
+
 /// Makes `id` the transcript shown. Only the open transcript keeps wrapped lines: one
 /// left is wrapped again (a screenful) when it comes back.
 pub(super) fn set_open(m: &mut Model, id: &str) {
@@ -219,6 +273,12 @@ pub(super) fn set_open(m: &mut Model, id: &str) {
 
 /// Shows a session in the transcript pane, loading its history the first time.
 pub(super) fn open_session(m: &mut Model, id: &str, fx: &mut Vec<Effect>) {
+    if show_unreadable(m, id) {
+        if let Some(pos) = m.sessions.position(id) {
+            m.sessions.selected = pos;
+        }
+        return;
+    }
     set_open(m, id);
     if let Some(pos) = m.sessions.position(id) {
         m.sessions.selected = pos;

@@ -4,7 +4,7 @@ use super::jump::settle_jump;
 use super::rating::set_note;
 use super::{open_view, reveal_cursor, wording};
 use crate::api::ApiError;
-use crate::api::model::{GetHistoryResponse, MessageHistoryItem};
+use crate::api::model::{GetHistoryResponse, MessageHistoryItem, take_history_page};
 use crate::review::action::{Command, KnownRating};
 use crate::review::effect::Effect;
 use crate::review::model::*;
@@ -54,7 +54,7 @@ pub(super) fn history_loaded(
         return;
     }
     t.loading = false;
-    let page = match result {
+    let mut page = match result {
         Ok(p) => p,
         Err(e) => {
             let msg = wording::say_with(&m.key_names, &e);
@@ -66,6 +66,18 @@ pub(super) fn history_loaded(
             return;
         }
     };
+    if offset != 0 && offset as usize != t.messages.len() {
+        return;
+    }
+    let held = if offset == 0 { 0 } else { t.messages.len() };
+    let mut bytes = if offset == 0 { 0 } else { t.bytes };
+    let first = t.messages.first().map(|m| m.message_id.clone());
+    // Only the first page's start is compared: a server that ignores `offset` sends it
+    // again, and any other endless history meets the session's bounds.
+    let stop = take_history_page(held, &mut bytes, &mut page, |id| {
+        first.as_deref() == Some(id)
+    });
+    t.bytes = bytes;
     if offset == 0 {
         // A refresh: replace, keeping the reviewer's place by message id.
         let keep = t
@@ -79,14 +91,27 @@ pub(super) fn history_loaded(
         t.cursor = None;
         append(t, page.messages);
         t.cursor = keep.and_then(|k| t.index_of(&k));
-    } else if offset as usize == t.messages.len() {
-        append(t, page.messages);
     } else {
-        return;
+        append(t, page.messages);
     }
     t.total = Some(page.total_messages);
     let n = t.messages.len();
-    t.complete = !page.has_more || n as u64 >= page.total_messages || offset as usize == n;
+    t.complete =
+        stop.is_some() || !page.has_more || n as u64 >= page.total_messages || offset as usize == n;
+    t.stopped = None;
+    if let Some(stop) = stop {
+        let title = m.sessions.row(id).map_or(id, |r| r.title());
+        let text = wording::history_stopped(title, n, &stop.why());
+        if let Some(t) = m.transcripts.get_mut(id) {
+            t.stopped = Some(text.clone());
+        }
+        if m.open.as_deref() == Some(id) {
+            m.set_notice(Level::Warning, text);
+        }
+    }
+    let Some(t) = m.transcripts.get_mut(id) else {
+        return;
+    };
     if !t.complete && wanted {
         t.loading = true;
         fx.push(Effect::LoadHistory {

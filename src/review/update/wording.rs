@@ -125,6 +125,31 @@ pub(super) fn rating_keys(m: &Model) -> String {
 
 // ---- rating ----
 
+pub(super) fn unreadable_sessions(n: usize) -> String {
+    let (items, were) = if n == 1 {
+        ("item", "was")
+    } else {
+        ("items", "were")
+    };
+    format!(
+        "{n} {items} of the session list {were} not sessions verdict could read: each shows as \"unreadable\" with its id; the rest of the list works."
+    )
+}
+
+pub(super) fn unreadable_session(label: &str, reason: &str) -> String {
+    format!(
+        "Session {} could not be read ({reason}): there is nothing in it to open or rate; pick another.",
+        name(label, NAME_COLUMNS)
+    )
+}
+
+pub(super) fn history_stopped(title: &str, loaded: usize, why: &str) -> String {
+    format!(
+        "Showing the first {loaded} messages of {}: loading stopped because {why}.",
+        name(title, NAME_COLUMNS)
+    )
+}
+
 pub(super) fn opening_not_rated(title: &str) -> String {
     format!(
         "{} is opening: rate once it shows.",

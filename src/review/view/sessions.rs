@@ -109,6 +109,7 @@ pub fn draw(f: &mut Frame, m: &Model, a: &Areas) {
             String::new()
         };
         let counts = match m.review_counts(row) {
+            _ if row.unreadable.is_some() => Span::styled("unreadable", theme.warning),
             Some((rated, total)) => {
                 let style = if total > 0 && rated >= total {
                     theme.positive
@@ -140,7 +141,9 @@ pub fn draw(f: &mut Frame, m: &Model, a: &Areas) {
             if row.message_count == 1 { "" } else { "s" }
         );
         let mut detail = format!(" {} {} {msgs}", row.status, g.dot);
-        if text::width(&detail) + 1 + text::width(&age) + 1 > width {
+        if let Some(reason) = &row.unreadable {
+            detail = format!(" {}", text::sanitize(reason));
+        } else if text::width(&detail) + 1 + text::width(&age) + 1 > width {
             detail = format!(" {}", row.status);
         }
         let pad = width.saturating_sub(text::width(&detail) + text::width(&age) + 1);

@@ -42,6 +42,19 @@ pub fn draw(f: &mut Frame, m: &Model, a: &Areas) {
     f.render_widget(block, a.transcript);
     pane::title(&m.look, f.buffer_mut(), a.transcript, &title, focused);
     let Some(t) = t else {
+        let unreadable = m
+            .sessions
+            .selected_row()
+            .and_then(|r| Some((r.label.as_str(), r.unreadable.as_deref()?)));
+        if let Some((label, reason)) = unreadable {
+            let msg = format!(
+                "Session {} could not be read: {}. Nothing in it can be opened or rated; the rest of the list works.",
+                text::sanitize(label),
+                text::sanitize(reason)
+            );
+            placeholder(f, body, &msg, theme.warning);
+            return;
+        }
         let msg = if m.sessions.rows.is_empty() {
             ""
         } else {
@@ -91,6 +104,9 @@ fn footer(t: &Transcript, m: &Model) -> String {
         }
     } else if t.error.is_some() {
         parts.push("load failed".to_string());
+    } else if t.stopped.is_some() {
+        // The status bar said why; this keeps it in view once that notice is gone.
+        parts.push(format!("loading stopped at {}", t.messages.len()));
     }
     if parts.is_empty() {
         String::new()

@@ -2,6 +2,7 @@
 
 mod compose;
 mod helpers;
+mod hostile;
 mod jump;
 mod mouse;
 mod overlays;

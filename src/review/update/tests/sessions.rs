@@ -135,6 +135,7 @@ fn a_server_that_repeats_its_cursor_ends_the_list_instead_of_paging_forever() {
                     Some((0, 1)),
                 )]),
                 next: Some(from),
+                unreadable: Vec::new(),
             }),
         },
     );
