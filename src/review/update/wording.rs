@@ -125,15 +125,14 @@ pub(super) fn rating_keys(m: &Model) -> String {
 
 // ---- rating ----
 
+/// Items of a list page the server sent that are not sessions verdict can read.
 pub(super) fn unreadable_sessions(n: usize) -> String {
-    let (items, were) = if n == 1 {
-        ("item", "was")
+    let items = if n == 1 {
+        "1 session in the list could not be read: it shows".to_string()
     } else {
-        ("items", "were")
+        format!("{n} sessions in the list could not be read: each shows")
     };
-    format!(
-        "{n} {items} of the session list {were} not sessions verdict could read: each shows as \"unreadable\" with its id; the rest of the list works."
-    )
+    format!("{items} as \"unreadable\" with its id and why; the rest of the list works.")
 }
 
 pub(super) fn unreadable_session(label: &str, reason: &str) -> String {

@@ -120,7 +120,7 @@ fn an_unreadable_item_is_a_row_of_its_own_and_the_rest_of_the_page_works() {
         "{s}"
     );
     assert!(
-        s.contains("2 items of the session list were not sessions"),
+        s.contains("2 sessions in the list could not be read"),
         "{s}"
     );
     // The readable sessions open and rate as ever.
