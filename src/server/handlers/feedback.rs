@@ -62,8 +62,13 @@ pub(crate) async fn list_feedback(
     let bytes = app
         .db
         .read(move |conn| {
-            let page = (session_id.as_str(), limit, offset);
-            to_json(&store::list_feedback(conn, &tenant.ns, page)?)
+            to_json(&store::list_feedback(
+                conn,
+                &tenant.ns,
+                &session_id,
+                limit,
+                offset,
+            )?)
         })
         .await?;
     Ok(json_response(bytes))
@@ -84,8 +89,13 @@ pub(crate) async fn list_memory(
     let bytes = app
         .db
         .read(move |conn| {
-            let page = (session_id.as_str(), limit, offset);
-            to_json(&store::list_memory(conn, &tenant.ns, page)?)
+            to_json(&store::list_memory(
+                conn,
+                &tenant.ns,
+                &session_id,
+                limit,
+                offset,
+            )?)
         })
         .await?;
     Ok(json_response(bytes))

@@ -96,65 +96,34 @@ pub(crate) fn submit_feedback(
     })
 }
 
-/// Which part of a session's listing to read. A bare session id means all of it.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Listing<'a> {
-    pub session_id: &'a str,
-    pub limit: u64,
-    pub offset: u64,
-}
-
-impl<'a> From<&'a str> for Listing<'a> {
-    fn from(session_id: &'a str) -> Self {
-        Listing {
-            session_id,
-            limit: i64::MAX as u64,
-            offset: 0,
-        }
-    }
-}
-
-/// `(session id, limit, offset)`: one page.
-impl<'a> From<(&'a str, u64, u64)> for Listing<'a> {
-    fn from((session_id, limit, offset): (&'a str, u64, u64)) -> Self {
-        Listing {
-            session_id,
-            limit,
-            offset,
-        }
-    }
-}
-
-impl Listing<'_> {
-    /// SQLite's LIMIT and OFFSET take signed integers.
-    fn sql(&self) -> (i64, i64) {
-        (
-            i64::try_from(self.limit).unwrap_or(i64::MAX),
-            i64::try_from(self.offset).unwrap_or(i64::MAX),
-        )
-    }
+/// `limit` and `offset` as SQLite takes them (signed integers).
+fn sql_page(limit: u64, offset: u64) -> (i64, i64) {
+    (
+        i64::try_from(limit).unwrap_or(i64::MAX),
+        i64::try_from(offset).unwrap_or(i64::MAX),
+    )
 }
 
 /// One page of the ratings recorded on a session, latest first.
-pub(crate) fn list_feedback<'a>(
+pub(crate) fn list_feedback(
     conn: &Connection,
     ns: &NamespaceRow,
-    listing: impl Into<Listing<'a>>,
+    session_id: &str,
+    limit: u64,
+    offset: u64,
 ) -> Result<FeedbackPage, StoreError> {
-    let listing = listing.into();
-    let session_id = listing.session_id;
     let (session_rowid, _) = session_key(conn, ns, session_id)?;
     let total: i64 = conn
         .prepare_cached("SELECT COUNT(*) FROM feedback WHERE session_rowid = ?1")?
         .query_row([session_rowid], |r| r.get(0))?;
-    let (limit, offset) = listing.sql();
+    let (sql_limit, sql_offset) = sql_page(limit, offset);
     let mut stmt = conn.prepare_cached(
         "SELECT f.id, m.id, f.rating, f.feedback_text, f.stored, f.recorded_us \
          FROM feedback f JOIN messages m ON m.rowid = f.message_rowid \
          WHERE f.session_rowid = ?1 ORDER BY f.rowid DESC LIMIT ?2 OFFSET ?3",
     )?;
     let feedback = stmt
-        .query_map(params![session_rowid, limit, offset], |r| {
+        .query_map(params![session_rowid, sql_limit, sql_offset], |r| {
             let rating: String = r.get(2)?;
             Ok(FeedbackRecord {
                 feedback_id: r.get(0)?,
@@ -170,27 +139,27 @@ pub(crate) fn list_feedback<'a>(
     let total = total.max(0) as u64;
     Ok(FeedbackPage {
         session_id: session_id.to_string(),
-        has_more: listing.offset.saturating_add(feedback.len() as u64) < total,
+        has_more: offset.saturating_add(feedback.len() as u64) < total,
         feedback,
         total,
-        limit: listing.limit,
-        offset: listing.offset,
+        limit,
+        offset,
     })
 }
 
 /// One page of the exchanges stored to memory from a session, in conversation order.
-pub(crate) fn list_memory<'a>(
+pub(crate) fn list_memory(
     conn: &Connection,
     ns: &NamespaceRow,
-    listing: impl Into<Listing<'a>>,
+    session_id: &str,
+    limit: u64,
+    offset: u64,
 ) -> Result<MemoryPage, StoreError> {
-    let listing = listing.into();
-    let session_id = listing.session_id;
     let (session_rowid, _) = session_key(conn, ns, session_id)?;
     let total: i64 = conn
         .prepare_cached("SELECT COUNT(*) FROM memory WHERE session_rowid = ?1")?
         .query_row([session_rowid], |r| r.get(0))?;
-    let (limit, offset) = listing.sql();
+    let (sql_limit, sql_offset) = sql_page(limit, offset);
     struct Row {
         memory_id: String,
         message_id: String,
@@ -208,7 +177,7 @@ pub(crate) fn list_memory<'a>(
              LEFT JOIN messages u ON u.rowid = mem.user_message_rowid \
              WHERE mem.session_rowid = ?1 ORDER BY a.seq LIMIT ?2 OFFSET ?3",
         )?
-        .query_map(params![session_rowid, limit, offset], |r| {
+        .query_map(params![session_rowid, sql_limit, sql_offset], |r| {
             Ok(Row {
                 memory_id: r.get(0)?,
                 message_id: r.get(1)?,
@@ -248,10 +217,10 @@ pub(crate) fn list_memory<'a>(
     let total = total.max(0) as u64;
     Ok(MemoryPage {
         session_id: session_id.to_string(),
-        has_more: listing.offset.saturating_add(memories.len() as u64) < total,
+        has_more: offset.saturating_add(memories.len() as u64) < total,
         memories,
         total,
-        limit: listing.limit,
-        offset: listing.offset,
+        limit,
+        offset,
     })
 }

@@ -156,11 +156,11 @@ mod tests {
                 rated_messages: 2
             })
         );
-        let mem = list_memory(&conn, &ns, "ses_a").unwrap();
+        let mem = list_memory(&conn, &ns, "ses_a", u64::MAX, 0).unwrap();
         assert_eq!(mem.memories.len(), 1, "{mem:?}");
         assert_eq!(mem.memories[0].message_id, "msg_a");
         assert_eq!(mem.memories[0].user_message_id.as_deref(), Some("msg_u"));
-        let fb = list_feedback(&conn, &ns, "ses_a").unwrap();
+        let fb = list_feedback(&conn, &ns, "ses_a", u64::MAX, 0).unwrap();
         assert_eq!(fb.feedback.len(), 4);
         assert_eq!(fb.feedback[0].feedback_id, "fb_4");
     }
