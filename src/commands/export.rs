@@ -8,7 +8,7 @@ use crate::cli::{ConnectArgs, ExportArgs, ExportFormat};
 use crate::config::Settings;
 use crate::journal::outbox::describe;
 use crate::journal::{
-    DEMO_SERVER_KEY, Exchange, ExportRow, Journal, JournalHandle, journal_base_url,
+    DEMO_SERVER_KEY, Exchange, ExportRow, Journal, JournalError, JournalHandle, journal_base_url,
 };
 use crate::server::ServerHandle;
 use anyhow::{Context, bail};
@@ -36,17 +36,7 @@ pub async fn export(connect: &ConnectArgs, args: ExportArgs) -> anyhow::Result<(
         kept
     };
     let path = settings.paths.journal_db();
-    let read = match JournalHandle::open(&path) {
-        Ok(journal) => {
-            let since = since.clone();
-            match journal.call(move |j| j.export_rows(since.as_deref())).await {
-                Ok(rows) => Ok((rows, journal)),
-                Err(e) => Err(e),
-            }
-        }
-        Err(e) => Err(e),
-    };
-    let all_rows = match read {
+    let rows = match read_journal(&path, since.clone()).await {
         Ok((rows, journal)) => {
             let mut rows = in_scope(rows);
             fill_exchanges(&settings, &journal, &mut rows).await;
@@ -69,7 +59,6 @@ pub async fn export(connect: &ConnectArgs, args: ExportArgs) -> anyhow::Result<(
         }
         Err(e) => return Err(e.into()),
     };
-    let rows = all_rows;
 
     let mut out = Vec::new();
     match args.format {
@@ -94,6 +83,18 @@ pub async fn export(connect: &ConnectArgs, args: ExportArgs) -> anyhow::Result<(
         }
     }
     Ok(())
+}
+
+/// The journal's export rows, and the journal, for the exchanges still to fetch.
+async fn read_journal(
+    path: &std::path::Path,
+    since: Option<String>,
+) -> Result<(Vec<ExportRow>, JournalHandle), JournalError> {
+    let journal = JournalHandle::open(path)?;
+    let rows = journal
+        .call(move |j| j.export_rows(since.as_deref()))
+        .await?;
+    Ok((rows, journal))
 }
 
 /// Which ratings an export holds: those made on the configured server and namespace, the
