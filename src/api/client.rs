@@ -2,6 +2,7 @@
 
 use super::ApiKey;
 use super::error::{ApiError, ErrorInfo, error_from_body, safe};
+use super::listing::every_page;
 use super::model::*;
 use reqwest::{Method, header};
 use serde::Serialize;
@@ -501,32 +502,14 @@ impl Client {
         &self,
         session_id: &str,
     ) -> Result<Option<ListFeedbackResponse>, ApiError> {
-        let mut feedback: Vec<FeedbackRecord> = Vec::new();
-        loop {
-            let offset = feedback.len() as u64;
-            let Some(page) = self
-                .feedback_page(session_id, FeedbackPage::LIMIT_MAX, offset)
-                .await?
-            else {
-                return Ok(None);
-            };
-            let id = |r: &FeedbackRecord| r.feedback_id.clone();
-            stalled(
-                session_id,
-                "feedback",
-                offset,
-                feedback.first().map(id),
-                page.feedback.first().map(id),
-            )?;
-            let n = page.feedback.len();
-            feedback.extend(page.feedback);
-            if !page.has_more || n == 0 || feedback.len() as u64 >= page.total {
-                return Ok(Some(ListFeedbackResponse {
-                    session_id: page.session_id,
-                    feedback,
-                }));
-            }
-        }
+        let pages = every_page(session_id, "feedback", |offset| {
+            self.feedback_page(session_id, FeedbackPage::LIMIT_MAX, offset)
+        })
+        .await?;
+        Ok(pages.map(|(session_id, feedback)| ListFeedbackResponse {
+            session_id,
+            feedback,
+        }))
     }
 
     /// One page of the local extension `GET .../sessions/{id}/memory` (conversation order;
@@ -550,49 +533,15 @@ impl Client {
         &self,
         session_id: &str,
     ) -> Result<Option<ListMemoryResponse>, ApiError> {
-        let mut memories: Vec<MemoryEntry> = Vec::new();
-        loop {
-            let offset = memories.len() as u64;
-            let Some(page) = self
-                .memory_page(session_id, MemoryPage::LIMIT_MAX, offset)
-                .await?
-            else {
-                return Ok(None);
-            };
-            let id = |m: &MemoryEntry| m.memory_id.clone();
-            stalled(
-                session_id,
-                "memory",
-                offset,
-                memories.first().map(id),
-                page.memories.first().map(id),
-            )?;
-            let n = page.memories.len();
-            memories.extend(page.memories);
-            if !page.has_more || n == 0 || memories.len() as u64 >= page.total {
-                return Ok(Some(ListMemoryResponse {
-                    session_id: page.session_id,
-                    memories,
-                }));
-            }
-        }
+        let pages = every_page(session_id, "memory", |offset| {
+            self.memory_page(session_id, MemoryPage::LIMIT_MAX, offset)
+        })
+        .await?;
+        Ok(pages.map(|(session_id, memories)| ListMemoryResponse {
+            session_id,
+            memories,
+        }))
     }
-}
-
-/// A server that ignores `offset` sends the first page again: stop rather than fetch forever.
-fn stalled(
-    session_id: &str,
-    listing: &str,
-    offset: u64,
-    first_seen: Option<String>,
-    first_on_page: Option<String>,
-) -> Result<(), ApiError> {
-    if offset > 0 && first_seen.is_some() && first_seen == first_on_page {
-        return Err(ApiError::Decode(format!(
-            "the {listing} listing of {session_id} came back from its start when asked for entry {offset}"
-        )));
-    }
-    Ok(())
 }
 
 fn not_offered_is_none<T>(r: Result<T, ApiError>) -> Result<Option<T>, ApiError> {

@@ -3,6 +3,7 @@
 pub mod client;
 pub mod error;
 pub mod limits;
+mod listing;
 pub mod model;
 pub mod received;
 pub mod wording;
