@@ -23,3 +23,6 @@ pub const ANSWER_BYTES_MAX: usize = 64 * 1024 * 1024;
 pub const ERROR_BYTES_MAX: usize = 64 * 1024;
 /// The longest error message kept from a server, in characters.
 pub const ERROR_MESSAGE_CHARS: usize = 300;
+/// The most entries the client reads of one local listing (feedback, memory), whatever
+/// the server says remains.
+pub const LISTING_ENTRIES_MAX: usize = 100_000;

@@ -2,6 +2,7 @@
 //! that sends its first page again.
 
 use super::error::ApiError;
+use super::limits::LISTING_ENTRIES_MAX;
 use super::model::{FeedbackPage, FeedbackRecord, MemoryEntry, MemoryPage};
 
 /// A page of a local listing, as [`every_page`] reads it.
@@ -61,6 +62,12 @@ where
         )?;
         let n = items.len();
         entries.extend(items);
+        // A server whose listing never ends must not fill memory.
+        if entries.len() > LISTING_ENTRIES_MAX {
+            return Err(ApiError::Decode(format!(
+                "the {listing} listing of {session_id} went on past {LISTING_ENTRIES_MAX} entries; verdict stopped reading it"
+            )));
+        }
         if !has_more || n == 0 || entries.len() as u64 >= total {
             return Ok(Some((session, entries)));
         }
@@ -81,4 +88,55 @@ fn stalled(
         )));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::model::Rating;
+
+    fn page(offset: u64, n: u64) -> FeedbackPage {
+        FeedbackPage {
+            session_id: "ses_a".into(),
+            feedback: (offset..offset + n)
+                .map(|i| FeedbackRecord {
+                    feedback_id: format!("fb_{i}"),
+                    session_id: "ses_a".into(),
+                    message_id: format!("msg_{i}"),
+                    rating: Rating::Positive,
+                    feedback_text: None,
+                    stored: false,
+                    recorded_at: String::new(),
+                })
+                .collect(),
+            total: u64::MAX,
+            limit: n,
+            offset,
+            has_more: true,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_listing_that_never_ends_is_cut_with_a_sentence() {
+        let mut calls = 0;
+        let result = every_page("ses_a", "feedback", |offset| {
+            calls += 1;
+            async move { Ok(Some(page(offset, 1000))) }
+        })
+        .await;
+        let Err(ApiError::Decode(said)) = result else {
+            panic!("an endless listing was read to the end")
+        };
+        assert!(said.contains("went on past 100000 entries"), "{said}");
+        assert_eq!(calls, LISTING_ENTRIES_MAX / 1000 + 1);
+    }
+
+    #[tokio::test]
+    async fn a_listing_sent_again_from_its_start_is_stopped() {
+        let result = every_page("ses_a", "feedback", |_| async { Ok(Some(page(0, 10))) }).await;
+        let Err(ApiError::Decode(said)) = result else {
+            panic!("a repeating listing was read")
+        };
+        assert!(said.contains("came back from its start"), "{said}");
+    }
 }
