@@ -9,6 +9,7 @@ pub mod fs;
 pub mod journal;
 pub mod logging;
 pub mod output;
+pub mod queue;
 pub mod review;
 pub mod sanitize;
 pub mod server;

@@ -19,6 +19,8 @@ const LAYERS: &[(&str, &[&str])] = &[
     // L1: foundations.
     ("sqlite", &["fs"]),
     ("config", &["api", "fs", "logging", "output", "sanitize"]),
+    // The adjudication queue file, written by `agree` and read by the reviewer.
+    ("queue", &["api", "fs", "sanitize"]),
     // L2: the parts with storage. They never use each other.
     (
         "server",
@@ -32,7 +34,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "review",
         &[
-            "api", "config", "fs", "journal", "logging", "output", "sanitize",
+            "api", "config", "fs", "journal", "logging", "output", "queue", "sanitize",
         ],
     ),
     // L4: the command line's types (the seed command's bounds are the server's).
@@ -41,8 +43,8 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "commands",
         &[
-            "api", "cli", "config", "fs", "journal", "logging", "output", "review", "sanitize",
-            "server", "sqlite",
+            "api", "cli", "config", "fs", "journal", "logging", "output", "queue", "review",
+            "sanitize", "server", "sqlite",
         ],
     ),
 ];
