@@ -105,6 +105,8 @@ pub enum Command {
     Rate(RateArgs),
     /// Write every rating in the journal, with its exchange, as JSONL or CSV.
     Export(ExportArgs),
+    /// Search every session of the namespace for words; prints each match with its session.
+    Search(SearchArgs),
     /// Show config and data paths, server, namespace, pending and failed ratings.
     Status(ConnectArgs),
     /// Check the config, the data directory, the journal and the databases, and say what to do.
@@ -239,6 +241,28 @@ pub struct ExportArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// The words to find (all of them; "quoted words" as a phrase).
+    pub query: String,
+    /// Print one JSON document: the query, the scope searched and the hits.
+    #[arg(long)]
+    pub json: bool,
+    /// The most hits to print.
+    #[arg(long, value_name = "N", default_value_t = 20,
+        value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub limit: u32,
+    /// Where the server offers no search: how many of the most recent sessions to read and search.
+    #[arg(long, value_name = "N", default_value_t = 50,
+        value_parser = clap::value_parser!(u32).range(1..=10000))]
+    pub sessions: u32,
+    /// Search the built-in demo, even if an account is configured.
+    #[arg(long)]
+    pub demo: bool,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+#[derive(Debug, Args)]
 pub struct LoginArgs {
     /// Read the API key from standard input (one line) instead of asking for it.
     #[arg(long)]
@@ -358,6 +382,7 @@ where
     match &mut cli.command {
         Some(Command::Rate(a)) => a.connect.inherit(&outer),
         Some(Command::Export(a)) => a.connect.inherit(&outer),
+        Some(Command::Search(a)) => a.connect.inherit(&outer),
         Some(Command::Sync(a)) => a.connect.inherit(&outer),
         Some(Command::Status(connect) | Command::Doctor(connect) | Command::Logout(connect)) => {
             connect.inherit(&outer)

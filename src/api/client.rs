@@ -528,6 +528,27 @@ impl Client {
         not_offered_is_none(self.call::<_, ()>(Method::GET, &path, &query, None).await)
     }
 
+    /// One page of the local extension `GET /v1/agents/sessions/search` (best first;
+    /// `limit` is clamped to 1..=100). `Ok(None)` when the server does not offer it, as
+    /// the hosted API does not; what comes back is kept as [`SearchPage::received`] says.
+    pub async fn search_page(
+        &self,
+        query: &str,
+        limit: u32,
+        offset: u64,
+    ) -> Result<Option<SearchPage>, ApiError> {
+        let query = [
+            ("q", query.to_string()),
+            ("limit", limit.clamp(1, SearchPage::LIMIT_MAX).to_string()),
+            ("offset", offset.min(SearchPage::OFFSET_MAX).to_string()),
+        ];
+        let page = not_offered_is_none(
+            self.call::<SearchPage, ()>(Method::GET, "/v1/agents/sessions/search", &query, None)
+                .await,
+        )?;
+        Ok(page.map(SearchPage::received))
+    }
+
     /// Every exchange stored to memory, page after page; `Ok(None)` when not offered.
     pub async fn memory_listing(
         &self,

@@ -541,5 +541,49 @@ impl MemoryPage {
     pub const LIMIT_MAX: u32 = 200;
 }
 
+/// Local extension `GET /v1/agents/sessions/search?q=&limit=&offset=`: full-text search
+/// over the namespace's message contents, tool names and session names, best first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchPage {
+    pub query: String,
+    pub results: Vec<SearchHit>,
+    #[serde(default)]
+    pub limit: u64,
+    #[serde(default)]
+    pub offset: u64,
+    #[serde(default)]
+    pub has_more: bool,
+}
+
+impl SearchPage {
+    /// Hits on a page when `limit` is not given.
+    pub const LIMIT_DEFAULT: u32 = 20;
+    /// The most hits one page holds; more is refused with 422.
+    pub const LIMIT_MAX: u32 = 100;
+    /// The deepest offset served: a search is for finding, not for paging a namespace.
+    pub const OFFSET_MAX: u64 = 10_000;
+    /// The longest query, in characters.
+    pub const QUERY_MAX_CHARS: usize = 500;
+}
+
+/// One search hit: a message (with its id and role) or a session's name (neither).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchHit {
+    pub session_id: String,
+    #[serde(default)]
+    pub session_name: Option<String>,
+    #[serde(default)]
+    pub message_id: Option<String>,
+    #[serde(default)]
+    pub role: Option<String>,
+    /// Where the query matched, on one line, cut around the match with `…`.
+    pub snippet: String,
+    /// The matched words in `snippet`, as `[start, end)` character offsets.
+    #[serde(default)]
+    pub highlights: Vec<[u32; 2]>,
+    #[serde(default)]
+    pub timestamp: Option<String>,
+}
+
 // What the client keeps of a server's answers lives beside the bodies, in `received`.
 pub use super::received::*;

@@ -357,3 +357,105 @@ impl MessageHistoryItem {
         }
     }
 }
+
+/// The longest snippet kept of a search hit, in characters.
+pub const SNIPPET_CHARS_MAX: usize = 400;
+/// The most highlights kept in one snippet.
+const HIGHLIGHTS_MAX: usize = 32;
+
+impl SearchPage {
+    /// What the client keeps of a search answer: at most a page of hits, every string
+    /// safe for a terminal and on one line, names and snippets cut to a bound, and the
+    /// highlights that still point into the snippet, in order and apart.
+    pub fn received(mut self) -> SearchPage {
+        self.results.truncate(SearchPage::LIMIT_MAX as usize);
+        self.query = crate::sanitize::message(&self.query, SearchPage::QUERY_MAX_CHARS);
+        for hit in &mut self.results {
+            let line = |s: &str, max: usize| crate::sanitize::message(s, max);
+            hit.session_id = line(&hit.session_id, SESSION_ID_CHARS_MAX);
+            hit.session_name = hit.session_name.as_deref().map(|n| line(n, NAME_CHARS_MAX));
+            hit.message_id = hit
+                .message_id
+                .as_deref()
+                .map(|n| line(n, SESSION_ID_CHARS_MAX));
+            hit.role = hit.role.as_deref().map(|n| line(n, NAME_CHARS_MAX));
+            hit.timestamp = hit.timestamp.as_deref().map(|n| line(n, NAME_CHARS_MAX));
+            let (snippet, highlights) = clean_snippet(&hit.snippet, &hit.highlights);
+            hit.snippet = snippet;
+            hit.highlights = highlights;
+        }
+        self
+    }
+}
+
+/// Cleans a snippet piece by piece (the text between highlights, and each highlight), so
+/// that what sanitising drops or replaces cannot shift a highlight off its word.
+fn clean_snippet(snippet: &str, highlights: &[[u32; 2]]) -> (String, Vec<[u32; 2]>) {
+    // Cleaning only drops or replaces characters: a head of a few times the bound holds
+    // everything that can be shown.
+    let chars: Vec<char> = snippet.chars().take(SNIPPET_CHARS_MAX * 4).collect();
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    let mut last_end = 0;
+    for &[s, e] in highlights.iter().take(HIGHLIGHTS_MAX) {
+        let (s, e) = (s as usize, (e as usize).min(chars.len()));
+        if s >= last_end && s < e {
+            spans.push((s, e));
+            last_end = e;
+        }
+    }
+    let mut out = String::new();
+    let mut kept = Vec::new();
+    let mut count = 0usize;
+    let mut push = |out: &mut String, piece: &[char]| -> (usize, usize) {
+        let text: String = piece.iter().collect();
+        let clean = crate::sanitize::line(&text);
+        let start = count;
+        for c in clean.chars() {
+            if count >= SNIPPET_CHARS_MAX {
+                break;
+            }
+            out.push(c);
+            count += 1;
+        }
+        (start, count)
+    };
+    let mut at = 0;
+    for (s, e) in spans {
+        push(&mut out, &chars[at..s]);
+        let (hs, he) = push(&mut out, &chars[s..e]);
+        if he > hs {
+            kept.push([hs as u32, he as u32]);
+        }
+        at = e;
+    }
+    push(&mut out, &chars[at..]);
+    (out, kept)
+}
+
+#[cfg(test)]
+mod search_tests {
+    use super::*;
+
+    #[test]
+    fn a_snippet_keeps_its_highlights_on_their_words_after_cleaning() {
+        // An escape before the word: cleaned to one U+FFFD, a zero-width joiner dropped.
+        let snippet = "a\u{1b}\u{200d}b word c";
+        let (s, h) = clean_snippet(snippet, &[[4, 8], [7, 99], [50, 60]]);
+        assert_eq!(s, "a\u{fffd}b word c");
+        let word: String = s.chars().skip(h[0][0] as usize).take(4).collect();
+        assert_eq!(word, "word");
+        assert_eq!(
+            h.len(),
+            1,
+            "overlapping and out-of-range highlights are dropped"
+        );
+    }
+
+    #[test]
+    fn a_huge_snippet_is_cut_to_the_bound() {
+        let snippet = "x".repeat(1_000_000);
+        let (s, h) = clean_snippet(&snippet, &[[999_000, 999_010]]);
+        assert_eq!(s.chars().count(), SNIPPET_CHARS_MAX);
+        assert!(h.is_empty());
+    }
+}

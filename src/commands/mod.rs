@@ -9,6 +9,7 @@ pub mod keys;
 pub mod login;
 pub mod rate;
 pub mod review;
+pub mod search;
 pub mod seed;
 pub mod serve;
 pub mod status;
@@ -33,6 +34,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Seed(args)) => seed::seed(args),
         Some(Command::Rate(args)) => rate::rate(&args.connect.clone(), args).await,
         Some(Command::Export(args)) => export::export(&args.connect.clone(), args).await,
+        Some(Command::Search(args)) => search::search(&args.connect.clone(), args).await,
         Some(Command::Status(connect)) => status::status(&connect).await,
         Some(Command::Doctor(connect)) => doctor::doctor(&connect).await,
         Some(Command::Login(args)) => login::login(args).await,

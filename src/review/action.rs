@@ -2,7 +2,7 @@
 //! of background work, each result carrying the request it answers.
 
 use super::model::Receipt;
-use crate::api::model::{GetHistoryResponse, Rating};
+use crate::api::model::{GetHistoryResponse, Rating, SearchPage};
 use crate::api::{ApiError, PageStart, SessionsPage};
 use crate::journal::outbox::OutboxEvent;
 use crate::journal::{Entry, SavedDraft};
@@ -228,4 +228,10 @@ pub enum Action {
     Outbox(OutboxEvent),
     /// Drafts kept by earlier runs (notes not yet sent).
     DraftsLoaded(Result<Vec<SavedDraft>, String>),
+    /// A page of the server's search; `Ok(None)` when the server offers no search.
+    SearchLoaded {
+        generation: u64,
+        offset: u64,
+        result: Result<Option<SearchPage>, ApiError>,
+    },
 }

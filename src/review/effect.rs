@@ -59,6 +59,12 @@ pub enum Effect {
     LoadDrafts,
     WakeOutbox,
     LoadCounts,
+    /// A page of the server's search for the results list of this generation.
+    Search {
+        query: String,
+        offset: u64,
+        generation: u64,
+    },
 }
 
 /// The sort verdict asks for: most recent activity first.
@@ -365,6 +371,25 @@ impl Runner {
                 });
             }
             Effect::WakeOutbox => self.outbox.wake(),
+            Effect::Search {
+                query,
+                offset,
+                generation,
+            } => {
+                tokio::spawn(async move {
+                    let result = client
+                        .search_page(&query, crate::review::update::SEARCH_PAGE, offset)
+                        .await;
+                    if let Err(e) = &result {
+                        tracing::warn!(offset, "searching failed: {e}");
+                    }
+                    let _ = tx.send(Action::SearchLoaded {
+                        generation,
+                        offset,
+                        result,
+                    });
+                });
+            }
             Effect::LoadCounts => {
                 let outbox = self.outbox.clone();
                 tokio::spawn(async move {

@@ -436,6 +436,26 @@ impl Keymap {
                     _ => None,
                 },
             },
+            KeyMode::Results => match key.code {
+                KeyCode::Esc => Some(Action::Dismiss),
+                KeyCode::Enter => Some(Action::Command(Command::Open)),
+                _ => match self.browse(ev) {
+                    Some(
+                        cmd @ (Command::Up
+                        | Command::Down
+                        | Command::PageUp
+                        | Command::PageDown
+                        | Command::Top
+                        | Command::Bottom
+                        | Command::Open
+                        | Command::Search
+                        | Command::NextMatch
+                        | Command::PrevMatch
+                        | Command::Quit),
+                    ) => Some(Action::Command(cmd)),
+                    _ => None,
+                },
+            },
             KeyMode::Confirm => match key.code {
                 KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => {
                     Some(Action::ConfirmYes)
@@ -458,6 +478,8 @@ pub enum KeyMode {
     Prompt,
     Help,
     Confirm,
+    /// The search results list.
+    Results,
 }
 
 #[cfg(test)]

@@ -114,6 +114,30 @@ pub fn areas(width: u16, height: u16, demo: bool, notice_rows: u16) -> Option<Ar
     })
 }
 
+/// Lines each search hit takes in the results list: where it is, then the snippet.
+pub const RESULT_ROWS: usize = 2;
+/// Lines of the results box that are not hits: the borders and the scope line.
+const RESULTS_CHROME_ROWS: u16 = 3;
+
+/// The search results box: the whole screen but a column each side, and the status bar
+/// kept in view below it.
+pub fn results_box(width: u16, height: u16) -> Rect {
+    Rect::new(
+        1.min(width),
+        0,
+        width.saturating_sub(2),
+        height.saturating_sub(STATUS_ROWS),
+    )
+}
+
+/// How many hits the results box shows at once (at least one).
+pub fn hits_shown(width: u16, height: u16) -> usize {
+    let inner = results_box(width, height)
+        .height
+        .saturating_sub(RESULTS_CHROME_ROWS);
+    (inner as usize / RESULT_ROWS).max(1)
+}
+
 /// A box of at most `w` x `h` in the middle of `area` (the overlays).
 pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);

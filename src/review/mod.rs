@@ -3,6 +3,7 @@
 pub mod action;
 pub mod editor;
 pub mod effect;
+pub mod found;
 pub mod keymap;
 pub mod layout;
 pub mod model;

@@ -334,6 +334,8 @@ pub struct Transcript {
     /// (kept by `recount`, so the status bar and the loop's timer cost nothing per frame).
     pub in_flight: usize,
     pub retrying: usize,
+    /// A message to put the cursor on once it has loaded (a search result opened).
+    pub goto: Option<String>,
 }
 
 impl Transcript {
@@ -457,8 +459,12 @@ pub enum Mode {
     Browse,
     Compose(Box<Compose>),
     Search(Prompt),
-    Help { scroll: usize },
+    Help {
+        scroll: usize,
+    },
     ConfirmQuit,
+    /// The search results list, over the panes.
+    Results(Box<crate::review::found::Results>),
 }
 
 /// The outbox's latest report.

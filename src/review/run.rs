@@ -387,6 +387,7 @@ pub fn key_mode(m: &Model) -> KeyMode {
         Mode::Compose(_) => KeyMode::Compose,
         Mode::Search(_) => KeyMode::Prompt,
         Mode::Help { .. } => KeyMode::Help,
+        Mode::Results(_) => KeyMode::Results,
         Mode::ConfirmQuit => KeyMode::Confirm,
     }
 }

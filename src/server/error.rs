@@ -198,6 +198,11 @@ impl From<StoreError> for ApiFailure {
                 "Message {id} is a {role} message; only assistant messages can be rated"
             ))
             .with_details(json!({ "message_id": id, "role": role })),
+            StoreError::TooSlow(why) => ApiFailure::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "ServiceUnavailableError",
+                format!("The local server stopped a query: {why}"),
+            ),
             other => {
                 tracing::error!("request failed: {other}");
                 ApiFailure::internal(format!("The local server failed: {other}"))

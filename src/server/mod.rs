@@ -75,6 +75,7 @@ fn router(state: AppState, limits: &ServeLimits) -> Router {
         .route("/v1/agents/sessions", post(create_session))
         .route("/v1/agents/sessions/list", post(list_sessions))
         .route("/v1/agents/sessions/tools", get(list_tools))
+        .route("/v1/agents/sessions/search", get(search))
         .route("/v1/agents/sessions/intent/detect", post(detect_intent))
         .route(
             "/v1/agents/sessions/{session_id}",

@@ -32,4 +32,5 @@ mod server_hardening;
 mod server_hosted;
 mod server_import;
 mod server_paging;
+mod server_search;
 mod server_seed;

@@ -5,7 +5,6 @@
 use crate::common::TestServer;
 use axum::body::Bytes;
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -216,30 +215,14 @@ async fn a_bad_cursor_is_422() {
 
 /// A server like the hosted API that sends no `next_cursor`: the real server behind a
 /// proxy that drops the key from every list answer.
-struct NoCursorProxy {
-    base_url: String,
-    stop: tokio::sync::oneshot::Sender<()>,
-}
-
 async fn forward(State(upstream): State<String>, req: Request) -> Response {
-    let (parts, body) = req.into_parts();
-    let Ok(body) = axum::body::to_bytes(body, 1 << 20).await else {
-        return StatusCode::BAD_REQUEST.into_response();
+    let path = req.uri().path().to_string();
+    let (status, bytes) = match crate::common::forward(&upstream, req).await {
+        Ok(answer) => answer,
+        Err(status) => return status.into_response(),
     };
-    let url = format!("{upstream}{}", parts.uri);
-    let mut out = reqwest::Client::new().request(parts.method.clone(), url);
-    for (name, value) in &parts.headers {
-        if name != "host" && name != "content-length" {
-            out = out.header(name, value);
-        }
-    }
-    let Ok(resp) = out.body(body.to_vec()).send().await else {
-        return StatusCode::BAD_GATEWAY.into_response();
-    };
-    let status = StatusCode::from_u16(resp.status().as_u16()).unwrap();
-    let bytes = resp.bytes().await.unwrap_or_default();
     let bytes = match serde_json::from_slice::<Value>(&bytes) {
-        Ok(mut v) if parts.uri.path().ends_with("/sessions/list") => {
+        Ok(mut v) if path.ends_with("/sessions/list") => {
             if let Some(p) = v.get_mut("pagination").and_then(Value::as_object_mut) {
                 p.remove("next_cursor");
             }
@@ -250,22 +233,8 @@ async fn forward(State(upstream): State<String>, req: Request) -> Response {
     (status, [("content-type", "application/json")], bytes).into_response()
 }
 
-async fn no_cursor_proxy(upstream: String) -> NoCursorProxy {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let app = axum::Router::new().fallback(forward).with_state(upstream);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await;
-    });
-    NoCursorProxy {
-        base_url: format!("http://{addr}"),
-        stop,
-    }
+async fn no_cursor_proxy(upstream: String) -> crate::common::Proxy {
+    crate::common::Proxy::start(axum::Router::new().fallback(forward).with_state(upstream)).await
 }
 
 #[tokio::test]
@@ -286,6 +255,6 @@ async fn without_a_cursor_the_client_pages_by_offset() {
     let ids: Vec<String> = all.into_iter().map(|s| s.session_id).collect();
     assert_eq!(ids.len(), SESSIONS);
     assert_eq!(ids, walk(&server, &json!({}), 1000, true).await);
-    let _ = proxy.stop.send(());
+    drop(proxy);
     server.stop().await;
 }

@@ -5,6 +5,7 @@ mod jump;
 mod mouse;
 mod overlays;
 mod rating;
+mod results;
 mod search;
 mod sessions;
 mod transcript;
@@ -25,7 +26,10 @@ use jump::{flush_queued, next_unrated, queue_key, waits_for_jump};
 use mouse::mouse;
 use overlays::{confirm, cycle_filter, help, refresh};
 use rating::{outbox_event, rate_recorded, rate_selected};
+use results::{results, search_loaded};
 use search::{prompt, step_match};
+
+pub use results::SEARCH_PAGE;
 use sessions::{move_session, open_session, preview_rested, sessions_loaded};
 use transcript::{history_loaded, known_loaded, move_cursor, toggle_all_tools, toggle_fold};
 
@@ -86,6 +90,11 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
         } => rate_recorded(m, &session_id, &message_id, rating, result),
         Action::Outbox(ev) => outbox_event(m, ev),
         Action::DraftsLoaded(result) => drafts_loaded(m, result),
+        Action::SearchLoaded {
+            generation,
+            offset,
+            result,
+        } => search_loaded(m, generation, offset, result, &mut fx),
         // Too small to draw: the screen only says so. A stray key must not rate or move
         // what the reviewer cannot see; quitting is all that works (unsent ratings stay
         // in the journal either way).
@@ -96,7 +105,8 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
         other => match &m.mode {
             Mode::Browse => browse(m, other, &mut fx),
             Mode::Compose(_) => compose(m, other, &mut fx),
-            Mode::Search(_) => prompt(m, other),
+            Mode::Search(_) => prompt(m, other, &mut fx),
+            Mode::Results(_) => results(m, other, &mut fx),
             Mode::Help { .. } => help(m, other),
             Mode::ConfirmQuit => confirm(m, other),
         },

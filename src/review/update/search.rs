@@ -1,9 +1,11 @@
 //! Search: the prompt, matches in the transcript and the session list, stepping through them.
 
+use super::results::open_results;
 use super::sessions::preview_selected;
 use super::transcript::toggle_fold;
 use super::{reveal_cursor, wording};
 use crate::review::action::Action;
+use crate::review::effect::Effect;
 use crate::review::model::*;
 use crate::review::typeset::text;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -12,7 +14,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 /// keystroke search megabytes.
 const MAX_QUERY_CHARS: usize = 200;
 
-pub(super) fn prompt(m: &mut Model, action: Action) {
+pub(super) fn prompt(m: &mut Model, action: Action, fx: &mut Vec<Effect>) {
     let Mode::Search(p) = &mut m.mode else { return };
     match action {
         Action::PromptKey(KeyEvent {
@@ -47,7 +49,12 @@ pub(super) fn prompt(m: &mut Model, action: Action) {
         Action::PromptSubmit => {
             let query = p.input.trim().to_string();
             m.mode = Mode::Browse;
-            run_search(m, query);
+            run_search(m, query.clone());
+            // Every session of the namespace, as a list over the panes; what matched in
+            // the open session stays for `n` and `N` once it is closed.
+            if !query.is_empty() {
+                open_results(m, query, fx);
+            }
         }
         _ => {}
     }

@@ -135,6 +135,9 @@ fn append(t: &mut Transcript, messages: Vec<MessageHistoryItem>) {
 
 /// Until the reviewer moves it, the cursor sits on the first unrated assistant message.
 fn place_cursor(m: &mut Model, id: &str) {
+    if super::results::reach_goto(m, id) {
+        return;
+    }
     let Some(t) = m.transcripts.get_mut(id) else {
         return;
     };

@@ -414,6 +414,21 @@ pub(super) fn first_match(m: &Model, at: usize, count: usize, query: &str) -> St
     )
 }
 
+pub(super) fn opened_result(at: usize, of: usize, title: &str) -> String {
+    format!(
+        "Result {at} of {of}: {}.",
+        text::truncate(title, LEADING_NAME_COLUMNS)
+    )
+}
+
+pub(super) fn search_page_failed(why: &str) -> String {
+    format!("More results could not be loaded: {why}")
+}
+
+/// A search result's message was not in its session when the session loaded.
+pub(super) const RESULT_GONE: &str =
+    "That message is no longer in this session; the cursor stays where it was.";
+
 pub(super) fn match_at(at: usize, count: usize, wrapped: bool) -> String {
     if wrapped {
         format!("Match {at} of {count} (wrapped around).")

@@ -3,6 +3,7 @@
 pub mod compose;
 pub mod help;
 pub mod pane;
+pub mod results;
 pub mod sessions;
 pub mod status;
 pub mod theme;
@@ -34,6 +35,7 @@ pub fn draw(f: &mut Frame, m: &Model) {
         Mode::Compose(c) => compose::draw(f, m, c),
         Mode::Help { scroll } => help::draw(f, m, *scroll),
         Mode::ConfirmQuit => confirm_quit(f, m),
+        Mode::Results(r) => results::draw(f, m, r),
         Mode::Browse | Mode::Search(_) => {}
     }
 }

@@ -2,11 +2,13 @@
 
 mod feedback;
 mod history;
+mod search;
 mod sessions;
 mod unsupported;
 
 pub(crate) use feedback::{list_feedback, list_memory, submit_feedback};
 pub(crate) use history::history;
+pub(crate) use search::search;
 pub(crate) use sessions::{
     create_session, get_session, list_sessions, patch_session, terminate_session,
 };

@@ -6,6 +6,7 @@ mod encode;
 mod feedback;
 mod messages;
 mod schema;
+mod search;
 mod sessions;
 mod tenancy;
 
@@ -19,6 +20,7 @@ pub(crate) use encode::{new_api_key, now_us};
 pub(crate) use feedback::{list_feedback, list_memory, submit_feedback};
 pub(crate) use messages::history_json;
 pub use schema::SCHEMA_VERSION;
+pub(crate) use search::{query_problem, search};
 pub(crate) use sessions::{
     ListCursor, PageAt, SessionFilter, SessionOrder, SortField, create_session, get_session,
     list_sessions, patch_session, terminate_session,
@@ -49,6 +51,9 @@ pub(crate) enum StoreError {
     Random(String),
     #[error("a database task failed: {0}")]
     Task(String),
+    /// A query ran past its time budget and was stopped.
+    #[error("{0}")]
+    TooSlow(String),
 }
 
 impl StoreError {

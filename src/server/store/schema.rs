@@ -102,6 +102,45 @@ pub(super) const MIGRATIONS: &[&str] = &[
         FROM messages m JOIN sessions s ON s.rowid = m.session_rowid
         WHERE m.rating = 'positive' AND s.enable_memory = 1;
     "#,
+    // v3: full-text search over message contents, tool names and session names
+    // (external-content FTS5 tables kept in step by triggers). A rating's update of
+    // `messages.rating` does not touch the index.
+    r#"
+    CREATE VIRTUAL TABLE messages_fts USING fts5(
+        content, tool_name, content='messages', content_rowid='rowid',
+        tokenize="unicode61 remove_diacritics 2 tokenchars '_'");
+    CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+        INSERT INTO messages_fts(rowid, content, tool_name)
+            VALUES (new.rowid, new.content, new.tool_name);
+    END;
+    CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+        INSERT INTO messages_fts(messages_fts, rowid, content, tool_name)
+            VALUES ('delete', old.rowid, old.content, old.tool_name);
+    END;
+    CREATE TRIGGER messages_fts_update AFTER UPDATE OF content, tool_name ON messages BEGIN
+        INSERT INTO messages_fts(messages_fts, rowid, content, tool_name)
+            VALUES ('delete', old.rowid, old.content, old.tool_name);
+        INSERT INTO messages_fts(rowid, content, tool_name)
+            VALUES (new.rowid, new.content, new.tool_name);
+    END;
+    CREATE VIRTUAL TABLE sessions_fts USING fts5(
+        session_name, content='sessions', content_rowid='rowid',
+        tokenize="unicode61 remove_diacritics 2 tokenchars '_'");
+    CREATE TRIGGER sessions_fts_insert AFTER INSERT ON sessions BEGIN
+        INSERT INTO sessions_fts(rowid, session_name) VALUES (new.rowid, new.session_name);
+    END;
+    CREATE TRIGGER sessions_fts_delete AFTER DELETE ON sessions BEGIN
+        INSERT INTO sessions_fts(sessions_fts, rowid, session_name)
+            VALUES ('delete', old.rowid, old.session_name);
+    END;
+    CREATE TRIGGER sessions_fts_update AFTER UPDATE OF session_name ON sessions BEGIN
+        INSERT INTO sessions_fts(sessions_fts, rowid, session_name)
+            VALUES ('delete', old.rowid, old.session_name);
+        INSERT INTO sessions_fts(rowid, session_name) VALUES (new.rowid, new.session_name);
+    END;
+    INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');
+    INSERT INTO sessions_fts(sessions_fts) VALUES ('rebuild');
+    "#,
 ];
 
 /// The schema version this build writes.

@@ -260,3 +260,63 @@ pub async fn until(
 pub fn client(base_url: &str, key: &ApiKey, namespace: &str) -> Client {
     Client::new(ClientOptions::new(base_url, key.clone(), namespace)).expect("client")
 }
+
+/// A router of the test's own on 127.0.0.1 (a proxy in front of the real server, or a
+/// server that misbehaves), stopped when dropped.
+pub struct Proxy {
+    pub base_url: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Proxy {
+    pub async fn start(app: axum::Router) -> Proxy {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        Proxy {
+            base_url: format!("http://{addr}"),
+            stop: Some(stop),
+        }
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Sends `req` on to `upstream` as it came; the answer's status and body.
+pub async fn forward(
+    upstream: &str,
+    req: axum::extract::Request,
+) -> Result<(axum::http::StatusCode, axum::body::Bytes), axum::http::StatusCode> {
+    use axum::http::StatusCode;
+    let (parts, body) = req.into_parts();
+    let body = axum::body::to_bytes(body, 1 << 20)
+        .await
+        .map_err(|_| StatusCode::BAD_REQUEST)?;
+    let url = format!("{upstream}{}", parts.uri);
+    let mut out = reqwest::Client::new().request(parts.method.clone(), url);
+    for (name, value) in &parts.headers {
+        if name != "host" && name != "content-length" {
+            out = out.header(name, value);
+        }
+    }
+    let resp = out
+        .body(body.to_vec())
+        .send()
+        .await
+        .map_err(|_| StatusCode::BAD_GATEWAY)?;
+    let status = StatusCode::from_u16(resp.status().as_u16()).unwrap();
+    Ok((status, resp.bytes().await.unwrap_or_default()))
+}
