@@ -440,7 +440,7 @@ mod search_tests {
     fn a_snippet_keeps_its_highlights_on_their_words_after_cleaning() {
         // An escape before the word: cleaned to one U+FFFD, a zero-width joiner dropped.
         let snippet = "a\u{1b}\u{200d}b word c";
-        let (s, h) = clean_snippet(snippet, &[[4, 8], [7, 99], [50, 60]]);
+        let (s, h) = clean_snippet(snippet, &[[5, 9], [8, 99], [50, 60]]);
         assert_eq!(s, "a\u{fffd}b word c");
         let word: String = s.chars().skip(h[0][0] as usize).take(4).collect();
         assert_eq!(word, "word");

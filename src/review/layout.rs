@@ -116,18 +116,14 @@ pub fn areas(width: u16, height: u16, demo: bool, notice_rows: u16) -> Option<Ar
 
 /// Lines each search hit takes in the results list: where it is, then the snippet.
 pub const RESULT_ROWS: usize = 2;
-/// Lines of the results box that are not hits: the borders and the scope line.
-const RESULTS_CHROME_ROWS: u16 = 3;
+/// Lines the results box gives to saying what was searched (it wraps once when long).
+pub const SCOPE_ROWS: usize = 2;
+/// Lines of the results box that are not hits: the borders and the scope.
+const RESULTS_CHROME_ROWS: u16 = 2 + SCOPE_ROWS as u16;
 
-/// The search results box: the whole screen but a column each side, and the status bar
-/// kept in view below it.
+/// The search results box: the whole screen but the status bar, kept in view below it.
 pub fn results_box(width: u16, height: u16) -> Rect {
-    Rect::new(
-        1.min(width),
-        0,
-        width.saturating_sub(2),
-        height.saturating_sub(STATUS_ROWS),
-    )
+    Rect::new(0, 0, width, height.saturating_sub(STATUS_ROWS))
 }
 
 /// How many hits the results box shows at once (at least one).

@@ -6,7 +6,7 @@ use super::model::*;
 use super::typeset::style::{Look, Theme};
 use super::update::update;
 use crate::api::ApiError;
-use crate::api::model::{Rating, SessionStatus};
+use crate::api::model::{Rating, SearchHit, SearchPage, SessionStatus};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use insta::assert_snapshot;
 use ratatui::style::Color;
@@ -280,6 +280,7 @@ fn search_prompt_and_quit_confirmation() {
     }
     assert_snapshot!("search_prompt_80x24", screen(&m));
     update(&mut m, Action::PromptSubmit);
+    update(&mut m, Action::Dismiss);
     cmd(&mut m, Command::RatePositive);
     cmd(&mut m, Command::Quit);
     assert_snapshot!("confirm_quit_80x24", screen(&m));
@@ -631,4 +632,116 @@ fn a_long_note_takes_three_lines_at_most() {
         .collect();
     assert_eq!(note.len(), 3, "{s}");
     assert!(note[2].contains('…'), "{s}");
+}
+
+/// `/` and a query, then the server's answer (`Some`) or none (`None`: no search there).
+fn results_list(w: u16, h: u16, query: &str, page: Option<Vec<SearchHit>>) -> Model {
+    let mut m = loaded(w, h);
+    cmd(&mut m, Command::Search);
+    for c in query.chars() {
+        update(
+            &mut m,
+            Action::PromptKey(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
+        );
+    }
+    let fx = update(&mut m, Action::PromptSubmit);
+    let generation = fx
+        .iter()
+        .find_map(|e| match e {
+            super::effect::Effect::Search { generation, .. } => Some(*generation),
+            _ => None,
+        })
+        .unwrap();
+    let result = page.map(|results| SearchPage {
+        query: query.into(),
+        results,
+        limit: 50,
+        offset: 0,
+        has_more: false,
+    });
+    update(
+        &mut m,
+        Action::SearchLoaded {
+            generation,
+            offset: 0,
+            result: Ok(result),
+        },
+    );
+    m
+}
+
+fn search_hit(
+    session: &str,
+    name: Option<&str>,
+    message: Option<&str>,
+    role: Option<&str>,
+    snippet: &str,
+) -> SearchHit {
+    let at = snippet
+        .find("revenue")
+        .or_else(|| snippet.find("Revenue"))
+        .unwrap_or(0);
+    let s = snippet[..at].chars().count() as u32;
+    SearchHit {
+        session_id: session.into(),
+        session_name: name.map(str::to_string),
+        message_id: message.map(str::to_string),
+        role: role.map(str::to_string),
+        snippet: snippet.into(),
+        highlights: vec![[s, s + 7]],
+        timestamp: message.map(|_| "2026-11-20T09:00:00Z".to_string()),
+    }
+}
+
+#[test]
+fn search_results_list() {
+    let hits = || {
+        vec![
+            search_hit(
+                "ses_q",
+                Some("Revenue questions"),
+                None,
+                None,
+                "Revenue questions",
+            ),
+            search_hit(
+                "ses_b",
+                None,
+                Some("b2"),
+                Some("assistant"),
+                "Revenue grew 12% while churn fell to 3.1%.",
+            ),
+            search_hit(
+                "ses_far",
+                Some("A session not listed yet, with a long name that will not fit"),
+                Some("m9"),
+                Some("user"),
+                "…and what did the revenue line look like in the quarter before, with the discounts taken out and the refunds counted…",
+            ),
+        ]
+    };
+    assert_snapshot!(
+        "search_results_80x24",
+        screen(&results_list(80, 24, "revenue", Some(hits())))
+    );
+    assert_snapshot!(
+        "search_results_120x40",
+        screen(&results_list(120, 40, "revenue", Some(hits())))
+    );
+    let searching = {
+        let mut m = loaded(80, 24);
+        cmd(&mut m, Command::Search);
+        update(
+            &mut m,
+            Action::PromptKey(KeyEvent::new(KeyCode::Char('x'), KeyModifiers::NONE)),
+        );
+        update(&mut m, Action::PromptSubmit);
+        m
+    };
+    assert_snapshot!("search_results_searching_80x24", screen(&searching));
+    let fallback = results_list(80, 24, "video", None);
+    assert_snapshot!("search_results_loaded_only_80x24", screen(&fallback));
+    // Nothing found anywhere is said in the list.
+    let none = results_list(80, 24, "zzqq", Some(vec![]));
+    assert!(screen(&none).contains("No match for \"zzqq\"."));
 }

@@ -301,7 +301,8 @@ async fn verdict_search_uses_the_server_search_or_says_what_it_searched_instead(
     assert_eq!(doc["scope"], json!({"recent_sessions": 3}), "{doc}");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("offers no full-text search") && err.contains("most recently active 3 sessions"),
+        err.contains("offers no full-text search")
+            && err.contains("most recently active 3 sessions"),
         "{err}"
     );
     // Text output: where, then the snippet.

@@ -4,9 +4,9 @@
 use crate::api::model::SearchHit;
 use crate::review::action::Command;
 use crate::review::found::{Results, Source};
-use crate::review::layout::{RESULT_ROWS, hits_shown, results_box};
+use crate::review::layout::{RESULT_ROWS, SCOPE_ROWS, hits_shown, results_box};
 use crate::review::model::Model;
-use crate::review::typeset::text;
+use crate::review::typeset::text::{self, Piece};
 use ratatui::Frame;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -46,10 +46,17 @@ pub fn draw(f: &mut Frame, m: &Model, r: &Results) {
         .title(Span::styled(title, t.title_focus))
         .title_bottom(Line::from(Span::styled(hint, t.dim)).right_aligned());
     let (scope, scope_style) = scope(m, r);
-    let mut lines = vec![Line::from(Span::styled(
-        text::truncate_with(&scope, room, g.ellipsis).into_owned(),
-        scope_style,
-    ))];
+    let mut lines: Vec<Line> = text::wrap(&[Piece::new(scope, scope_style)], &[], &[], room);
+    if lines.len() > SCOPE_ROWS {
+        lines.truncate(SCOPE_ROWS);
+        if let Some(last) = lines.last_mut() {
+            // Cut, with the mark that says so, where the rest would not fit.
+            let mut spans = last.spans.clone();
+            spans.push(Span::styled(" ".repeat(room), scope_style));
+            *last = Line::from(text::truncate_spans(spans, room, g.ellipsis));
+        }
+    }
+    lines.resize(SCOPE_ROWS, Line::default());
     if r.hits.is_empty() && !matches!(r.source, Source::Searching) {
         lines.push(Line::from(Span::styled(
             format!("No match for \"{}\".", r.query),
@@ -61,7 +68,7 @@ pub fn draw(f: &mut Frame, m: &Model, r: &Results) {
         let selected = i == r.selected;
         lines.extend(hit_lines(m, hit, selected, room));
     }
-    debug_assert!(RESULT_ROWS == 2);
+    const { assert!(RESULT_ROWS == 2, "hit_lines draws two lines a hit") };
     f.render_widget(Paragraph::new(lines).block(block), area);
 }
 

@@ -204,6 +204,53 @@ mod tests {
         assert_eq!(fb.feedback[0].feedback_id, "fb_4");
     }
 
+    /// A v2 database's messages and names are indexed when it is opened by this build,
+    /// and the index follows later inserts, updates and deletes.
+    #[test]
+    fn a_v2_database_is_searchable_after_the_upgrade() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v2.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            migrate_to(&conn, &path, MIGRATIONS, 2).unwrap();
+            conn.execute_batch(
+                "INSERT INTO orgs (rowid, internal_id, created_us) VALUES (1, 'int_a', 0);
+                 INSERT INTO namespaces (rowid, id, name, org_rowid, created_us)
+                     VALUES (1, 'ns_a', 'old', 1, 0);
+                 INSERT INTO sessions (rowid, id, namespace_rowid, session_name, agent_config,
+                     status, message_count, created_us, updated_us, last_activity_us, expires_us)
+                     VALUES (1, 'ses_a', 1, 'Chunking trouble', '{}', 'active', 2, 0, 0, 0, 0);
+                 INSERT INTO messages (rowid, id, session_rowid, seq, role, content, content_type, timestamp_us)
+                     VALUES (1, 'msg_u', 1, 0, 'user', 'why is recall down', 'text', 0),
+                            (2, 'msg_a', 1, 1, 'assistant', 'the chunk size changed', 'text', 1);",
+            )
+            .unwrap();
+        }
+        let conn = open(&path).unwrap();
+        let ns = find_namespace(&conn, 1, "old").unwrap().unwrap();
+        let found = |q: &str| -> Vec<Option<String>> {
+            super::super::search(&conn, &ns, q, 100, 0)
+                .unwrap()
+                .results
+                .into_iter()
+                .map(|h| h.message_id)
+                .collect()
+        };
+        assert_eq!(found("chunk"), vec![None, Some("msg_a".to_string())]);
+        conn.execute("UPDATE messages SET content = 'nothing here' WHERE id = 'msg_a'", [])
+            .unwrap();
+        conn.execute("UPDATE messages SET rating = 'positive' WHERE id = 'msg_u'", [])
+            .unwrap();
+        assert_eq!(found("chunk"), vec![None]);
+        assert_eq!(found("recall"), vec![Some("msg_u".to_string())]);
+        conn.execute("DELETE FROM messages WHERE id = 'msg_u'", []).unwrap();
+        conn.execute("UPDATE sessions SET session_name = 'Renamed'", [])
+            .unwrap();
+        assert!(found("recall").is_empty());
+        assert!(found("chunking").is_empty());
+        assert_eq!(found("renamed"), vec![None]);
+    }
+
     #[test]
     fn a_negative_schema_version_is_refused_not_a_panic() {
         let dir = tempfile::tempdir().unwrap();

@@ -54,12 +54,20 @@ pub fn alternating(n: usize) -> Vec<crate::api::model::MessageHistoryItem> {
 }
 
 /// `/`, the query typed key by key, `Enter`.
+/// Searches, then closes the results list: what matched in the open session stays.
 pub fn search_for(m: &mut Model, query: &str) {
+    search_list(m, query);
+    assert!(matches!(m.mode, Mode::Results(_)), "the results list opens");
+    update(m, Action::Dismiss);
+}
+
+/// Searches and leaves the results list open; the effects asked for.
+pub fn search_list(m: &mut Model, query: &str) -> Vec<Effect> {
     update(m, cmd(Command::Search));
     for c in query.chars() {
         update(m, Action::PromptKey(key(c)));
     }
-    update(m, Action::PromptSubmit);
+    update(m, Action::PromptSubmit)
 }
 
 /// The rating of `message` in ses_a is committed to the journal (entry 1), then the

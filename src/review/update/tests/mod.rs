@@ -7,6 +7,7 @@ mod jump;
 mod mouse;
 mod overlays;
 mod rating;
+mod results;
 mod search;
 mod sessions;
 mod transcript;
