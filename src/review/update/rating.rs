@@ -112,12 +112,23 @@ pub(super) fn rate(
         && m.open.as_deref() == Some(session_id)
         && let Some(t) = m.transcripts.get_mut(session_id)
         && let Some(i) = t.index_of(message_id)
-        && let Some(next) = t.find_unrated(Some(i), true)
     {
-        t.cursor = Some(next);
-        t.cursor_auto = false;
-        t.advanced = true;
-        reveal_cursor(m);
+        match t.find_unrated(Some(i), true) {
+            Some(next) => {
+                t.cursor = Some(next);
+                t.cursor_auto = false;
+                t.advanced = true;
+                reveal_cursor(m);
+            }
+            // The cursor stays: the notice says why, so a second key is not a surprise.
+            None if t.complete => {
+                let more = wording::none_after(m);
+                if let Some(n) = &mut m.notice {
+                    n.text.push_str(&more);
+                }
+            }
+            None => {}
+        }
     }
 }
 
@@ -166,8 +177,11 @@ pub(super) fn rate_recorded(
             }
             m.this_run
                 .insert((session_id.to_string(), message_id.to_string()), rating);
-            if matches!(&m.notice, Some(n) if wording::is_saving(&n.text)) {
-                m.set_notice(Level::Info, wording::sending(rating));
+            if let Some(n) = &m.notice
+                && wording::is_saving(&n.text)
+            {
+                let text = wording::sending(rating) + wording::after_saving(&n.text);
+                m.set_notice(Level::Info, text);
             }
         }
         Err(e) => {
@@ -333,7 +347,24 @@ pub(super) fn outbox_event(m: &mut Model, ev: OutboxEvent) {
             } else {
                 Level::Success
             };
-            let text = wording::sent(m, rating, stored, session_done, draft_left);
+            // Where the cursor has moved on, the notice names the message it is about.
+            let open = m
+                .transcripts
+                .get(&session)
+                .filter(|_| m.open.as_deref() == Some(session.as_str()));
+            let at = open.and_then(|t| Some((t, t.index_of(&entry.target.message_id)?)));
+            let elsewhere = at.and_then(|(t, i)| (t.cursor != Some(i)).then_some(i));
+            // Still on the rated reply with nothing unrated after it: the next rating key
+            // would change this rating, so the notice keeps saying so.
+            let stuck = m.advance_after_rating
+                && !session_done
+                && at.is_some_and(|(t, i)| {
+                    t.cursor == Some(i) && t.find_unrated(Some(i), true).is_none()
+                });
+            let mut text = wording::sent(m, rating, stored, session_done, draft_left, elsewhere);
+            if stuck {
+                text.push_str(&wording::none_after(m));
+            }
             (text, level)
         }
         Report::Retrying(text) => (text, Level::Warning),

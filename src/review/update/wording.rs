@@ -189,7 +189,13 @@ pub(super) fn saving(rating: Rating) -> String {
 
 /// The notice still says a rating is being saved (whichever rating it names).
 pub(super) fn is_saving(notice: &str) -> bool {
-    notice.ends_with(SAVING)
+    notice.contains(SAVING)
+}
+
+/// What a saving notice says after "saving…" (that no unrated reply follows), kept when
+/// the notice moves on to sending.
+pub(super) fn after_saving(notice: &str) -> &str {
+    notice.split_once(SAVING).map_or("", |(_, rest)| rest)
 }
 
 pub(super) fn sending(rating: Rating) -> String {
@@ -243,20 +249,25 @@ pub(super) fn replaced_elsewhere(newer: &crate::journal::Entry) -> String {
 }
 
 /// The server's receipt, with what it means for the session and for a note left unsent.
+/// The server's receipt, said in the notice line. `elsewhere`: the position of the rated
+/// message when the cursor is no longer on it (a rating moves it on), so the receipt is
+/// in view even when the message has scrolled off.
 pub(super) fn sent(
     m: &Model,
     rating: Rating,
     stored: bool,
     session_done: bool,
     draft_left: bool,
+    elsewhere: Option<usize>,
 ) -> String {
     let memory = if stored {
         "stored to memory"
     } else {
         "not stored"
     };
+    let of = elsewhere.map_or(String::new(), |i| format!(" of message {}", i + 1));
     let mut out = format!(
-        "{} rating recorded by the server: {memory}.",
+        "{} rating{of} recorded by the server: {memory}.",
         capitalise(rating.as_str())
     );
     if session_done {
@@ -272,6 +283,14 @@ pub(super) fn sent(
         ));
     }
     out
+}
+
+/// Said with the saving notice when a rating leaves no unrated reply after it.
+pub(super) fn none_after(m: &Model) -> String {
+    format!(
+        " No unrated reply after this one in this session; {} goes on.",
+        m.key(Command::NextUnrated)
+    )
 }
 
 pub(super) fn not_sent_yet(m: &Model, e: &ApiError) -> String {

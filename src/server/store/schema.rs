@@ -237,13 +237,20 @@ mod tests {
                 .collect()
         };
         assert_eq!(found("chunk"), vec![None, Some("msg_a".to_string())]);
-        conn.execute("UPDATE messages SET content = 'nothing here' WHERE id = 'msg_a'", [])
-            .unwrap();
-        conn.execute("UPDATE messages SET rating = 'positive' WHERE id = 'msg_u'", [])
-            .unwrap();
+        conn.execute(
+            "UPDATE messages SET content = 'nothing here' WHERE id = 'msg_a'",
+            [],
+        )
+        .unwrap();
+        conn.execute(
+            "UPDATE messages SET rating = 'positive' WHERE id = 'msg_u'",
+            [],
+        )
+        .unwrap();
         assert_eq!(found("chunk"), vec![None]);
         assert_eq!(found("recall"), vec![Some("msg_u".to_string())]);
-        conn.execute("DELETE FROM messages WHERE id = 'msg_u'", []).unwrap();
+        conn.execute("DELETE FROM messages WHERE id = 'msg_u'", [])
+            .unwrap();
         conn.execute("UPDATE sessions SET session_name = 'Renamed'", [])
             .unwrap();
         assert!(found("recall").is_empty());

@@ -382,3 +382,51 @@ fn a_rating_settled_by_another_process_shows_what_the_journal_says() {
     let notice = &m2.notice.as_ref().unwrap().text;
     assert!(notice.contains("negative by bo"), "{notice}");
 }
+
+#[test]
+fn after_the_cursor_moves_on_the_receipt_names_the_message_it_is_about() {
+    let mut m = loaded(80, 24);
+    update(&mut m, cmd(Command::FocusTranscript));
+    assert_eq!(cursor_id(&m).as_deref(), Some("a4"));
+    update(&mut m, cmd(Command::RatePositive));
+    assert_eq!(cursor_id(&m).as_deref(), Some("a6"), "moved on");
+    journaled_and_sent(&mut m, "a4", Rating::Positive);
+    let notice = &m.notice.as_ref().unwrap().text;
+    assert!(
+        notice
+            .starts_with("Positive rating of message 4 recorded by the server: stored to memory."),
+        "{notice}"
+    );
+    insta::assert_snapshot!(
+        "receipt_after_advance_80x24",
+        crate::review::fixtures::screen(&m)
+    );
+}
+
+#[test]
+fn rating_the_last_unrated_reply_says_there_is_none_after_it() {
+    let mut m = loaded(120, 40);
+    update(&mut m, cmd(Command::FocusTranscript));
+    update(&mut m, cmd(Command::Bottom));
+    assert_eq!(cursor_id(&m).as_deref(), Some("a6"));
+    update(&mut m, cmd(Command::RateNegative));
+    assert_eq!(cursor_id(&m).as_deref(), Some("a6"), "nowhere to go");
+    let says = |m: &Model| {
+        m.notice.as_ref().is_some_and(|n| {
+            n.text
+                .contains("No unrated reply after this one in this session; ] goes on.")
+        })
+    };
+    assert!(says(&m), "{:?}", m.notice);
+    // Still said once the journal has it, and once the server has answered (a4 above is
+    // still unrated, so the session is not done).
+    journaled_and_sent(&mut m, "a6", Rating::Negative);
+    assert!(says(&m), "{:?}", m.notice);
+    assert!(
+        m.notice
+            .as_ref()
+            .unwrap()
+            .text
+            .starts_with("Negative rating recorded")
+    );
+}
