@@ -100,6 +100,14 @@ impl Default for ReviewSettings {
     }
 }
 
+/// A profile as a list of accounts shows it: never its key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileSummary {
+    pub name: String,
+    pub namespace: Option<String>,
+    pub base_url: Option<String>,
+}
+
 /// One `[profiles.NAME]` table: an account a reviewer works in, beside others. Its
 /// `Debug` never shows the key.
 #[derive(Clone, Default, Deserialize)]
@@ -231,6 +239,8 @@ pub struct Settings {
     pub reviewer_source: ReviewerSource,
     /// The `[profiles.NAME]` in use, if any.
     pub profile: Option<String>,
+    /// Every profile of the config file, for switching from the reviewer.
+    pub profiles: Vec<ProfileSummary>,
     pub allow_insecure_http: bool,
     pub review: ReviewSettings,
     pub keys: BTreeMap<String, KeyList>,
@@ -254,6 +264,15 @@ impl Settings {
     ) -> Result<Settings, ConfigError> {
         let mut warnings = Vec::new();
         let mut file = read_file_config(&paths.config_file, &mut warnings)?;
+        let profiles = file
+            .profiles
+            .iter()
+            .map(|(name, p)| ProfileSummary {
+                name: name.clone(),
+                namespace: p.namespace.clone().or_else(|| file.namespace.clone()),
+                base_url: p.base_url.clone().or_else(|| file.base_url.clone()),
+            })
+            .collect();
         // A profile's values stand in for the top level's: it is the same layer.
         let profile = args
             .profile
@@ -316,6 +335,7 @@ impl Settings {
             reviewer,
             reviewer_source,
             profile,
+            profiles,
             allow_insecure_http: args.allow_insecure_http
                 || file.allow_insecure_http.unwrap_or(false),
             review: file.review,

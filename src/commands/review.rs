@@ -68,11 +68,32 @@ pub async fn open(settings: &Settings, demo: bool) -> anyhow::Result<Opened> {
 }
 
 /// Opens the reviewer. With no API key configured, or with `demo`, starts the local
-/// server in-process on the demo transcripts.
+/// server in-process on the demo transcripts. Switching account from inside (`P`) ends
+/// one run and starts the next on the chosen profile.
 pub async fn run(connect: &ConnectArgs, demo: bool) -> anyhow::Result<()> {
+    let mut overrides = connect.overrides();
+    let mut demo = demo;
+    loop {
+        let Some(profile) = run_once(&overrides, demo).await? else {
+            return Ok(());
+        };
+        tracing::info!(%profile, "switching profile");
+        // The chosen account's own server and namespace, not the flags of the first run.
+        overrides.profile = Some(profile);
+        overrides.base_url = None;
+        overrides.namespace = None;
+        demo = false;
+    }
+}
+
+/// One run of the reviewer; the profile the reviewer chose to switch to, if any.
+async fn run_once(
+    overrides: &crate::config::Overrides,
+    demo: bool,
+) -> anyhow::Result<Option<String>> {
     // Everything that can be wrong with the setup is said on stderr, before the
     // terminal is taken over.
-    let settings = crate::config::prepare(&connect.overrides())?;
+    let settings = crate::config::prepare(overrides)?;
     let keymap = Keymap::from_config(&settings.keys)
         .map_err(|e| anyhow::anyhow!("{}: {e}", settings.paths.config_file.display()))?;
     if settings.api_key.is_some() && settings.namespace.is_none() && !demo {
@@ -103,7 +124,7 @@ pub async fn run(connect: &ConnectArgs, demo: bool) -> anyhow::Result<()> {
 
     let terminal = run::tty::enter().context("Cannot take over the terminal")?;
     let mut app = match App::new(terminal, config, conn) {
-        Ok(app) => app,
+        Ok(app) => app.with_profiles(settings.profiles.clone(), settings.profile.clone()),
         Err(e) => {
             run::tty::restore();
             if let Some(server) = server.take() {
@@ -117,6 +138,7 @@ pub async fn run(connect: &ConnectArgs, demo: bool) -> anyhow::Result<()> {
         .await;
     run::tty::restore();
     let pending = app.model().sends_pending();
+    let switch_to = app.model().switch_to.clone();
     let journaled = app.close().await;
     if let Some(server) = server.take() {
         server.shutdown().await;
@@ -131,6 +153,8 @@ pub async fn run(connect: &ConnectArgs, demo: bool) -> anyhow::Result<()> {
     } else if pending > 0 {
         let when = if demo_mode {
             "the next time the demo runs"
+        } else if switch_to.is_some() {
+            "the next time verdict runs on this account"
         } else {
             "the next time verdict runs"
         };
@@ -138,5 +162,5 @@ pub async fn run(connect: &ConnectArgs, demo: bool) -> anyhow::Result<()> {
             "verdict: {pending} rating(s) not yet sent are kept in the journal; they are sent {when}."
         );
     }
-    Ok(())
+    Ok(switch_to)
 }

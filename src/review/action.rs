@@ -44,11 +44,12 @@ pub enum Command {
     Send,
     Cancel,
     ToggleRating,
+    SwitchProfile,
 }
 
 impl Command {
     /// In the order the help screen lists them.
-    pub const ALL: [Command; 26] = [
+    pub const ALL: [Command; 27] = [
         Command::RatePositive,
         Command::RateNegative,
         Command::RateWithText,
@@ -70,6 +71,7 @@ impl Command {
         Command::PrevMatch,
         Command::Filter,
         Command::Refresh,
+        Command::SwitchProfile,
         Command::Help,
         Command::Quit,
         Command::Send,
@@ -107,6 +109,7 @@ impl Command {
             Send => "send",
             Cancel => "cancel",
             ToggleRating => "toggle_rating",
+            SwitchProfile => "switch_profile",
         }
     }
 
@@ -128,7 +131,7 @@ impl Command {
             Up | Down | PageUp | PageDown | Top | Bottom | NextPane | FocusSessions
             | FocusTranscript | Open | ToggleTools => "Move",
             Search | NextMatch | PrevMatch | Filter => "Find",
-            Refresh | Help | Quit => "Other",
+            Refresh | SwitchProfile | Help | Quit => "Other",
             Send | Cancel | ToggleRating => "In the rating editor",
         }
     }
@@ -152,7 +155,7 @@ impl Command {
             RateWithText => "rate with text (opens the editor)",
             NextUnrated => "next unrated assistant message, across sessions",
             PrevUnrated => "previous unrated assistant message",
-            Search => "search transcript and session names",
+            Search => "search every session of the namespace",
             NextMatch => "next match",
             PrevMatch => "previous match",
             Filter => "filter sessions: all, unrated, by status",
@@ -162,6 +165,7 @@ impl Command {
             Send => "send the rating with its text",
             Cancel => "close, send nothing (the note stays a draft)",
             ToggleRating => "switch positive / negative",
+            SwitchProfile => "switch to another account ([profiles] in config.toml)",
         }
     }
 }

@@ -238,6 +238,7 @@ fn defaults(cmd: Command) -> &'static [&'static str] {
         Send => &["ctrl-s"],
         Cancel => &["esc"],
         ToggleRating => &["tab", "ctrl-p", "ctrl-n"],
+        SwitchProfile => &["P"],
     }
 }
 
@@ -436,7 +437,7 @@ impl Keymap {
                     _ => None,
                 },
             },
-            KeyMode::Results => match key.code {
+            KeyMode::List => match key.code {
                 KeyCode::Esc => Some(Action::Dismiss),
                 KeyCode::Enter => Some(Action::Command(Command::Open)),
                 _ => match self.browse(ev) {
@@ -478,8 +479,8 @@ pub enum KeyMode {
     Prompt,
     Help,
     Confirm,
-    /// The search results list.
-    Results,
+    /// A list over the panes: search results, profiles.
+    List,
 }
 
 #[cfg(test)]

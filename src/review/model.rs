@@ -465,6 +465,10 @@ pub enum Mode {
     ConfirmQuit,
     /// The search results list, over the panes.
     Results(Box<crate::review::found::Results>),
+    /// The accounts of the config file, to switch to one.
+    Profiles {
+        selected: usize,
+    },
 }
 
 /// The outbox's latest report.
@@ -546,6 +550,12 @@ pub struct Model {
     /// The size changed since the last frame: wrap again and keep the cursor in view.
     pub resized: bool,
     pub(crate) generation: u64,
+    /// The config file's profiles, and the one in use.
+    pub profiles: Vec<crate::config::ProfileSummary>,
+    pub profile: Option<String>,
+    /// The reviewer chose another profile: the loop ends, and the reviewer starts again
+    /// on it.
+    pub switch_to: Option<String>,
 }
 
 impl Model {
@@ -582,6 +592,9 @@ impl Model {
             quit_now: false,
             resized: false,
             generation: 0,
+            profiles: Vec::new(),
+            profile: None,
+            switch_to: None,
         }
     }
 

@@ -203,6 +203,17 @@ where
         &self.model
     }
 
+    /// The accounts the reviewer can switch to (`P`), and the one in use.
+    pub fn with_profiles(
+        mut self,
+        profiles: Vec<crate::config::ProfileSummary>,
+        current: Option<String>,
+    ) -> Self {
+        self.model.profiles = profiles;
+        self.model.profile = current;
+        self
+    }
+
     pub fn terminal(&self) -> &Terminal<B> {
         &self.terminal
     }
@@ -387,7 +398,7 @@ pub fn key_mode(m: &Model) -> KeyMode {
         Mode::Compose(_) => KeyMode::Compose,
         Mode::Search(_) => KeyMode::Prompt,
         Mode::Help { .. } => KeyMode::Help,
-        Mode::Results(_) => KeyMode::Results,
+        Mode::Results(_) | Mode::Profiles { .. } => KeyMode::List,
         Mode::ConfirmQuit => KeyMode::Confirm,
     }
 }

@@ -221,3 +221,93 @@ fn sigterm_gives_the_terminal_back() {
     let mode = tmux.run(&["display-message", "-p", "-t", "review", "#{alternate_on}"]);
     assert_eq!(String::from_utf8_lossy(&mode.stdout).trim(), "0");
 }
+
+/// Starts verdict with no flags in a fresh tmux server, the config file given.
+fn start_with_config(dir: &Path, test: &str, config_toml: &str) -> Tmux {
+    assert!(
+        tmux_available(),
+        "tmux is needed for this test (CI installs it)"
+    );
+    let config = dir.join("config");
+    std::fs::create_dir_all(&config).expect("config dir");
+    let file = config.join("config.toml");
+    std::fs::write(&file, config_toml).expect("config file");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    }
+    let tmux = Tmux {
+        socket: format!("verdict-test-{}-{test}", std::process::id()),
+    };
+    let command = format!(
+        "env -u MIXPEEK_API_KEY -u MIXPEEK_NAMESPACE -u MIXPEEK_BASE_URL -u VERDICT_PROFILE -u NO_COLOR \
+         VERDICT_DATA_DIR={} VERDICT_CONFIG_DIR={} {}; echo \"verdict exited with $?\"; sleep 600",
+        shell_quote(&dir.join("data")),
+        shell_quote(&config),
+        shell_quote(Path::new(env!("CARGO_BIN_EXE_verdict"))),
+    );
+    let out = tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "review",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        &command,
+    ]);
+    assert!(out.status.success(), "tmux new-session: {out:?}");
+    tmux
+}
+
+/// `/` searches every session of the demo and Enter opens a result at its message; `P`
+/// switches to another profile, and the reviewer starts again on its server.
+#[test]
+fn search_opens_a_result_and_p_switches_profile() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let server = rt.block_on(crate::common::TestServer::with_sample());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = format!(
+        "profile = \"demo\"\n\n[profiles.demo]\nnamespace = \"demo\"\n\n[profiles.team]\nbase_url = \"{}\"\nnamespace = \"{}\"\napi_key = \"{}\"\n",
+        server.base_url(),
+        server.namespace,
+        server.key.expose()
+    );
+    let tmux = start_with_config(dir.path(), "search-switch", &config);
+    tmux.wait_for("the demo", |s| {
+        s.contains("DEMO") && s.contains("○ unrated")
+    });
+
+    tmux.keys(&["/", "chunk", "Enter"]);
+    let screen = tmux.wait_for("the results list", |s| {
+        s.contains("Search \"chunk\"") && s.contains("Every session of the namespace")
+    });
+    assert!(screen.contains("Enter opens"), "{screen}");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_for("the result opened", |s| s.contains("Result 1 of"));
+    assert!(
+        !screen.contains("Every session of the namespace"),
+        "{screen}"
+    );
+
+    tmux.keys(&["P"]);
+    let screen = tmux.wait_for("the profiles", |s| s.contains("Switch account"));
+    assert!(screen.contains("(in use)"), "{screen}");
+    assert!(
+        !screen.contains(server.key.expose()),
+        "the key is never shown"
+    );
+    tmux.keys(&["j", "Enter"]);
+    // The sample's sessions on the test server, in its namespace.
+    let screen = tmux.wait_for("the other account", |s| {
+        s.contains(&format!("· {}", server.namespace)) && s.contains("tools")
+    });
+    assert!(!screen.contains("DEMO"), "{screen}");
+    tmux.keys(&["q"]);
+    let screen = tmux.wait_for("a clean exit", |s| s.contains("verdict exited with"));
+    assert!(screen.contains("verdict exited with 0"), "{screen}");
+    drop(tmux);
+    rt.block_on(server.stop());
+}

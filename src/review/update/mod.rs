@@ -4,6 +4,7 @@ mod compose;
 mod jump;
 mod mouse;
 mod overlays;
+mod profiles;
 mod rating;
 mod results;
 mod search;
@@ -25,6 +26,7 @@ use compose::{compose, drafts_loaded, open_compose};
 use jump::{flush_queued, next_unrated, queue_key, waits_for_jump};
 use mouse::mouse;
 use overlays::{confirm, cycle_filter, help, refresh};
+use profiles::{open_profiles, profiles};
 use rating::{outbox_event, rate_recorded, rate_selected};
 use results::{results, search_loaded};
 use search::{prompt, step_match};
@@ -107,6 +109,7 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
             Mode::Compose(_) => compose(m, other, &mut fx),
             Mode::Search(_) => prompt(m, other, &mut fx),
             Mode::Results(_) => results(m, other, &mut fx),
+            Mode::Profiles { .. } => profiles(m, other),
             Mode::Help { .. } => help(m, other),
             Mode::ConfirmQuit => confirm(m, other),
         },
@@ -232,6 +235,7 @@ pub(super) fn command(m: &mut Model, cmd: Command, fx: &mut Vec<Effect>) {
         Filter => cycle_filter(m, fx),
         Refresh => refresh(m, fx),
         Help => m.mode = Mode::Help { scroll: 0 },
+        SwitchProfile => open_profiles(m),
         Quit => {
             if m.sends_pending() > 0 {
                 m.mode = Mode::ConfirmQuit;

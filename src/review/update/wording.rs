@@ -27,6 +27,12 @@ pub(super) const COMPOSE_CANCELLED: &str = "Rating with text cancelled; nothing 
 pub(super) const LOADING_REST: &str = "Loading the rest of this session…";
 pub(super) const SEARCH_CLEARED: &str = "Search cleared.";
 pub(super) const STILL_HERE: &str = "Still here; ratings keep sending.";
+pub(super) const NO_PROFILES: &str =
+    "No other account to switch to: add one with verdict login --profile NAME.";
+
+pub(super) fn already_on_profile(name: &str) -> String {
+    format!("Already on the profile {name}.")
+}
 
 fn name(title: &str, columns: usize) -> std::borrow::Cow<'_, str> {
     text::truncate(title, columns)

@@ -3,6 +3,7 @@
 pub mod compose;
 pub mod help;
 pub mod pane;
+pub mod profiles;
 pub mod results;
 pub mod sessions;
 pub mod status;
@@ -36,6 +37,7 @@ pub fn draw(f: &mut Frame, m: &Model) {
         Mode::Help { scroll } => help::draw(f, m, *scroll),
         Mode::ConfirmQuit => confirm_quit(f, m),
         Mode::Results(r) => results::draw(f, m, r),
+        Mode::Profiles { selected } => profiles::draw(f, m, *selected),
         Mode::Browse | Mode::Search(_) => {}
     }
 }

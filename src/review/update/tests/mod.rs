@@ -6,6 +6,7 @@ mod hostile;
 mod jump;
 mod mouse;
 mod overlays;
+mod profiles;
 mod rating;
 mod results;
 mod search;
