@@ -43,8 +43,7 @@ pub fn too_long(corrected: &str) -> Option<String> {
     })
 }
 
-const COLUMNS: &str =
-    "id, base_url, namespace, session_id, message_id, prompt, original, corrected, reviewer, made_at";
+const COLUMNS: &str = "id, base_url, namespace, session_id, message_id, prompt, original, corrected, reviewer, made_at";
 
 fn read(r: &Row<'_>) -> rusqlite::Result<Correction> {
     Ok(Correction {
@@ -155,12 +154,8 @@ impl Journal {
     /// The latest correction of every message, made at or after `since` (journal time
     /// format), oldest first: what the DPO export writes.
     pub fn export_corrections(&self, since: Option<&str>) -> Result<Vec<Correction>, JournalError> {
-        latest(
-            &self.conn,
-            "made_at >= ?1",
-            params![since.unwrap_or("")],
-        )
-        .map_err(|e| self.database_error(e))
+        latest(&self.conn, "made_at >= ?1", params![since.unwrap_or("")])
+            .map_err(|e| self.database_error(e))
     }
 }
 
@@ -196,7 +191,8 @@ pub async fn for_session(
     outbox
         .journal()
         .call(move |j| {
-            let corrections = j.corrections_for_session(&t.base_url, &t.namespace, &t.session_id)?;
+            let corrections =
+                j.corrections_for_session(&t.base_url, &t.namespace, &t.session_id)?;
             let rated = j
                 .latest_for_session(&t.base_url, &t.namespace, &t.session_id)?
                 .into_iter()
@@ -253,7 +249,10 @@ mod tests {
     fn a_correction_over_the_bound_or_empty_is_refused_with_a_sentence() {
         let (_dir, mut j) = open();
         let at_cap = "é".repeat(MAX_CORRECTION_CHARS);
-        assert!(j.record_correction(&target("m1"), &new(&at_cap), "ann").is_ok());
+        assert!(
+            j.record_correction(&target("m1"), &new(&at_cap), "ann")
+                .is_ok()
+        );
         let over = format!("{at_cap}x");
         let err = j
             .record_correction(&target("m1"), &new(&over), "ann")

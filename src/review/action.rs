@@ -5,7 +5,7 @@ use super::model::Receipt;
 use crate::api::model::{GetHistoryResponse, Rating};
 use crate::api::{ApiError, PageStart, SessionsPage};
 use crate::journal::outbox::OutboxEvent;
-use crate::journal::{Entry, SavedDraft};
+use crate::journal::{Correction, Entry, SavedDraft, SessionCorrections};
 use crossterm::event::{KeyEvent, MouseEvent};
 
 /// Which key table a command lives in.
@@ -44,14 +44,18 @@ pub enum Command {
     Send,
     Cancel,
     ToggleRating,
+    Correct,
+    ShowDiff,
 }
 
 impl Command {
     /// In the order the help screen lists them.
-    pub const ALL: [Command; 26] = [
+    pub const ALL: [Command; 28] = [
         Command::RatePositive,
         Command::RateNegative,
         Command::RateWithText,
+        Command::Correct,
+        Command::ShowDiff,
         Command::NextUnrated,
         Command::PrevUnrated,
         Command::Up,
@@ -107,6 +111,8 @@ impl Command {
             Send => "send",
             Cancel => "cancel",
             ToggleRating => "toggle_rating",
+            Correct => "correct",
+            ShowDiff => "show_diff",
         }
     }
 
@@ -124,7 +130,8 @@ impl Command {
     pub fn group(self) -> &'static str {
         use Command::*;
         match self {
-            RatePositive | RateNegative | RateWithText | NextUnrated | PrevUnrated => "Rate",
+            RatePositive | RateNegative | RateWithText | NextUnrated | PrevUnrated | Correct
+            | ShowDiff => "Rate",
             Up | Down | PageUp | PageDown | Top | Bottom | NextPane | FocusSessions
             | FocusTranscript | Open | ToggleTools => "Move",
             Search | NextMatch | PrevMatch | Filter => "Find",
@@ -162,6 +169,10 @@ impl Command {
             Send => "send the rating with its text",
             Cancel => "close, send nothing (the note stays a draft)",
             ToggleRating => "switch positive / negative",
+            Correct => {
+                "correct the reply ($VISUAL, $EDITOR or the built-in editor; implies negative)"
+            }
+            ShowDiff => "show the correction against the reply, word by word",
         }
     }
 }
@@ -228,4 +239,24 @@ pub enum Action {
     Outbox(OutboxEvent),
     /// Drafts kept by earlier runs (notes not yet sent).
     DraftsLoaded(Result<Vec<SavedDraft>, String>),
+    /// The external editor closed: the file's text, or why there is none (it failed).
+    /// `before` is what the file held when it opened.
+    CorrectionEdited {
+        session_id: String,
+        message_id: String,
+        before: String,
+        result: Result<String, String>,
+    },
+    /// The journal kept a correction (or could not).
+    CorrectionRecorded {
+        session_id: String,
+        message_id: String,
+        result: Result<Correction, String>,
+    },
+    /// A session's corrections and the messages this reviewer rated, from the journal.
+    CorrectionsLoaded {
+        session_id: String,
+        generation: u64,
+        result: Result<SessionCorrections, String>,
+    },
 }

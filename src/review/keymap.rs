@@ -238,6 +238,8 @@ fn defaults(cmd: Command) -> &'static [&'static str] {
         Send => &["ctrl-s"],
         Cancel => &["esc"],
         ToggleRating => &["tab", "ctrl-p", "ctrl-n"],
+        Correct => &["e"],
+        ShowDiff => &["D"],
     }
 }
 

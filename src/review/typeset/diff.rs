@@ -181,6 +181,31 @@ fn group(steps: Vec<(Kind, &str)>) -> Vec<Op> {
     out
 }
 
+/// The diff overlay's box for a screen of `width` x `height`: (width, height).
+pub fn overlay_size(width: u16, height: u16) -> (u16, u16) {
+    (width.saturating_sub(8).min(100), height.saturating_sub(4))
+}
+
+/// Rows of the box that are not the diff's text: the border, the legend and a blank line.
+pub const OVERLAY_FRAME_ROWS: u16 = 4;
+/// Columns of the box that are not text: the border and a margin each side.
+pub const OVERLAY_FRAME_COLUMNS: u16 = 4;
+
+/// The columns and rows the diff's text gets on a screen of `width` x `height`.
+pub fn text_room(width: u16, height: u16) -> (usize, usize) {
+    let (w, h) = overlay_size(width, height);
+    (
+        usize::from(w.saturating_sub(OVERLAY_FRAME_COLUMNS)).max(1),
+        usize::from(h.saturating_sub(OVERLAY_FRAME_ROWS)).max(1),
+    )
+}
+
+/// The furthest the diff scrolls on a screen of `width` x `height`.
+pub fn max_scroll(d: &Diff, width: u16, height: u16, look: &Look) -> usize {
+    let (cols, rows) = text_room(width, height);
+    lines(d, cols, look).len().saturating_sub(rows)
+}
+
 /// The diff as lines of `width` columns, sanitised for the terminal.
 pub fn lines(d: &Diff, width: usize, look: &Look) -> Vec<Line<'static>> {
     let t = &look.theme;

@@ -1,6 +1,7 @@
 //! `update(&mut Model, Action) -> Vec<Effect>`: every change of state, with no I/O.
 
 mod compose;
+mod correct;
 mod jump;
 mod mouse;
 mod overlays;
@@ -86,6 +87,22 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
         } => rate_recorded(m, &session_id, &message_id, rating, result),
         Action::Outbox(ev) => outbox_event(m, ev),
         Action::DraftsLoaded(result) => drafts_loaded(m, result),
+        Action::CorrectionEdited {
+            session_id,
+            message_id,
+            before,
+            result,
+        } => correct::edited(m, &session_id, &message_id, &before, result, &mut fx),
+        Action::CorrectionRecorded {
+            session_id,
+            message_id,
+            result,
+        } => correct::recorded(m, &session_id, &message_id, result),
+        Action::CorrectionsLoaded {
+            session_id,
+            generation,
+            result,
+        } => correct::loaded(m, &session_id, generation, result),
         // Too small to draw: the screen only says so. A stray key must not rate or move
         // what the reviewer cannot see; quitting is all that works (unsent ratings stay
         // in the journal either way).
@@ -96,6 +113,8 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
         other => match &m.mode {
             Mode::Browse => browse(m, other, &mut fx),
             Mode::Compose(_) => compose(m, other, &mut fx),
+            Mode::Correct(_) => correct::editing(m, other, &mut fx),
+            Mode::Diff(_) => correct::diff_keys(m, other),
             Mode::Search(_) => prompt(m, other),
             Mode::Help { .. } => help(m, other),
             Mode::ConfirmQuit => confirm(m, other),
@@ -214,6 +233,8 @@ pub(super) fn command(m: &mut Model, cmd: Command, fx: &mut Vec<Effect>) {
         RatePositive => rate_selected(m, Rating::Positive, fx),
         RateNegative => rate_selected(m, Rating::Negative, fx),
         RateWithText => open_compose(m),
+        Correct => correct::open(m, fx),
+        ShowDiff => correct::show_diff(m),
         NextUnrated => next_unrated(m, true, fx),
         PrevUnrated => next_unrated(m, false, fx),
         Search => m.mode = Mode::Search(Prompt::default()),
