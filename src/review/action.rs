@@ -169,9 +169,7 @@ impl Command {
             Send => "send the rating with its text",
             Cancel => "close, send nothing (the note stays a draft)",
             ToggleRating => "switch positive / negative",
-            Correct => {
-                "correct the reply ($VISUAL, $EDITOR or the built-in editor; implies negative)"
-            }
+            Correct => "correct the reply (implies a negative rating)",
             ShowDiff => "show the correction against the reply, word by word",
         }
     }
