@@ -149,10 +149,12 @@ fn a_correction_in_an_external_editor_is_kept_rated_negative_and_exported_as_a_p
     tmux.keys(&["Rewritten", "Enter"]);
 
     // The terminal is taken back and drawn whole: banner, panes, the mark and receipt.
-    let screen = tmux.wait_for("the corrected reply", |s| {
-        s.lines().any(|l| {
-            l.contains("✎ corrected") && l.contains("✗ negative ·") && !l.contains("sending")
-        })
+    let screen = tmux.wait_for("the corrected reply and the server's receipt", |s| {
+        s.contains("this run ✓0 ✗1")
+            && s.lines().any(|l| {
+                l.contains("✎ corrected")
+                    && (l.contains("✗ negative · not stored") || l.contains("✗ negative · stored"))
+            })
     });
     assert!(tmux.alternate_screen(), "{screen}");
     assert!(
