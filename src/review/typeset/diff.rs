@@ -327,6 +327,53 @@ mod tests {
     }
 
     #[test]
+    fn random_edits_give_back_both_texts_with_a_shortest_script() {
+        // A small LCG: the same cases every run.
+        let mut seed = 0x2545_f491_u64;
+        let mut next = |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        for _ in 0..300 {
+            let a: Vec<String> = (0..next(12)).map(|_| format!("w{}", next(4))).collect();
+            let b: Vec<String> = (0..next(12)).map(|_| format!("w{}", next(4))).collect();
+            let (a, b) = (a.join(" "), b.join(" "));
+            let o = ops(&a, &b);
+            assert_eq!(sides(&o), (a.clone(), b.clone()), "{o:?}");
+            // As many edits as the LCS says, no more.
+            let (x, y): (Vec<&str>, Vec<&str>) = (a.split(' ').collect(), b.split(' ').collect());
+            let (x, y) = (
+                x.into_iter().filter(|w| !w.is_empty()).collect::<Vec<_>>(),
+                y.into_iter().filter(|w| !w.is_empty()).collect::<Vec<_>>(),
+            );
+            let mut lcs = vec![vec![0usize; y.len() + 1]; x.len() + 1];
+            for i in 0..x.len() {
+                for j in 0..y.len() {
+                    lcs[i + 1][j + 1] = if x[i] == y[j] {
+                        lcs[i][j] + 1
+                    } else {
+                        lcs[i][j + 1].max(lcs[i + 1][j])
+                    };
+                }
+            }
+            let edits: usize = o
+                .iter()
+                .map(|op| match op {
+                    Same(_) => 0,
+                    Deleted(s) | Inserted(s) => s.split(' ').count(),
+                })
+                .sum();
+            assert_eq!(
+                edits,
+                x.len() + y.len() - 2 * lcs[x.len()][y.len()],
+                "{a} | {b}"
+            );
+        }
+    }
+
+    #[test]
     fn line_breaks_are_kept() {
         let o = ops("one\ntwo", "one\nthree");
         assert_eq!(o, vec![same("one"), same("\n"), del("two"), ins("three")]);
@@ -346,6 +393,35 @@ mod tests {
         let mut c = a.clone();
         c[1500] = "changed".into();
         assert!(matches!(diff(&a.join(" "), &c.join(" ")), Diff::Ops(_)));
+    }
+
+    #[test]
+    #[ignore = "a measurement: run it by name with --ignored --nocapture"]
+    fn measure_the_diff_at_its_bounds() {
+        let a: Vec<String> = (0..MAX_WORDS).map(|i| format!("w{i}")).collect();
+        let mut near = a.clone();
+        // Just under the edit bound: every tenth word replaced (two edits each).
+        for i in (0..MAX_WORDS).step_by(11).take(MAX_EDITS / 2 - 1) {
+            near[i] = format!("x{i}");
+        }
+        let far: Vec<String> = (0..MAX_WORDS).map(|i| format!("y{i}")).collect();
+        let look = Look::new(crate::review::typeset::style::Theme::plain(), false);
+        for (name, b) in [("499 replacements", &near), ("all different", &far)] {
+            let t = std::time::Instant::now();
+            let d = diff(&a.join(" "), &b.join(" "));
+            let diffed = t.elapsed();
+            let t = std::time::Instant::now();
+            let n = lines(&d, 100, &look).len();
+            println!(
+                "{MAX_WORDS} words a side, {name}: diff {diffed:?}, {n} lines wrapped in {:?} ({})",
+                t.elapsed(),
+                if matches!(d, Diff::Ops(_)) {
+                    "word diff"
+                } else {
+                    "too large"
+                }
+            );
+        }
     }
 
     #[test]
