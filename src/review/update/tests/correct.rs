@@ -292,3 +292,30 @@ fn corrections_from_the_journal_mark_their_replies() {
         "{fx:?}"
     );
 }
+
+#[test]
+fn correct_and_show_diff_are_remapped_like_every_command() {
+    use crate::config::KeyList;
+    use crate::review::keymap::Keymap;
+    let mut o = std::collections::BTreeMap::new();
+    o.insert("correct".to_string(), KeyList::One("ctrl-e".into()));
+    o.insert("show_diff".to_string(), KeyList::One("x".into()));
+    let k = Keymap::from_config(&o).unwrap();
+    assert_eq!(
+        k.browse(&KeyEvent::new(KeyCode::Char('e'), KeyModifiers::CONTROL)),
+        Some(Command::Correct)
+    );
+    assert_eq!(k.browse(&key('e')), None);
+    assert_eq!(k.browse(&key('x')), Some(Command::ShowDiff));
+    assert_eq!(k.browse(&key('D')), None);
+    assert!(
+        k.help()
+            .iter()
+            .flat_map(|s| &s.entries)
+            .any(|e| e.keys == "Ctrl-E" && e.description == Command::Correct.description())
+    );
+    // The defaults: e and D, free of every other command.
+    let d = Keymap::default();
+    assert_eq!(d.browse(&key('e')), Some(Command::Correct));
+    assert_eq!(d.browse(&key('D')), Some(Command::ShowDiff));
+}
