@@ -333,7 +333,14 @@ pub(super) fn outbox_event(m: &mut Model, ev: OutboxEvent) {
             } else {
                 Level::Success
             };
-            let text = wording::sent(m, rating, stored, session_done, draft_left);
+            let mut text = wording::sent(m, rating, stored, session_done, draft_left);
+            if rating == Rating::Negative
+                && m.transcripts
+                    .get(&session)
+                    .is_some_and(|t| t.corrections.contains_key(&entry.target.message_id))
+            {
+                text.push_str(wording::IMPLIED_BY_CORRECTION);
+            }
             (text, level)
         }
         Report::Retrying(text) => (text, Level::Warning),

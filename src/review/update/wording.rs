@@ -434,6 +434,8 @@ pub(super) fn nothing_searched(m: &Model) -> String {
 pub(super) const CORRECTION_UNCHANGED: &str =
     "The correction was left unchanged; nothing was recorded.";
 pub(super) const CORRECTION_EMPTY: &str = "The correction is empty; nothing was recorded.";
+/// After the server's receipt of a corrected reply's negative rating.
+pub(super) const IMPLIED_BY_CORRECTION: &str = " (Your correction implies a negative rating.)";
 pub(super) const CORRECTION_CANCELLED: &str = "Correction cancelled; nothing was recorded.";
 
 /// Said while the external editor has the terminal (seen if it returns at once).

@@ -79,6 +79,21 @@ fn an_edited_reply_records_a_correction_and_an_implied_negative() {
     );
     let notice = &m.notice.as_ref().unwrap().text;
     assert!(notice.contains("implies a negative rating"), "{notice}");
+    // The server's receipt says it too.
+    let e = entry(1, "ses_a", "a4", Rating::Negative);
+    update(
+        &mut m,
+        Action::Outbox(OutboxEvent::Sent {
+            entry: e,
+            receipt: crate::review::fixtures::receipt("ses_a", "a4", Rating::Negative, false),
+        }),
+    );
+    let notice = &m.notice.as_ref().unwrap().text;
+    assert!(notice.contains("Negative rating recorded"), "{notice}");
+    assert!(
+        notice.contains("correction implies a negative rating"),
+        "{notice}"
+    );
     // The correction is never the rating's text.
     assert!(
         fx.iter()
