@@ -217,11 +217,13 @@ pub enum ExportFormat {
     Jsonl,
     /// Comma-separated values with a header row.
     Csv,
+    /// Corrected replies as preference pairs (prompt, chosen, rejected), JSON lines.
+    Dpo,
 }
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// Output format: JSON lines or CSV.
+    /// Output format: JSON lines or CSV of the ratings, or DPO pairs of the corrections.
     #[arg(long, value_enum, default_value = "jsonl")]
     pub format: ExportFormat,
     /// Write here instead of standard output.

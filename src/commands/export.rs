@@ -1,4 +1,7 @@
-//! `verdict export`: every rating in the journal, with its exchange, as JSONL or CSV.
+//! `verdict export`: every rating in the journal, with its exchange, as JSONL or CSV;
+//! or the corrections as DPO pairs (`dpo`).
+
+mod dpo;
 
 use super::client;
 use crate::api::model::Rating;
@@ -36,6 +39,12 @@ pub async fn export(connect: &ConnectArgs, args: ExportArgs) -> anyhow::Result<(
         kept
     };
     let path = settings.paths.journal_db();
+    if args.format == ExportFormat::Dpo {
+        let corrections = dpo::read(&path, since, &scope).await?;
+        let mut out = Vec::new();
+        dpo::write(&mut out, &corrections)?;
+        return emit(&args, &out, corrections.len(), "correction pair(s)");
+    }
     let rows = match read_journal(&path, since.clone()).await {
         Ok((rows, journal)) => {
             let mut rows = in_scope(rows);
@@ -64,21 +73,23 @@ pub async fn export(connect: &ConnectArgs, args: ExportArgs) -> anyhow::Result<(
     match args.format {
         ExportFormat::Jsonl => write_jsonl(&mut out, &rows)?,
         ExportFormat::Csv => write_csv(&mut out, &rows)?,
+        ExportFormat::Dpo => {}
     }
+    emit(&args, &out, rows.len(), "rating(s)")
+}
+
+/// Writes the export to `--output` (saying how many `what` it holds) or standard output.
+fn emit(args: &ExportArgs, out: &[u8], count: usize, what: &str) -> anyhow::Result<()> {
     match &args.output {
         Some(path) => {
-            crate::fs::write_file_atomically(path, &out)
+            crate::fs::write_file_atomically(path, out)
                 .with_context(|| format!("Cannot write the export to {}", path.display()))?;
-            crate::say_err!(
-                "verdict: exported {} rating(s) to {}",
-                rows.len(),
-                path.display()
-            );
+            crate::say_err!("verdict: exported {count} {what} to {}", path.display());
         }
         None => {
             // Already safe for a terminal (see write_jsonl and csv_field), and kept byte
             // for byte: CSV's CR LF row ends are the format's.
-            crate::output::write_stdout_raw(&out)
+            crate::output::write_stdout_raw(out)
                 .context("Cannot write the export to standard output")?;
         }
     }
@@ -131,9 +142,13 @@ impl Scope {
     }
 
     fn holds(&self, row: &ExportRow) -> bool {
+        self.holds_target(&row.entry.target)
+    }
+
+    fn holds_target(&self, target: &crate::journal::Target) -> bool {
         self.targets.as_ref().is_none_or(|targets| {
             targets.iter().any(|(server, namespace)| {
-                row.entry.target.base_url == *server && row.entry.target.namespace == *namespace
+                target.base_url == *server && target.namespace == *namespace
             })
         })
     }

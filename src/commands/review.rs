@@ -133,9 +133,11 @@ async fn run_once(
             return Err(e);
         }
     };
-    let result = app
-        .run(crossterm::event::EventStream::new(), run::termination())
-        .await;
+    let (events, control) = run::tty::events();
+    if let Some(editor) = run::external::editor_from_env() {
+        app.set_external_editor(editor, control);
+    }
+    let result = app.run(events, run::termination()).await;
     run::tty::restore();
     let pending = app.model().sends_pending();
     let switch_to = app.model().switch_to.clone();

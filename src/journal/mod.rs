@@ -1,6 +1,7 @@
 //! The reviewer's own durable record of ratings (SQLite): the outbox of unsent
 //! ratings, what the server answered, and the source of exports.
 
+pub mod corrections;
 #[cfg(test)]
 mod fixtures;
 mod handle;
@@ -8,6 +9,7 @@ pub mod outbox;
 mod schema;
 mod store;
 
+pub use corrections::{Correction, NewCorrection, SessionCorrections};
 pub use handle::JournalHandle;
 pub use schema::SCHEMA_VERSION;
 
@@ -25,6 +27,10 @@ pub enum JournalError {
     /// The thread that owns the journal has stopped (it panicked or the program is ending).
     #[error("the journal is closed")]
     Closed,
+    /// The journal would not keep this (a correction too long, or empty); the sentence
+    /// says why. Nothing was written.
+    #[error("{0}")]
+    Refused(String),
 }
 
 impl JournalError {

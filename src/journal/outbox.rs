@@ -206,7 +206,8 @@ impl Outbox {
             .await
     }
 
-    fn target(&self, session_id: &str, message_id: &str) -> Target {
+    /// A message on this outbox's server and namespace.
+    pub fn target(&self, session_id: &str, message_id: &str) -> Target {
         Target {
             base_url: self.base_url.clone(),
             namespace: self.namespace.clone(),
@@ -266,6 +267,11 @@ impl Outbox {
     pub async fn counts(&self) -> Result<Counts, JournalError> {
         let (base, ns) = (self.base_url.clone(), self.namespace.clone());
         self.journal.call(move |j| j.counts(&base, &ns)).await
+    }
+
+    /// Who this outbox records ratings as.
+    pub fn reviewer(&self) -> &str {
+        &self.reviewer
     }
 
     /// The journal this outbox writes, for callers that read it too (export, status).

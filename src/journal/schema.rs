@@ -6,7 +6,7 @@ use rusqlite::Connection;
 use std::path::Path;
 
 /// The schema version this build writes; `PRAGMA user_version` holds the file's.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Migration `i` takes a journal from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -53,6 +53,22 @@ const MIGRATIONS: &[&str] = &[
         saved_at    TEXT NOT NULL,
         PRIMARY KEY (base_url, namespace, session_id, message_id)
     );",
+    // 2 -> 3: corrected replies, every version kept; the latest of a message wins.
+    "CREATE TABLE corrections (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        base_url    TEXT NOT NULL,
+        namespace   TEXT NOT NULL,
+        session_id  TEXT NOT NULL,
+        message_id  TEXT NOT NULL,
+        prompt      TEXT,
+        original    TEXT NOT NULL,
+        corrected   TEXT NOT NULL,
+        reviewer    TEXT NOT NULL,
+        made_at     TEXT NOT NULL
+    );
+    CREATE INDEX corrections_by_message
+        ON corrections (base_url, namespace, session_id, message_id, id);
+    CREATE INDEX corrections_by_made_at ON corrections (made_at);",
 ];
 
 /// Opens (creating and migrating) the journal database at `path`: a private file, a
@@ -100,6 +116,53 @@ mod tests {
         )
         .unwrap();
         assert_eq!(j.drafts("http://127.0.0.1:1", "ns").unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_version_2_journal_is_upgraded_and_keeps_its_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.execute_batch(MIGRATIONS[1]).unwrap();
+            conn.execute(
+                "INSERT INTO ratings (base_url, namespace, session_id, message_id, rating, reviewer, made_at, state)
+                 VALUES ('http://127.0.0.1:1', 'ns', 'ses_a', 'm1', 'negative', 'ann', '2026-01-01T00:00:00.000000Z', 'pending')",
+                [],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO drafts (base_url, namespace, session_id, message_id, rating, text, saved_at)
+                 VALUES ('http://127.0.0.1:1', 'ns', 'ses_a', 'm2', 'positive', 'half a note', '2026-01-01T00:00:00.000000Z')",
+                [],
+            )
+            .unwrap();
+            conn.pragma_update(None, "user_version", 2).unwrap();
+        }
+        let mut j = Journal::open(&path).unwrap();
+        let v: i64 = j
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, 3);
+        let pending = j.pending("http://127.0.0.1:1", "ns").unwrap();
+        assert_eq!(pending.len(), 1);
+        assert_eq!(pending[0].rating, Rating::Negative);
+        let drafts = j.drafts("http://127.0.0.1:1", "ns").unwrap();
+        assert_eq!(drafts[0].draft.text, "half a note");
+        let c = crate::journal::NewCorrection {
+            prompt: None,
+            original: "old".into(),
+            corrected: "new".into(),
+        };
+        j.record_correction(&target("m1"), &c, "ann").unwrap();
+        assert_eq!(
+            j.corrections_for_session("http://127.0.0.1:1", "ns", "ses_a")
+                .unwrap()[0]
+                .corrected,
+            "new"
+        );
     }
 
     #[test]

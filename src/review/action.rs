@@ -5,7 +5,7 @@ use super::model::Receipt;
 use crate::api::model::{GetHistoryResponse, Rating, SearchPage};
 use crate::api::{ApiError, PageStart, SessionsPage};
 use crate::journal::outbox::OutboxEvent;
-use crate::journal::{Entry, SavedDraft};
+use crate::journal::{Correction, Entry, SavedDraft, SessionCorrections};
 use crossterm::event::{KeyEvent, MouseEvent};
 
 /// Which key table a command lives in.
@@ -45,14 +45,18 @@ pub enum Command {
     Cancel,
     ToggleRating,
     SwitchProfile,
+    Correct,
+    ShowDiff,
 }
 
 impl Command {
     /// In the order the help screen lists them.
-    pub const ALL: [Command; 27] = [
+    pub const ALL: [Command; 29] = [
         Command::RatePositive,
         Command::RateNegative,
         Command::RateWithText,
+        Command::Correct,
+        Command::ShowDiff,
         Command::NextUnrated,
         Command::PrevUnrated,
         Command::Up,
@@ -110,6 +114,8 @@ impl Command {
             Cancel => "cancel",
             ToggleRating => "toggle_rating",
             SwitchProfile => "switch_profile",
+            Correct => "correct",
+            ShowDiff => "show_diff",
         }
     }
 
@@ -127,7 +133,8 @@ impl Command {
     pub fn group(self) -> &'static str {
         use Command::*;
         match self {
-            RatePositive | RateNegative | RateWithText | NextUnrated | PrevUnrated => "Rate",
+            RatePositive | RateNegative | RateWithText | NextUnrated | PrevUnrated | Correct
+            | ShowDiff => "Rate",
             Up | Down | PageUp | PageDown | Top | Bottom | NextPane | FocusSessions
             | FocusTranscript | Open | ToggleTools => "Move",
             Search | NextMatch | PrevMatch | Filter => "Find",
@@ -166,6 +173,8 @@ impl Command {
             Cancel => "close, send nothing (the note stays a draft)",
             ToggleRating => "switch positive / negative",
             SwitchProfile => "switch to another account ([profiles] in config.toml)",
+            Correct => "correct the reply (implies a negative rating)",
+            ShowDiff => "show the correction against the reply, word by word",
         }
     }
 }
@@ -237,5 +246,25 @@ pub enum Action {
         generation: u64,
         offset: u64,
         result: Result<Option<SearchPage>, ApiError>,
+    },
+    /// The external editor closed: the file's text, or why there is none (it failed).
+    /// `before` is what the file held when it opened.
+    CorrectionEdited {
+        session_id: String,
+        message_id: String,
+        before: String,
+        result: Result<String, String>,
+    },
+    /// The journal kept a correction (or could not).
+    CorrectionRecorded {
+        session_id: String,
+        message_id: String,
+        result: Result<Correction, String>,
+    },
+    /// A session's corrections and the messages this reviewer rated, from the journal.
+    CorrectionsLoaded {
+        session_id: String,
+        generation: u64,
+        result: Result<SessionCorrections, String>,
     },
 }

@@ -21,6 +21,11 @@ impl Default for Editor {
 
 impl Editor {
     pub fn new(initial: &str) -> Editor {
+        Editor::with_placeholder(initial, "Why is this answer good or bad? (optional)")
+    }
+
+    /// An editor holding `initial`, with `placeholder` shown while it is empty.
+    pub fn with_placeholder(initial: &str, placeholder: &str) -> Editor {
         let lines = if initial.is_empty() {
             vec![String::new()]
         } else {
@@ -29,7 +34,7 @@ impl Editor {
         let mut area = TextArea::new(lines);
         area.set_wrap_mode(WrapMode::WordOrGlyph);
         area.set_cursor_line_style(Style::new());
-        area.set_placeholder_text("Why is this answer good or bad? (optional)");
+        area.set_placeholder_text(placeholder.to_string());
         area.move_cursor(ratatui_textarea::CursorMove::Bottom);
         area.move_cursor(ratatui_textarea::CursorMove::End);
         Editor { area }

@@ -5,7 +5,7 @@ use super::model::Receipt;
 use crate::api::model::{ListFeedbackResponse, ListSessionsRequest, Rating};
 use crate::api::{Client, PageStart};
 use crate::journal::outbox::{Outbox, OutboxEvent};
-use crate::journal::{Draft, Entry, Exchange, RatingState};
+use crate::journal::{Draft, Entry, Exchange, NewCorrection, RatingState, corrections};
 use serde_json::{Map, Value};
 use std::collections::HashSet;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
@@ -57,6 +57,24 @@ pub enum Effect {
     },
     /// Drafts kept by earlier runs.
     LoadDrafts,
+    /// Suspend the screen and correct `text` in `$VISUAL`/`$EDITOR` (run by the loop,
+    /// which owns the terminal); answered by `Action::CorrectionEdited`.
+    EditCorrection {
+        session_id: String,
+        message_id: String,
+        text: String,
+    },
+    /// Keep a correction in the journal (in order with ratings); never sent anywhere.
+    SaveCorrection {
+        session_id: String,
+        message_id: String,
+        correction: NewCorrection,
+    },
+    /// A session's corrections, loaded with its known ratings.
+    LoadCorrections {
+        session_id: String,
+        generation: u64,
+    },
     WakeOutbox,
     LoadCounts,
     /// A page of the server's search for the results list of this generation.
@@ -218,6 +236,20 @@ async fn write_journal(
                     tracing::warn!(message = %message_id, "cannot forget the draft: {e}");
                 }
             }
+            Write::Effect(Effect::SaveCorrection {
+                session_id,
+                message_id,
+                correction,
+            }) => {
+                let result = corrections::record(&outbox, &session_id, &message_id, correction)
+                    .await
+                    .map_err(|e| e.to_string());
+                let _ = actions.send(Action::CorrectionRecorded {
+                    session_id,
+                    message_id,
+                    result,
+                });
+            }
             Write::Effect(other) => {
                 tracing::error!(?other, "not a journal write; nothing done");
             }
@@ -345,7 +377,8 @@ impl Runner {
             }
             write @ (Effect::Rate { .. }
             | Effect::SaveDraft { .. }
-            | Effect::DeleteDraft { .. }) => {
+            | Effect::DeleteDraft { .. }
+            | Effect::SaveCorrection { .. }) => {
                 // A rating the writer can no longer take is told to the app as not saved.
                 if let Err(e) = self.writes.send(Write::Effect(write))
                     && let Write::Effect(Effect::Rate {
@@ -368,6 +401,35 @@ impl Runner {
                 tokio::spawn(async move {
                     let result = outbox.drafts().await.map_err(|e| e.to_string());
                     let _ = tx.send(Action::DraftsLoaded(result));
+                });
+            }
+            Effect::LoadCorrections {
+                session_id,
+                generation,
+            } => {
+                let outbox = self.outbox.clone();
+                tokio::spawn(async move {
+                    let result = corrections::for_session(&outbox, &session_id)
+                        .await
+                        .map_err(|e| e.to_string());
+                    let _ = tx.send(Action::CorrectionsLoaded {
+                        session_id,
+                        generation,
+                        result,
+                    });
+                });
+            }
+            Effect::EditCorrection {
+                session_id,
+                message_id,
+                text,
+            } => {
+                // Only the loop can lend the terminal out; a runner without one says so.
+                let _ = tx.send(Action::CorrectionEdited {
+                    session_id,
+                    message_id,
+                    before: text,
+                    result: Err("no terminal to run the editor in".to_string()),
                 });
             }
             Effect::WakeOutbox => self.outbox.wake(),

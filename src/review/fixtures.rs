@@ -243,6 +243,14 @@ pub fn serve(
                 session_id,
                 generation,
             },
+            Effect::LoadCorrections {
+                session_id,
+                generation,
+            } => Action::CorrectionsLoaded {
+                session_id,
+                generation,
+                result: Ok(Default::default()),
+            },
             other_effect => {
                 other.push(other_effect);
                 continue;

@@ -239,6 +239,8 @@ fn defaults(cmd: Command) -> &'static [&'static str] {
         Cancel => &["esc"],
         ToggleRating => &["tab", "ctrl-p", "ctrl-n"],
         SwitchProfile => &["P"],
+        Correct => &["e"],
+        ShowDiff => &["D"],
     }
 }
 

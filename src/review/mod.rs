@@ -17,6 +17,8 @@ pub mod view;
 pub use typeset::{markdown, text};
 
 #[cfg(test)]
+mod correct_view_tests;
+#[cfg(test)]
 mod fixtures;
 #[cfg(test)]
 mod view_tests;

@@ -13,7 +13,7 @@ use crate::api::model::{
 use crate::journal::Draft;
 use chrono::{DateTime, FixedOffset, Utc};
 use ratatui::text::Line;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Which pane has the keyboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -309,6 +309,10 @@ pub struct Transcript {
     pub receipts: HashMap<String, Receipt>,
     /// The note sent with each message's latest rating, by message id: shown under it.
     pub notes: HashMap<String, String>,
+    /// This reviewer's latest correction of each corrected reply, by message id.
+    pub corrections: HashMap<String, String>,
+    /// Messages this reviewer's journal holds a rating of (a correction keeps it).
+    pub rated_here: HashSet<String>,
     pub generation: u64,
     pub requested: bool,
     pub loading: bool,
@@ -453,11 +457,31 @@ pub struct Compose {
     pub error: Option<String>,
 }
 
+/// A correction being written in the built-in editor.
+#[derive(Debug, Clone)]
+pub struct Correcting {
+    pub session_id: String,
+    pub message_id: String,
+    /// What the editor opened with: saving it unchanged records nothing.
+    pub before: String,
+    pub editor: Editor,
+    pub error: Option<String>,
+}
+
+/// The word diff of a reply and its correction, on screen.
+#[derive(Debug, Clone)]
+pub struct DiffView {
+    pub diff: super::typeset::diff::Diff,
+    pub scroll: usize,
+}
+
 /// What has the keyboard. Overlays are variants, never flags on the model.
 #[derive(Debug, Clone)]
 pub enum Mode {
     Browse,
     Compose(Box<Compose>),
+    Correct(Box<Correcting>),
+    Diff(Box<DiffView>),
     Search(Prompt),
     Help {
         scroll: usize,
@@ -549,6 +573,9 @@ pub struct Model {
     pub quit_now: bool,
     /// The size changed since the last frame: wrap again and keep the cursor in view.
     pub resized: bool,
+    /// The external editor for corrections (`$VISUAL`, else `$EDITOR`); without one the
+    /// built-in editor opens. Set by the loop that can lend it the terminal.
+    pub external_editor: Option<String>,
     pub(crate) generation: u64,
     /// The config file's profiles, and the one in use.
     pub profiles: Vec<crate::config::ProfileSummary>,
@@ -591,6 +618,7 @@ impl Model {
             quit: false,
             quit_now: false,
             resized: false,
+            external_editor: None,
             generation: 0,
             profiles: Vec::new(),
             profile: None,

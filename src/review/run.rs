@@ -1,7 +1,9 @@
 //! The loop: terminal events, results and a timer in; drain everything pending, draw once.
 
+pub mod external;
+
 use super::action::Action;
-use super::effect::Runner;
+use super::effect::{Effect, Runner};
 use super::keymap::{KeyMode, Keymap};
 use super::model::{ConnInfo, Mode, Model, ModelInit};
 use super::update;
@@ -132,6 +134,10 @@ pub struct App<B: Backend> {
     /// Terminal events read so far (keys, mouse, resizes, pastes).
     events_read: u64,
     clock: fn() -> DateTime<Utc>,
+    /// The external editor for corrections and the terminal's events to pause around it.
+    editor: Option<(String, tty::EventsControl)>,
+    /// A correction to edit externally, run by the loop before its next frame.
+    edit: Option<Effect>,
 }
 
 /// When a frame was drawn and how many terminal events it reflects: keystroke-to-frame
@@ -174,7 +180,62 @@ where
             stamps: None,
             events_read: 0,
             clock: Utc::now,
+            editor: None,
+            edit: None,
         })
+    }
+
+    /// Corrections open in `editor` (`$VISUAL`/`$EDITOR`) on the real terminal, whose
+    /// events `control` pauses while the editor has it. Without this the built-in
+    /// editor opens.
+    pub fn set_external_editor(&mut self, editor: String, control: tty::EventsControl) {
+        self.model.external_editor = Some(editor.clone());
+        self.editor = Some((editor, control));
+    }
+
+    /// Lends the terminal to the external editor on a private file holding the text,
+    /// then takes it back, redraws all of it, and hands update() what the file holds.
+    async fn edit_externally(&mut self, effect: Effect) -> anyhow::Result<()> {
+        let Effect::EditCorrection {
+            session_id,
+            message_id,
+            text,
+        } = effect
+        else {
+            return Ok(());
+        };
+        let Some((editor, control)) = self.editor.clone() else {
+            return Ok(());
+        };
+        let result = match external::EditFile::create(&text) {
+            Err(e) => Err(format!("cannot write the file to edit: {e}")),
+            Ok(file) => {
+                // The event reader stops first: it would take the editor's keys.
+                control.pause();
+                tty::suspend();
+                let path = file.path().to_path_buf();
+                let ran = tokio::task::spawn_blocking(move || external::run_editor(&editor, &path))
+                    .await
+                    .unwrap_or_else(|e| Err(format!("the editor's thread failed: {e}")));
+                let back = tty::resume();
+                control.resume();
+                back.context("Cannot take the terminal back after the editor")?;
+                self.terminal
+                    .clear()
+                    .context("Cannot redraw the terminal after the editor")?;
+                ran.and_then(|()| file.read())
+            }
+        };
+        if let Ok(size) = self.terminal.size() {
+            self.apply(Action::Resize(size.width, size.height));
+        }
+        self.apply(Action::CorrectionEdited {
+            session_id,
+            message_id,
+            before: text,
+            result,
+        });
+        Ok(())
     }
 
     /// Every frame drawn from now on is published here (tests watch the screen with it).
@@ -223,7 +284,12 @@ where
         // result is stamped with when it came, not with the last frame.
         self.model.now = (self.clock)();
         for effect in update::update(&mut self.model, action) {
-            self.runner.run(effect);
+            match effect {
+                edit @ Effect::EditCorrection { .. } if self.editor.is_some() => {
+                    self.edit = Some(edit);
+                }
+                other => self.runner.run(other),
+            }
         }
     }
 
@@ -281,6 +347,10 @@ where
         let mut preview_seq = self.model.sessions.preview_seq;
         let mut preview_at = tokio::time::Instant::now();
         loop {
+            if let Some(edit) = self.edit.take() {
+                self.edit_externally(edit).await?;
+                dirty = true;
+            }
             if dirty {
                 self.draw()?;
                 dirty = false;
@@ -395,7 +465,8 @@ pub fn key_mode(m: &Model) -> KeyMode {
     }
     match &m.mode {
         Mode::Browse => KeyMode::Browse,
-        Mode::Compose(_) => KeyMode::Compose,
+        Mode::Compose(_) | Mode::Correct(_) => KeyMode::Compose,
+        Mode::Diff(_) => KeyMode::Help,
         Mode::Search(_) => KeyMode::Prompt,
         Mode::Help { .. } => KeyMode::Help,
         Mode::Results(_) | Mode::Profiles { .. } => KeyMode::List,
@@ -408,14 +479,18 @@ pub mod tty {
     use crossterm::event::{
         DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
     };
+    use crossterm::event::{Event, EventStream};
     use crossterm::terminal::{
         EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
     };
     use crossterm::{cursor, execute};
+    use futures_util::{Stream, StreamExt};
     use ratatui::Terminal;
     use ratatui::backend::CrosstermBackend;
     use std::io::{Stdout, stdout};
-    use std::sync::Once;
+    use std::pin::Pin;
+    use std::sync::{Arc, Mutex, Once};
+    use std::task::{Context, Poll};
 
     static HOOK: Once = Once::new();
 
@@ -442,6 +517,77 @@ pub mod tty {
             return Err(e);
         }
         Terminal::new(CrosstermBackend::new(stdout())).inspect_err(|_| restore())
+    }
+
+    /// Gives the terminal to another program (the editor): as [`restore`].
+    pub fn suspend() {
+        restore();
+    }
+
+    /// Takes the terminal back after [`suspend`]: raw mode, alternate screen, mouse and
+    /// bracketed paste, as [`enter`] set them.
+    pub fn resume() -> std::io::Result<()> {
+        enable_raw_mode()?;
+        execute!(
+            stdout(),
+            EnterAlternateScreen,
+            EnableMouseCapture,
+            EnableBracketedPaste,
+            cursor::Hide
+        )
+    }
+
+    /// The terminal's events, and a control that stops reading them while another
+    /// program (the editor) has the terminal: crossterm's reader would take its keys.
+    pub fn events() -> (Events, EventsControl) {
+        let shared = Arc::new(Mutex::new(Some(EventStream::new())));
+        (
+            Events {
+                shared: shared.clone(),
+            },
+            EventsControl { shared },
+        )
+    }
+
+    type Shared = Arc<Mutex<Option<EventStream>>>;
+
+    fn lock(shared: &Shared) -> std::sync::MutexGuard<'_, Option<EventStream>> {
+        shared.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The terminal's events; none while paused.
+    pub struct Events {
+        shared: Shared,
+    }
+
+    impl Stream for Events {
+        type Item = std::io::Result<Event>;
+
+        fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+            match lock(&self.shared).as_mut() {
+                Some(stream) => stream.poll_next_unpin(cx),
+                // The loop polls again once the editor is done.
+                None => Poll::Pending,
+            }
+        }
+    }
+
+    /// Pauses and resumes [`Events`].
+    #[derive(Clone)]
+    pub struct EventsControl {
+        shared: Shared,
+    }
+
+    impl EventsControl {
+        /// Stops reading the terminal (dropping the reader ends its thread).
+        pub fn pause(&self) {
+            lock(&self.shared).take();
+        }
+
+        /// Reads the terminal again.
+        pub fn resume(&self) {
+            *lock(&self.shared) = Some(EventStream::new());
+        }
     }
 
     /// Safe to call more than once.

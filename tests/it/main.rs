@@ -23,6 +23,7 @@ mod journal_restart;
 mod journal_shared;
 mod review_app;
 mod review_cli;
+mod review_correct;
 mod review_paging;
 mod review_tmux;
 mod sdk_interop;

@@ -229,6 +229,7 @@ enum Right<'a> {
     Receipt {
         receipt: Option<&'a Receipt>,
         draft: bool,
+        corrected: bool,
     },
     Nothing,
 }
@@ -241,15 +242,25 @@ impl Right<'_> {
             Right::Nothing => vec![Vec::new()],
             Right::Receipt {
                 receipt,
-                draft: false,
-            } => receipt_forms(*receipt, m, room),
-            Right::Receipt {
-                receipt,
-                draft: true,
+                draft,
+                corrected,
             } => {
                 let g = m.look.glyphs;
                 let style = m.look.theme.pending;
-                let long = format!("{} draft  ", g.draft);
+                // The marks before the receipt: a draft waiting, a correction kept.
+                let mut long = String::new();
+                let mut short = String::new();
+                if *corrected {
+                    long.push_str(&format!("{} corrected  ", g.draft));
+                    short.push_str(&format!("{} ", g.draft));
+                }
+                if *draft {
+                    long.push_str(&format!("{} draft  ", g.draft));
+                    short.push_str(&format!("{} ", g.draft));
+                }
+                if long.is_empty() {
+                    return receipt_forms(*receipt, m, room);
+                }
                 let mut forms: Vec<_> =
                     receipt_forms(*receipt, m, room.saturating_sub(text::width(&long)))
                         .into_iter()
@@ -258,9 +269,9 @@ impl Right<'_> {
                             r
                         })
                         .collect();
-                // The mark keeps its word until the receipt is at its shortest.
+                // The marks keep their words until the receipt is at its shortest.
                 let mut bare = receipt_forms(*receipt, m, 0).pop().unwrap_or_default();
-                bare.insert(0, Span::styled(format!("{} ", g.draft), style));
+                bare.insert(0, Span::styled(short, style));
                 forms.push(bare);
                 forms
             }
@@ -334,7 +345,12 @@ pub fn header(t: &Transcript, i: usize, width: usize, m: &Model) -> Line<'static
                 let draft = m
                     .drafts
                     .contains_key(&(t.session_id.clone(), msg.message_id.clone()));
-                right_side = Right::Receipt { receipt, draft };
+                let corrected = t.corrections.contains_key(&msg.message_id);
+                right_side = Right::Receipt {
+                    receipt,
+                    draft,
+                    corrected,
+                };
             } else {
                 right_side = Right::Nothing;
             }

@@ -1,5 +1,6 @@
 //! Text to styled lines, for update to measure and view to draw; nothing here draws.
 
+pub mod diff;
 pub mod help;
 pub mod markdown;
 pub mod message;

@@ -1,6 +1,7 @@
 //! `update(&mut Model, Action) -> Vec<Effect>`: every change of state, with no I/O.
 
 mod compose;
+mod correct;
 mod jump;
 mod mouse;
 mod overlays;
@@ -97,6 +98,22 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
             offset,
             result,
         } => search_loaded(m, generation, offset, result, &mut fx),
+        Action::CorrectionEdited {
+            session_id,
+            message_id,
+            before,
+            result,
+        } => correct::edited(m, &session_id, &message_id, &before, result, &mut fx),
+        Action::CorrectionRecorded {
+            session_id,
+            message_id,
+            result,
+        } => correct::recorded(m, &session_id, &message_id, result),
+        Action::CorrectionsLoaded {
+            session_id,
+            generation,
+            result,
+        } => correct::loaded(m, &session_id, generation, result),
         // Too small to draw: the screen only says so. A stray key must not rate or move
         // what the reviewer cannot see; quitting is all that works (unsent ratings stay
         // in the journal either way).
@@ -110,6 +127,8 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
             Mode::Search(_) => prompt(m, other, &mut fx),
             Mode::Results(_) => results(m, other, &mut fx),
             Mode::Profiles { .. } => profiles(m, other),
+            Mode::Correct(_) => correct::editing(m, other, &mut fx),
+            Mode::Diff(_) => correct::diff_keys(m, other),
             Mode::Help { .. } => help(m, other),
             Mode::ConfirmQuit => confirm(m, other),
         },
@@ -227,6 +246,8 @@ pub(super) fn command(m: &mut Model, cmd: Command, fx: &mut Vec<Effect>) {
         RatePositive => rate_selected(m, Rating::Positive, fx),
         RateNegative => rate_selected(m, Rating::Negative, fx),
         RateWithText => open_compose(m),
+        Correct => correct::open(m, fx),
+        ShowDiff => correct::show_diff(m),
         NextUnrated => next_unrated(m, true, fx),
         PrevUnrated => next_unrated(m, false, fx),
         Search => m.mode = Mode::Search(Prompt::default()),

@@ -365,6 +365,13 @@ pub(super) fn outbox_event(m: &mut Model, ev: OutboxEvent) {
             if stuck {
                 text.push_str(&wording::none_after(m));
             }
+            if rating == Rating::Negative
+                && m.transcripts
+                    .get(&session)
+                    .is_some_and(|t| t.corrections.contains_key(&entry.target.message_id))
+            {
+                text.push_str(wording::IMPLIED_BY_CORRECTION);
+            }
             (text, level)
         }
         Report::Retrying(text) => (text, Level::Warning),

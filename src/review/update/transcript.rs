@@ -32,6 +32,10 @@ pub(super) fn load_transcript(m: &mut Model, id: &str, fx: &mut Vec<Effect>) {
         session_id: id.to_string(),
         generation,
     });
+    fx.push(Effect::LoadCorrections {
+        session_id: id.to_string(),
+        generation,
+    });
 }
 
 pub(super) fn history_loaded(

@@ -468,3 +468,50 @@ pub(super) fn nothing_searched(m: &Model) -> String {
         m.key(Command::Search)
     )
 }
+
+// ---- corrections ----
+
+pub(super) const CORRECTION_UNCHANGED: &str =
+    "The correction was left unchanged; nothing was recorded.";
+pub(super) const CORRECTION_EMPTY: &str = "The correction is empty; nothing was recorded.";
+/// After the server's receipt of a corrected reply's negative rating.
+pub(super) const IMPLIED_BY_CORRECTION: &str = " (Your correction implies a negative rating.)";
+pub(super) const CORRECTION_CANCELLED: &str = "Correction cancelled; nothing was recorded.";
+
+/// Said while the external editor has the terminal (seen if it returns at once).
+pub(super) fn editing_in(editor: &str) -> String {
+    format!("Correcting in {}…", text::truncate(editor, NAME_COLUMNS))
+}
+
+/// The editor failed or exited with an error.
+pub(super) fn editor_failed(why: &str) -> String {
+    format!("The editor did not finish ({why}); nothing was recorded.")
+}
+
+/// A correction is saved; whether it rated the reply negative or kept a rating.
+pub(super) fn corrected(rated_negative: bool) -> String {
+    if rated_negative {
+        "Correction saved (kept locally, never sent); a correction implies a negative rating: rated negative.".to_string()
+    } else {
+        "Correction saved (kept locally, never sent); your rating of this reply is kept."
+            .to_string()
+    }
+}
+
+/// The journal could not keep a correction.
+pub(super) fn correction_not_saved(e: &str) -> String {
+    format!("The correction was not saved: {e}")
+}
+
+/// `D` on a reply with no correction.
+pub(super) fn no_correction(m: &Model) -> String {
+    format!(
+        "This reply has no correction; press {} to write one.",
+        m.key(Command::Correct)
+    )
+}
+
+/// The journal's corrections of a session could not be read.
+pub(super) fn corrections_unread(e: &str) -> String {
+    format!("Cannot read this session's corrections from the journal: {e}")
+}

@@ -1,6 +1,7 @@
 //! Drawing: pure functions of the model, one per region; nothing here changes state.
 
 pub mod compose;
+pub mod correct;
 pub mod help;
 pub mod pane;
 pub mod profiles;
@@ -34,6 +35,8 @@ pub fn draw(f: &mut Frame, m: &Model) {
     status::draw_status(f, m, &a);
     match &m.mode {
         Mode::Compose(c) => compose::draw(f, m, c),
+        Mode::Correct(c) => correct::draw_editor(f, m, c),
+        Mode::Diff(d) => correct::draw_diff(f, m, d),
         Mode::Help { scroll } => help::draw(f, m, *scroll),
         Mode::ConfirmQuit => confirm_quit(f, m),
         Mode::Results(r) => results::draw(f, m, r),

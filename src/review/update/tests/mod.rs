@@ -1,6 +1,7 @@
 //! update() flows, one file per feature as in update/; here, what holds for every key.
 
 mod compose;
+mod correct;
 mod helpers;
 mod hostile;
 mod jump;
