@@ -89,7 +89,10 @@ fn an_edited_reply_records_a_correction_and_an_implied_negative() {
         }),
     );
     let notice = &m.notice.as_ref().unwrap().text;
-    assert!(notice.contains("Negative rating of message 4 recorded"), "{notice}");
+    assert!(
+        notice.contains("Negative rating of message 4 recorded"),
+        "{notice}"
+    );
     assert!(
         notice.contains("correction implies a negative rating"),
         "{notice}"
