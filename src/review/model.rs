@@ -13,7 +13,7 @@ use crate::api::model::{
 use crate::journal::Draft;
 use chrono::{DateTime, FixedOffset, Utc};
 use ratatui::text::Line;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Which pane has the keyboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -334,6 +334,12 @@ pub struct Transcript {
     /// (kept by `recount`, so the status bar and the loop's timer cost nothing per frame).
     pub in_flight: usize,
     pub retrying: usize,
+    /// In a queue, the replies queued in this session: only they count as unrated and
+    /// in the counts (`None`: every assistant message).
+    pub only: Option<HashSet<String>>,
+    /// Each reviewer's judgment shown under a reply, by message id (a queue's, or in
+    /// blind mode others' once this reviewer has rated).
+    pub judgments: HashMap<String, Vec<crate::queue::Judgment>>,
 }
 
 impl Transcript {
@@ -373,14 +379,22 @@ impl Transcript {
 
     /// An assistant message nobody has rated (a refused rating counts as unrated).
     pub fn is_unrated(&self, i: usize) -> bool {
-        self.is_assistant(i) && !self.receipt(i).is_some_and(Receipt::is_rating)
+        self.is_assistant(i) && self.counts(i) && !self.receipt(i).is_some_and(Receipt::is_rating)
+    }
+
+    /// Whether message i counts in the walk and the counts (see `only`).
+    fn counts(&self, i: usize) -> bool {
+        match (&self.only, self.messages.get(i)) {
+            (Some(only), Some(m)) => only.contains(&m.message_id),
+            _ => true,
+        }
     }
 
     pub fn recount(&mut self) {
         let mut assistants = 0;
         let mut rated = 0;
         for (i, m) in self.messages.iter().enumerate() {
-            if self.kinds[i] == Kind::Assistant {
+            if self.kinds[i] == Kind::Assistant && self.counts(i) {
                 assistants += 1;
                 if self
                     .receipts
@@ -540,6 +554,10 @@ pub struct Model {
     /// The size changed since the last frame: wrap again and keep the cursor in view.
     pub resized: bool,
     pub(crate) generation: u64,
+    /// A sample or a queue the session list is limited to.
+    pub batch: Option<super::batch::Batch>,
+    /// Blind review, and others' judgments held back.
+    pub others: super::batch::Others,
 }
 
 impl Model {
@@ -576,6 +594,8 @@ impl Model {
             quit_now: false,
             resized: false,
             generation: 0,
+            batch: None,
+            others: Default::default(),
         }
     }
 

@@ -24,6 +24,7 @@ mod journal_shared;
 mod review_app;
 mod review_cli;
 mod review_paging;
+mod review_sample;
 mod review_tmux;
 mod sdk_interop;
 mod server_api;

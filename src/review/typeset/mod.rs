@@ -1,6 +1,7 @@
 //! Text to styled lines, for update to measure and view to draw; nothing here draws.
 
 pub mod help;
+pub mod judgments;
 pub mod markdown;
 pub mod message;
 pub mod style;
