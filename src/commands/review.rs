@@ -237,7 +237,7 @@ fn queue_batch(path: &std::path::Path, conn: &Connection) -> anyhow::Result<Opti
     if ours.is_empty() {
         let first = &theirs[0];
         anyhow::bail!(
-            "None of the {total} replies in the queue file {} is for this server and namespace ({} {}): they are for {} {}; connect there with --base-url and --namespace (or --profile).",
+            "The queue file {} holds no reply for this server and namespace ({} {}): its {total} replies are for {} {}; connect there with --base-url and --namespace (or --profile).",
             path.display(),
             crate::sanitize::message(&base, 200),
             crate::sanitize::message(&ns, 100),

@@ -267,3 +267,47 @@ async fn blind_review_hides_the_servers_rating_until_this_reviewer_rates() {
     app.quit().await;
     server.stop().await;
 }
+
+#[test]
+fn a_queue_for_another_namespace_and_a_sample_of_zero_are_refused_with_a_sentence() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let path = home.path().join("queue.json");
+    let item = QueueItem {
+        base_url: "https://api.example.com".into(),
+        namespace: "elsewhere".into(),
+        session_id: "ses_1".into(),
+        message_id: "msg_1".into(),
+        prompt: None,
+        completion: None,
+        judgments: Vec::new(),
+    };
+    verdict::queue::write(
+        &path,
+        &Queue::new("2026-11-30T00:00:00Z".into(), vec![item]),
+    )
+    .expect("write");
+    let out = crate::common::run(
+        home.path(),
+        &["--demo", "--queue", path.to_str().expect("utf-8")],
+    );
+    assert!(!out.status.success());
+    let err = crate::common::text(&out.stderr);
+    assert!(
+        err.contains("holds no reply for this server and namespace")
+            && err.contains("elsewhere")
+            && err.contains("--namespace"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("needs a terminal"),
+        "refused before the terminal: {err}"
+    );
+
+    let out = crate::common::run(home.path(), &["--sample", "0"]);
+    assert!(!out.status.success());
+    let err = crate::common::text(&out.stderr);
+    assert!(err.contains("--sample 0 would review nothing"), "{err}");
+    let out = crate::common::run(home.path(), &["--sample", "3", "--since", "last week"]);
+    let err = crate::common::text(&out.stderr);
+    assert!(err.contains("--since \"last week\" is not a date"), "{err}");
+}
