@@ -123,8 +123,10 @@ async fn a_batch_rated_to_the_end_says_it_is_done() {
     let server = TestServer::start().await;
     server.import(&conversations(6));
     let mut app = start(&server, &server.dir.path().join("j.db"), sample(2, 1));
-    app.wait_for("the sample", |s| s.contains("batch 0/2"))
-        .await;
+    app.wait_for("the sample", |s| {
+        s.contains("batch 0/2") && s.contains("○ unrated") && s.contains("answer ")
+    })
+    .await;
     app.key('+');
     app.wait_for("one done", |s| s.contains("batch 1/2")).await;
     app.key(']');

@@ -248,10 +248,21 @@ pub(super) fn split_known(m: &mut Model, session_id: &str, list: &mut Vec<KnownR
         return;
     }
     let own = m.others.own.get(session_id).cloned().unwrap_or_default();
+    let t = m.transcripts.get(session_id);
+    let this_run = &m.this_run;
+    // A reply rated in this run before the load: the journal holds that rating, so the
+    // listing's record of it is taken for someone else's (shown at once, since the
+    // reply is rated), rather than lost.
+    let rated_now = |msg: &String| {
+        t.and_then(|t| t.receipts.get(msg))
+            .is_some_and(Receipt::in_flight)
+            || this_run.contains_key(&(session_id.to_string(), msg.clone()))
+    };
     let mut hidden: HashMap<String, Vec<Judgment>> = HashMap::new();
     list.retain(|k| {
         let mine = own.get(&k.message_id);
-        let from_others = k.receipt.entry().is_none() && mine.is_none();
+        let from_listing = k.receipt.entry().is_none();
+        let from_others = from_listing && (mine.is_none() || rated_now(&k.message_id));
         if let Some((Some(queued), created_at)) = &queue
             && queued.contains(&k.message_id)
         {

@@ -418,3 +418,55 @@ fn blind_snapshots() {
         assert_snapshot!(format!("blind_shown_{w}x{h}"), screen(&m));
     }
 }
+
+#[test]
+fn blind_review_shows_others_judgment_of_a_reply_rated_before_the_ratings_loaded() {
+    let mut m = model(120, 40);
+    m.others.blind = true;
+    let fx = crate::review::update::start(&mut m);
+    // Nothing known yet when the reviewer rates; the listing's record arrives after.
+    serve(&mut m, fx, &demo_sessions(), &demo_histories(), &[]);
+    let generation = m.transcripts["ses_a"].generation;
+    assert_eq!(cursor_id(&m).as_deref(), Some("a4"));
+    update(&mut m, cmd(Command::RatePositive));
+    // The journal already holds the rating when it is read.
+    let own: HashMap<String, String> =
+        [("a4".to_string(), "2026-11-23T12:00:00Z".to_string())].into();
+    update(
+        &mut m,
+        Action::OwnRatingsLoaded {
+            session_id: "ses_a".into(),
+            generation,
+            own,
+        },
+    );
+    update(
+        &mut m,
+        Action::KnownRatingsLoaded {
+            session_id: "ses_a".into(),
+            generation,
+            result: Ok(vec![KnownRating {
+                message_id: "a4".into(),
+                receipt: Receipt::Sent {
+                    rating: Rating::Negative,
+                    stored: false,
+                    entry: None,
+                },
+                note: Some("wrong count".into()),
+            }]),
+        },
+    );
+    assert!(
+        matches!(
+            receipt(&m, "ses_a", "a4"),
+            Some(Receipt::Saving {
+                rating: Rating::Positive,
+                ..
+            })
+        ),
+        "{:?}",
+        receipt(&m, "ses_a", "a4")
+    );
+    let s = screen(&m);
+    assert!(s.contains("on the server ✗ negative"), "{s}");
+}
