@@ -139,14 +139,14 @@ pub(super) fn batch_drawn(
             let mut gone = String::new();
             if missing > 0 {
                 gone.push_str(&format!(
-                    "; {} of its sessions are not on this server",
-                    thousands(missing)
+                    "; {} not on this server",
+                    counted(missing, "of its sessions is", "of its sessions are")
                 ));
             }
             if b.left_out > 0 {
                 gone.push_str(&format!(
-                    "; {} replies for another server or namespace are left out",
-                    thousands(b.left_out)
+                    "; {} for another server or namespace left out",
+                    counted(b.left_out, "reply", "replies")
                 ));
             }
             let missing = missing + b.left_out;
@@ -158,9 +158,9 @@ pub(super) fn batch_drawn(
             (
                 level,
                 format!(
-                    "Queue: {} replies to adjudicate in {} sessions{gone}{cut}.",
-                    thousands(replies.len()),
-                    thousands(got)
+                    "Queue: {} to adjudicate in {}{gone}{cut}.",
+                    counted(replies.len(), "reply", "replies"),
+                    counted(got, "session", "sessions")
                 ),
             )
         }
@@ -361,4 +361,9 @@ pub(super) fn blind_list(m: &Model, result: &mut Result<SessionsPage, ApiError>)
             s.review = None;
         }
     }
+}
+
+/// "1 reply", "1,234 replies".
+fn counted(n: usize, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
 }

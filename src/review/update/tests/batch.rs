@@ -470,3 +470,22 @@ fn blind_review_shows_others_judgment_of_a_reply_rated_before_the_ratings_loaded
     let s = screen(&m);
     assert!(s.contains("on the server ✗ negative"), "{s}");
 }
+
+#[test]
+fn a_queue_counts_what_it_left_out_and_what_the_server_lacks() {
+    let mut m = model(120, 40);
+    let mut batch = Batch::queue(
+        vec![queue_item("ses_a", "a6"), queue_item("ses_gone", "x1")],
+        None,
+    );
+    batch.left_out = 3;
+    m.batch = Some(batch);
+    let fx = crate::review::update::start(&mut m);
+    drawn_from(&mut m, fx, &demo_sessions());
+    let n = m.notice.clone().expect("a notice");
+    assert_eq!(n.level, Level::Warning);
+    assert_eq!(
+        n.text,
+        "Queue: 2 replies to adjudicate in 1 session; 1 of its sessions is not on this server; 3 replies for another server or namespace left out."
+    );
+}
