@@ -31,8 +31,42 @@ pub struct Cli {
     #[command(flatten)]
     pub connect: ConnectArgs,
 
+    #[command(flatten)]
+    pub batch: BatchArgs,
+
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// What the reviewer is limited to: a sample, an adjudication queue; and blind review.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Batch")]
+pub struct BatchArgs {
+    /// Review a reproducible random sample of N sessions (of those the filters keep).
+    #[arg(long, value_name = "N")]
+    pub sample: Option<usize>,
+    /// The sample's seed: the same seed draws the same sessions (default: a new one, shown).
+    #[arg(long, value_name = "S", requires = "sample")]
+    pub seed: Option<u64>,
+    /// Sample only sessions with this status.
+    #[arg(long, value_name = "STATUS", requires = "sample",
+          value_parser = ["active", "idle", "archived", "terminated"])]
+    pub status: Option<String>,
+    /// Sample only sessions active on or after this date (YYYY-MM-DD or RFC 3339).
+    #[arg(long, value_name = "DATE", requires = "sample")]
+    pub since: Option<String>,
+    /// Sample only sessions last active before this date (YYYY-MM-DD or RFC 3339).
+    #[arg(long, value_name = "DATE", requires = "sample")]
+    pub until: Option<String>,
+    /// Sample only sessions you have not rated anything in yet (from your journal).
+    #[arg(long, requires = "sample")]
+    pub unrated: bool,
+    /// Adjudicate the replies of a queue file (written by `verdict agree --queue`).
+    #[arg(long, value_name = "FILE", conflicts_with = "sample")]
+    pub queue: Option<PathBuf>,
+    /// Hide others' ratings and notes of a reply until you have rated it (or review.blind).
+    #[arg(long)]
+    pub blind: bool,
 }
 
 /// Where to connect: the reviewer's, and rate, export, status and sync each take their own.

@@ -89,6 +89,8 @@ pub struct ReviewSettings {
     pub advance_after_rating: bool,
     /// Use ASCII instead of symbols for receipts (`+`/`-` instead of `✓`/`✗`).
     pub ascii: bool,
+    /// Blind review: others' ratings and notes stay hidden until this reviewer rates.
+    pub blind: bool,
 }
 
 impl Default for ReviewSettings {
@@ -96,6 +98,7 @@ impl Default for ReviewSettings {
         ReviewSettings {
             advance_after_rating: true,
             ascii: false,
+            blind: false,
         }
     }
 }

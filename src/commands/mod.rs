@@ -25,7 +25,7 @@ use std::path::PathBuf;
 /// Runs what the command line asks for.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        None => review::run(&cli.connect, cli.demo).await,
+        None => review::run(&cli.connect, cli.demo, &cli.batch).await,
         Some(Command::Serve(args)) => serve::serve(&cli.connect, args).await,
         Some(Command::Keys(KeysCommand::Create { namespace, db })) => {
             keys::keys_create(&cli.connect, &namespace, db.as_deref())

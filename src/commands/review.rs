@@ -2,13 +2,16 @@
 //! in-process when no account is configured), the terminal, and what to say on the way out.
 
 use crate::api::{Client, ClientOptions};
-use crate::cli::ConnectArgs;
+use crate::cli::{BatchArgs, ConnectArgs};
 use crate::config::Settings;
+use crate::review::batch::Batch;
 use crate::review::keymap::Keymap;
 use crate::review::run::{self, App, AppConfig, Connection};
+use crate::review::sample::{self, SampleSpec, Selection};
 use crate::review::view::theme::{Look, Theme};
 use crate::server::{self, ServerHandle};
 use anyhow::Context;
+use chrono::{DateTime, Utc};
 use std::io::IsTerminal;
 
 /// A connection and, when it talks to the demo, the in-process server it talks to.
@@ -69,12 +72,14 @@ pub async fn open(settings: &Settings, demo: bool) -> anyhow::Result<Opened> {
 
 /// Opens the reviewer. With no API key configured, or with `demo`, starts the local
 /// server in-process on the demo transcripts. Switching account from inside (`P`) ends
-/// one run and starts the next on the chosen profile.
-pub async fn run(connect: &ConnectArgs, demo: bool) -> anyhow::Result<()> {
+/// one run and starts the next on the chosen profile (without the batch: a sample or a
+/// queue belongs to the account it was drawn for).
+pub async fn run(connect: &ConnectArgs, demo: bool, batch: &BatchArgs) -> anyhow::Result<()> {
     let mut overrides = connect.overrides();
     let mut demo = demo;
+    let mut batch = batch.clone();
     loop {
-        let Some(profile) = run_once(&overrides, demo).await? else {
+        let Some(profile) = run_once(&overrides, demo, &batch).await? else {
             return Ok(());
         };
         tracing::info!(%profile, "switching profile");
@@ -83,6 +88,7 @@ pub async fn run(connect: &ConnectArgs, demo: bool) -> anyhow::Result<()> {
         overrides.base_url = None;
         overrides.namespace = None;
         demo = false;
+        batch = BatchArgs::default();
     }
 }
 
@@ -90,6 +96,7 @@ pub async fn run(connect: &ConnectArgs, demo: bool) -> anyhow::Result<()> {
 async fn run_once(
     overrides: &crate::config::Overrides,
     demo: bool,
+    batch: &BatchArgs,
 ) -> anyhow::Result<Option<String>> {
     // Everything that can be wrong with the setup is said on stderr, before the
     // terminal is taken over.
@@ -103,7 +110,23 @@ async fn run_once(
             settings.paths.config_file.display()
         );
     }
+    let sample = sample_batch(batch)?;
     let Opened { conn, mut server } = open(&settings, demo).await?;
+    let chosen = match (&batch.queue, sample) {
+        (Some(path), _) => queue_batch(path, &conn),
+        (None, sample) => Ok(sample),
+    };
+    let chosen = match chosen {
+        Ok(b) => b,
+        Err(e) => {
+            conn.outbox.shutdown().await;
+            if let Some(server) = server.take() {
+                server.shutdown().await;
+            }
+            return Err(e);
+        }
+    };
+    let blind = batch.blind || settings.review.blind;
     if !std::io::stdout().is_terminal() {
         conn.outbox.shutdown().await;
         if let Some(server) = server.take() {
@@ -124,7 +147,10 @@ async fn run_once(
 
     let terminal = run::tty::enter().context("Cannot take over the terminal")?;
     let mut app = match App::new(terminal, config, conn) {
-        Ok(app) => app.with_profiles(settings.profiles.clone(), settings.profile.clone()),
+        Ok(mut app) => {
+            app.set_scope(chosen, blind);
+            app.with_profiles(settings.profiles.clone(), settings.profile.clone())
+        }
         Err(e) => {
             run::tty::restore();
             if let Some(server) = server.take() {
@@ -165,4 +191,138 @@ async fn run_once(
         );
     }
     Ok(switch_to)
+}
+
+/// The sample the flags ask for, checked before anything starts.
+fn sample_batch(args: &BatchArgs) -> anyhow::Result<Option<Batch>> {
+    let Some(n) = args.sample else {
+        return Ok(None);
+    };
+    if n == 0 {
+        anyhow::bail!(
+            "--sample 0 would review nothing: give the number of sessions to sample, 1 or more."
+        );
+    }
+    let seed = args.seed.unwrap_or_else(sample::fresh_seed);
+    let status = args
+        .status
+        .as_deref()
+        .and_then(|s| serde_json::from_value(serde_json::Value::String(s.to_string())).ok());
+    let spec = SampleSpec {
+        n,
+        seed,
+        status,
+        since: args
+            .since
+            .as_deref()
+            .map(|s| when("--since", s))
+            .transpose()?,
+        until: args
+            .until
+            .as_deref()
+            .map(|s| when("--until", s))
+            .transpose()?,
+        unrated: args.unrated,
+    };
+    Ok(Some(Batch::sample(n, seed, Selection::Sample(spec))))
+}
+
+/// A date (midnight UTC) or an RFC 3339 time, as `export --since` takes them.
+pub fn when(flag: &str, s: &str) -> anyhow::Result<DateTime<Utc>> {
+    let t = s.trim();
+    if let Ok(date) = chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        && let Some(midnight) = date.and_hms_opt(0, 0, 0)
+    {
+        return Ok(midnight.and_utc());
+    }
+    if let Ok(at) = DateTime::parse_from_rfc3339(t) {
+        return Ok(at.with_timezone(&Utc));
+    }
+    anyhow::bail!(
+        "{flag} {:?} is not a date: use YYYY-MM-DD (e.g. 2026-03-01) or an RFC 3339 time (e.g. 2026-03-01T09:00:00Z).",
+        crate::sanitize::message(s, 100)
+    )
+}
+
+/// The queue file's replies for the server and namespace connected; those for another
+/// are left out and counted, and a queue with none left is refused.
+fn queue_batch(path: &std::path::Path, conn: &Connection) -> anyhow::Result<Option<Batch>> {
+    let queue = crate::queue::read(path)?;
+    let total = queue.items.len();
+    if total == 0 {
+        anyhow::bail!(
+            "The queue file {} holds no replies: nothing to adjudicate.",
+            path.display()
+        );
+    }
+    let base = if conn.info.demo {
+        crate::journal::DEMO_SERVER_KEY.to_string()
+    } else {
+        crate::journal::journal_base_url(conn.client.base_url())
+    };
+    let ns = conn.client.namespace().to_string();
+    let (ours, theirs): (Vec<_>, Vec<_>) = queue.items.into_iter().partition(|it| {
+        crate::journal::journal_base_url(&it.base_url) == base && it.namespace == ns
+    });
+    if ours.is_empty() {
+        let first = &theirs[0];
+        anyhow::bail!(
+            "The queue file {} holds no reply for this server and namespace ({} {}): its {total} replies are for {} {}; connect there with --base-url and --namespace (or --profile).",
+            path.display(),
+            crate::sanitize::message(&base, 200),
+            crate::sanitize::message(&ns, 100),
+            crate::sanitize::message(&first.base_url, 200),
+            crate::sanitize::message(&first.namespace, 100),
+        );
+    }
+    let created_at = DateTime::parse_from_rfc3339(&queue.created_at)
+        .ok()
+        .map(|t| t.with_timezone(&Utc));
+    let mut batch = Batch::queue(ours, created_at);
+    batch.left_out = theirs.len();
+    Ok(Some(batch))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sample_of_zero_is_refused_with_a_sentence() {
+        let args = BatchArgs {
+            sample: Some(0),
+            ..Default::default()
+        };
+        let e = sample_batch(&args).unwrap_err().to_string();
+        assert!(e.contains("--sample 0") && e.contains("1 or more"), "{e}");
+    }
+
+    #[test]
+    fn a_sample_keeps_its_seed_and_filters() {
+        let args = BatchArgs {
+            sample: Some(5),
+            seed: Some(42),
+            status: Some("archived".into()),
+            since: Some("2026-11-01".into()),
+            until: Some("2026-11-30T12:00:00Z".into()),
+            unrated: true,
+            ..Default::default()
+        };
+        let b = sample_batch(&args).unwrap().unwrap();
+        let Selection::Sample(spec) = &b.selection else {
+            panic!("{b:?}")
+        };
+        assert_eq!(spec.seed, 42);
+        assert_eq!(
+            spec.status,
+            Some(crate::api::model::SessionStatus::Archived)
+        );
+        assert!(spec.unrated);
+        assert_eq!(
+            spec.since.unwrap().to_rfc3339(),
+            "2026-11-01T00:00:00+00:00"
+        );
+        let e = when("--until", "yesterday").unwrap_err().to_string();
+        assert!(e.starts_with("--until \"yesterday\" is not a date"), "{e}");
+    }
 }

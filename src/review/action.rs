@@ -267,4 +267,21 @@ pub enum Action {
         generation: u64,
         result: Result<SessionCorrections, String>,
     },
+    /// Sessions read so far while a batch is drawn.
+    BatchProgress {
+        generation: u64,
+        listed: usize,
+    },
+    /// The batch, drawn from the server's whole list.
+    BatchDrawn {
+        generation: u64,
+        result: Result<super::sample::Drawn, ApiError>,
+    },
+    /// The messages of a session this reviewer's journal holds a rating of, with when
+    /// the latest was made: sent just before `KnownRatingsLoaded` of the same load.
+    OwnRatingsLoaded {
+        session_id: String,
+        generation: u64,
+        own: std::collections::HashMap<String, String>,
+    },
 }

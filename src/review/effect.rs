@@ -83,6 +83,11 @@ pub enum Effect {
         offset: u64,
         generation: u64,
     },
+    /// Read the server's whole session list and draw a batch from it.
+    DrawBatch {
+        generation: u64,
+        selection: super::sample::Selection,
+    },
 }
 
 /// The sort verdict asks for: most recent activity first.
@@ -150,6 +155,40 @@ pub fn merge_known(listing: Option<ListFeedbackResponse>, journal: Vec<Entry>) -
         }
     }
     out
+}
+
+/// Lists every session and draws the batch; for `--unrated`, the sessions this
+/// reviewer's journal holds a rating in (for this server and namespace) are left out.
+async fn draw_batch(
+    client: &Client,
+    outbox: &Outbox,
+    selection: &super::sample::Selection,
+    progress: impl Fn(usize),
+) -> Result<super::sample::Drawn, crate::api::ApiError> {
+    use super::sample::{Selection, choose, list_all};
+    let mut rated = HashSet::new();
+    if let Selection::Sample(spec) = selection
+        && spec.unrated
+    {
+        let base = crate::journal::journal_base_url(client.base_url());
+        let ns = client.namespace().to_string();
+        match outbox.journal().call(|j| j.export_rows(None)).await {
+            Ok(rows) => {
+                rated = rows
+                    .into_iter()
+                    .map(|r| r.entry.target)
+                    .filter(|t| {
+                        t.namespace == ns
+                            && (t.base_url == base || t.base_url == crate::journal::DEMO_SERVER_KEY)
+                    })
+                    .map(|t| t.session_id)
+                    .collect();
+            }
+            Err(e) => tracing::warn!("cannot read the journal for --unrated: {e}"),
+        }
+    }
+    let (listed, cut) = list_all(client, progress).await?;
+    Ok(choose(selection, listed, &rated, cut))
 }
 
 /// Journal writes, done one at a time in the order update() asked for them.
@@ -365,6 +404,15 @@ impl Runner {
                             .known_ratings(&session_id)
                             .await
                             .map_err(|e| e.to_string())?;
+                        let own = journal
+                            .iter()
+                            .map(|e| (e.target.message_id.clone(), e.made_at.clone()))
+                            .collect();
+                        let _ = tx.send(Action::OwnRatingsLoaded {
+                            session_id: session_id.clone(),
+                            generation,
+                            own,
+                        });
                         Ok(merge_known(listing, journal))
                     }
                     .await;
@@ -450,6 +498,19 @@ impl Runner {
                         offset,
                         result,
                     });
+                });
+            }
+            Effect::DrawBatch {
+                generation,
+                selection,
+            } => {
+                let outbox = self.outbox.clone();
+                tokio::spawn(async move {
+                    let result = draw_batch(&client, &outbox, &selection, |listed| {
+                        let _ = tx.send(Action::BatchProgress { generation, listed });
+                    })
+                    .await;
+                    let _ = tx.send(Action::BatchDrawn { generation, result });
                 });
             }
             Effect::LoadCounts => {

@@ -1,6 +1,7 @@
 //! The terminal app: Model, Action, pure update, effects, keymap, typesetting, views and the loop.
 
 pub mod action;
+pub mod batch;
 pub mod editor;
 pub mod effect;
 pub mod found;
@@ -8,6 +9,7 @@ pub mod keymap;
 pub mod layout;
 pub mod model;
 pub mod run;
+pub mod sample;
 pub mod scroll;
 pub mod typeset;
 pub mod update;

@@ -340,6 +340,12 @@ pub struct Transcript {
     pub retrying: usize,
     /// A message to put the cursor on once it has loaded (a search result opened).
     pub goto: Option<String>,
+    /// In a queue, the replies queued in this session: only they count as unrated and
+    /// in the counts (`None`: every assistant message).
+    pub only: Option<HashSet<String>>,
+    /// Each reviewer's judgment shown under a reply, by message id (a queue's, or in
+    /// blind mode others' once this reviewer has rated).
+    pub judgments: HashMap<String, Vec<crate::queue::Judgment>>,
 }
 
 impl Transcript {
@@ -379,14 +385,22 @@ impl Transcript {
 
     /// An assistant message nobody has rated (a refused rating counts as unrated).
     pub fn is_unrated(&self, i: usize) -> bool {
-        self.is_assistant(i) && !self.receipt(i).is_some_and(Receipt::is_rating)
+        self.is_assistant(i) && self.counts(i) && !self.receipt(i).is_some_and(Receipt::is_rating)
+    }
+
+    /// Whether message i counts in the walk and the counts (see `only`).
+    fn counts(&self, i: usize) -> bool {
+        match (&self.only, self.messages.get(i)) {
+            (Some(only), Some(m)) => only.contains(&m.message_id),
+            _ => true,
+        }
     }
 
     pub fn recount(&mut self) {
         let mut assistants = 0;
         let mut rated = 0;
         for (i, m) in self.messages.iter().enumerate() {
-            if self.kinds[i] == Kind::Assistant {
+            if self.kinds[i] == Kind::Assistant && self.counts(i) {
                 assistants += 1;
                 if self
                     .receipts
@@ -583,6 +597,10 @@ pub struct Model {
     /// The reviewer chose another profile: the loop ends, and the reviewer starts again
     /// on it.
     pub switch_to: Option<String>,
+    /// A sample or a queue the session list is limited to.
+    pub batch: Option<super::batch::Batch>,
+    /// Blind review, and others' judgments held back.
+    pub others: super::batch::Others,
 }
 
 impl Model {
@@ -623,6 +641,8 @@ impl Model {
             profiles: Vec::new(),
             profile: None,
             switch_to: None,
+            batch: None,
+            others: Default::default(),
         }
     }
 

@@ -238,6 +238,13 @@ where
         Ok(())
     }
 
+    /// Limits the reviewer to a batch (a sample or a queue) and sets blind review;
+    /// called before `run`.
+    pub fn set_scope(&mut self, batch: Option<super::batch::Batch>, blind: bool) {
+        self.model.batch = batch;
+        self.model.others.blind = blind;
+    }
+
     /// Every frame drawn from now on is published here (tests watch the screen with it).
     pub fn frames(&mut self) -> watch::Receiver<Buffer> {
         let (tx, rx) = watch::channel(Buffer::default());

@@ -44,8 +44,13 @@ pub fn height(t: &mut Transcript, i: usize, look: &Look) -> usize {
         t.layout.wrapped += 1;
     }
     let note = t.notes.get(&t.messages[i].message_id).map(String::as_str);
+    let judgments = t.judgments.get(&t.messages[i].message_id);
     let body = slot.get_or_insert_with(|| {
-        body_lines(&t.messages[i], t.kinds[i], t.unfolded[i], note, width, look)
+        let mut lines = body_lines(&t.messages[i], t.kinds[i], t.unfolded[i], note, width, look);
+        if let Some(j) = judgments {
+            lines.extend(super::typeset::judgments::lines(j, width, look));
+        }
+        lines
     });
     body.len() + HEADER_AND_GAP
 }

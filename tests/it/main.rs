@@ -25,6 +25,7 @@ mod review_app;
 mod review_cli;
 mod review_correct;
 mod review_paging;
+mod review_sample;
 mod review_tmux;
 mod sdk_interop;
 mod server_api;

@@ -2,6 +2,7 @@
 
 pub mod diff;
 pub mod help;
+pub mod judgments;
 pub mod markdown;
 pub mod message;
 pub mod style;

@@ -1,5 +1,6 @@
 //! `update(&mut Model, Action) -> Vec<Effect>`: every change of state, with no I/O.
 
+mod batch;
 mod compose;
 mod correct;
 mod jump;
@@ -38,6 +39,9 @@ use transcript::{history_loaded, known_loaded, move_cursor, toggle_all_tools, to
 
 /// The first work of a fresh model: the first page of sessions and the outbox counts.
 pub fn start(m: &mut Model) -> Vec<Effect> {
+    if let Some(draw) = batch::start(m) {
+        return vec![draw, Effect::LoadCounts, Effect::LoadDrafts];
+    }
     let generation = m.next_generation();
     m.sessions.generation = generation;
     m.sessions.loading = true;
@@ -72,19 +76,41 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
         Action::SessionsLoaded {
             generation,
             from,
-            result,
-        } => sessions_loaded(m, generation, from, result, &mut fx),
+            mut result,
+        } => {
+            batch::blind_list(m, &mut result);
+            sessions_loaded(m, generation, from, result, &mut fx)
+        }
         Action::HistoryLoaded {
             session_id,
             generation,
             offset,
             result,
-        } => history_loaded(m, &session_id, generation, offset, result, &mut fx),
+        } => {
+            batch::history_arriving(m, &session_id);
+            history_loaded(m, &session_id, generation, offset, result, &mut fx)
+        }
+        Action::BatchProgress { generation, listed } => {
+            batch::batch_progress(m, generation, listed)
+        }
+        Action::BatchDrawn { generation, result } => {
+            batch::batch_drawn(m, generation, result, &mut fx)
+        }
+        Action::OwnRatingsLoaded {
+            session_id,
+            generation,
+            own,
+        } => batch::own_loaded(m, &session_id, generation, own),
         Action::KnownRatingsLoaded {
             session_id,
             generation,
-            result,
-        } => known_loaded(m, &session_id, generation, result, &mut fx),
+            mut result,
+        } => {
+            if let Ok(list) = &mut result {
+                batch::split_known(m, &session_id, list);
+            }
+            known_loaded(m, &session_id, generation, result, &mut fx)
+        }
         Action::RateRecorded {
             session_id,
             message_id,
@@ -134,6 +160,7 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
         },
     }
     flush_queued(m, &mut fx);
+    batch::after(m);
     settle(m);
     fx
 }
@@ -254,6 +281,7 @@ pub(super) fn command(m: &mut Model, cmd: Command, fx: &mut Vec<Effect>) {
         NextMatch => step_match(m, true),
         PrevMatch => step_match(m, false),
         Filter => cycle_filter(m, fx),
+        Refresh if m.batch.is_some() => batch::refresh(m, fx),
         Refresh => refresh(m, fx),
         Help => m.mode = Mode::Help { scroll: 0 },
         SwitchProfile => open_profiles(m),

@@ -157,6 +157,9 @@ pub fn draw_status(f: &mut Frame, m: &Model, a: &Areas) {
     let width = a.status.width as usize;
     let (pos, neg) = m.run_counts();
     let mut right: Vec<Span> = Vec::new();
+    if let Some(scope) = crate::review::batch::status_label(m, g.dot) {
+        right.push(Span::styled(format!("{scope} {} ", g.dot), t.status_bar));
+    }
     right.push(Span::styled(
         format!("this run {}{pos} ", g.positive),
         t.positive,

@@ -35,6 +35,18 @@ impl Driver {
     }
 
     pub fn start_with(client: Client, journal: &Path, look: Look, deadline: Duration) -> Driver {
+        Driver::start_scoped(client, journal, look, deadline, None, false)
+    }
+
+    /// [`Driver::start_with`] limited to a batch (a sample or a queue), blind or not.
+    pub fn start_scoped(
+        client: Client,
+        journal: &Path,
+        look: Look,
+        deadline: Duration,
+        batch: Option<verdict::review::batch::Batch>,
+        blind: bool,
+    ) -> Driver {
         let conn =
             Connection::with_client(client, false, journal, "tester".into()).expect("connect");
         let config = AppConfig {
@@ -45,6 +57,7 @@ impl Driver {
         };
         let terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
         let mut app = App::new(terminal, config, conn).expect("app");
+        app.set_scope(batch, blind);
         let frames = app.frames();
         let (keys, rx) = unbounded_channel();
         let events: BoxStream<'static, std::io::Result<Event>> =

@@ -1,5 +1,6 @@
 //! update() flows, one file per feature as in update/; here, what holds for every key.
 
+mod batch;
 mod compose;
 mod correct;
 mod helpers;
