@@ -1,0 +1,132 @@
+//! Agreement at size: 10 reviewers who each rated the same 100,000 replies (1,000,000
+//! ratings, two tags in use). `analyse` is every coefficient and the disagreements;
+//! `read_and_analyse` reads the ten JSONL exports from disk first, as `verdict agree`
+//! does.
+//!
+//! Run: cargo bench --bench agree
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark may stop on a broken fixture
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use std::hint::black_box;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use verdict::agreement::{self, Judgment, Ratings, ReplyKey, Row};
+use verdict::api::model::Rating;
+
+const REVIEWERS: usize = 10;
+const REPLIES: u64 = 100_000;
+
+/// A small deterministic hash: reviewer `r` agrees with the reply's true label four
+/// times in five, and tags a negative reply now and then.
+fn mix(mut x: u64) -> u64 {
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    x ^ (x >> 33)
+}
+
+fn judgment(r: usize, reply: u64) -> Judgment {
+    let truth = mix(reply) % 3 != 0;
+    let flip = mix(reply * 31 + r as u64) % 5 == 0;
+    let positive = truth != flip;
+    let mut tags = Vec::new();
+    if !positive && mix(reply * 7 + r as u64) % 2 == 0 {
+        tags.push("hallucination".to_string());
+    }
+    if mix(reply * 13 + r as u64) % 10 == 0 {
+        tags.push("too-long".to_string());
+    }
+    tags.sort();
+    Judgment {
+        rating: if positive {
+            Rating::Positive
+        } else {
+            Rating::Negative
+        },
+        tags,
+        note: None,
+        made_at: "2026-11-30T12:00:00.000000Z".to_string(),
+    }
+}
+
+fn key(reply: u64) -> ReplyKey {
+    ReplyKey {
+        base_url: "http://127.0.0.1:8000".into(),
+        namespace: "bench".into(),
+        session_id: format!("ses_{:08}", reply / 20),
+        message_id: format!("msg_{reply:08}"),
+    }
+}
+
+fn ratings() -> Ratings {
+    let mut ratings = Ratings::default();
+    for r in 0..REVIEWERS {
+        let path = PathBuf::from(format!("r{r}.jsonl"));
+        for reply in 0..REPLIES {
+            ratings.place(
+                r,
+                &path,
+                Row {
+                    key: key(reply),
+                    reviewer: format!("reviewer{r}"),
+                    judgment: judgment(r, reply),
+                    prompt: None,
+                    completion: None,
+                },
+            );
+        }
+    }
+    ratings.finish(&[]);
+    ratings
+}
+
+/// The same ratings as ten export files, one line a rating, as `verdict export` writes.
+fn write_exports(dir: &Path) -> Vec<PathBuf> {
+    (0..REVIEWERS)
+        .map(|r| {
+            let path = dir.join(format!("r{r}.jsonl"));
+            let mut out = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+            for reply in 0..REPLIES {
+                let j = judgment(r, reply);
+                let k = key(reply);
+                let line = serde_json::json!({
+                    "prompt": "", "completion": "", "label": j.rating == Rating::Positive,
+                    "rating": j.rating.as_str(), "feedback_text": null,
+                    "session_id": k.session_id, "message_id": k.message_id,
+                    "reviewer": format!("reviewer{r}"), "made_at": j.made_at,
+                    "recorded_at": null, "stored": null, "state": "sent", "latest": true,
+                    "namespace": k.namespace, "base_url": k.base_url, "tags": j.tags,
+                });
+                writeln!(out, "{line}").unwrap();
+            }
+            out.flush().unwrap();
+            path
+        })
+        .collect()
+}
+
+fn agree(c: &mut Criterion) {
+    let ratings = ratings();
+    let mut g = c.benchmark_group("agree");
+    g.sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(10));
+    g.bench_function("analyse_10x100k", |b| {
+        b.iter(|| black_box(agreement::analyse(&ratings)))
+    });
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let files = write_exports(dir.path());
+    g.bench_function("read_and_analyse_10x100k", |b| {
+        b.iter(|| {
+            let ratings = agreement::read_files(&files).expect("read");
+            black_box(agreement::analyse(&ratings))
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, agree);
+criterion_main!(benches);
