@@ -35,7 +35,7 @@ pub fn agree(args: AgreeArgs) -> anyhow::Result<()> {
     }
     if args.json {
         let doc = json_of(&ratings, &analysis);
-        let text = serde_json::to_string_pretty(&doc)?;
+        let text = serde_json::to_string(&doc)?;
         crate::output::write_stdout_raw(crate::sanitize::json(&text).as_bytes())?;
         crate::output::write_stdout_raw(b"\n")?;
     } else {
@@ -125,7 +125,7 @@ fn print_text(ratings: &Ratings, analysis: &Analysis) -> anyhow::Result<()> {
         .map(|r| r.label.chars().count())
         .max()
         .unwrap_or(0);
-    let pair_width = (width * 2 + 3).max("Krippendorff's α".chars().count());
+    let name_width = (width * 2 + 3).max("everyone".len());
     for label in &analysis.labels {
         crate::outln!("")?;
         crate::outln!("{}", label_title(&label.label))?;
@@ -136,24 +136,21 @@ fn print_text(ratings: &Ratings, analysis: &Analysis) -> anyhow::Result<()> {
             );
             let line = match p.cohen.value {
                 agreement::Value::NoOverlap => {
-                    format!("{name:<pair_width$}  no reply was rated by both")
+                    format!("{name:<name_width$}  no reply was rated by both")
                 }
-                _ => coefficient_line(&name, pair_width, &p.cohen),
+                _ => coefficient_line(&name, name_width, &p.cohen),
             };
-            crate::outln!("  Cohen's κ  {line}")?;
+            crate::outln!("  {:<16}  {line}", "Cohen's κ")?;
         }
-        crate::outln!(
-            "  Fleiss' κ  {}",
-            coefficient_line("everyone", pair_width, &label.fleiss)
-        )?;
-        crate::outln!(
-            "  Krippendorff's α  {}",
-            coefficient_line(
-                "everyone",
-                pair_width.saturating_sub(7),
-                &label.krippendorff
-            )
-        )?;
+        for (kind, c) in [
+            ("Fleiss' κ", &label.fleiss),
+            ("Krippendorff's α", &label.krippendorff),
+        ] {
+            crate::outln!(
+                "  {kind:<16}  {}",
+                coefficient_line("everyone", name_width, c)
+            )?;
+        }
     }
     if analysis.tags_left_out > 0 {
         crate::outln!(
