@@ -29,14 +29,14 @@ fn mix(mut x: u64) -> u64 {
 }
 
 fn judgment(r: usize, reply: u64) -> Judgment {
-    let truth = mix(reply) % 3 != 0;
-    let flip = mix(reply * 31 + r as u64) % 5 == 0;
+    let truth = !mix(reply).is_multiple_of(3);
+    let flip = mix(reply * 31 + r as u64).is_multiple_of(5);
     let positive = truth != flip;
     let mut tags = Vec::new();
-    if !positive && mix(reply * 7 + r as u64) % 2 == 0 {
+    if !positive && mix(reply * 7 + r as u64).is_multiple_of(2) {
         tags.push("hallucination".to_string());
     }
-    if mix(reply * 13 + r as u64) % 10 == 0 {
+    if mix(reply * 13 + r as u64).is_multiple_of(10) {
         tags.push("too-long".to_string());
     }
     tags.sort();
