@@ -84,6 +84,7 @@ pub struct Ratings {
     reviewer_index: HashMap<(usize, String), usize>,
     rows: u64,
     dropped_reviewers: u64,
+    last_reviewer: Option<(usize, usize)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -355,8 +356,16 @@ impl Ratings {
         if row.reviewer.is_empty() {
             row.reviewer = "unnamed".to_string();
         }
-        let reviewer = match self.reviewer_index.get(&(file, row.reviewer.clone())) {
-            Some(&r) => r,
+        // Rows of one file are mostly one reviewer's: the last one found is tried first.
+        let last = self
+            .last_reviewer
+            .filter(|&(f, r)| f == file && self.reviewers[r].name == row.reviewer);
+        let reviewer = match last.map(|(_, r)| r).or_else(|| {
+            self.reviewer_index
+                .get(&(file, row.reviewer.clone()))
+                .copied()
+        }) {
+            Some(r) => r,
             None if self.reviewers.len() >= MAX_REVIEWERS => {
                 self.dropped_reviewers += 1;
                 return;
@@ -372,16 +381,21 @@ impl Ratings {
                 r
             }
         };
-        let next = self.replies.len();
-        let at = *self.index.entry(row.key.clone()).or_insert(next);
-        if at == next {
-            self.replies.push(Reply {
-                key: row.key,
-                prompt: None,
-                completion: None,
-                judgments: Vec::new(),
-            });
-        }
+        self.last_reviewer = Some((file, reviewer));
+        let at = match self.index.get(&row.key) {
+            Some(&at) => at,
+            None => {
+                let at = self.replies.len();
+                self.index.insert(row.key.clone(), at);
+                self.replies.push(Reply {
+                    key: row.key,
+                    prompt: None,
+                    completion: None,
+                    judgments: Vec::new(),
+                });
+                at
+            }
+        };
         let reply = &mut self.replies[at];
         if reply.prompt.is_none() {
             reply.prompt = row.prompt;
