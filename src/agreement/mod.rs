@@ -5,6 +5,7 @@
 //! the coefficients (pure functions), and [`analyse`] puts them together: Cohen's κ per
 //! pair, Fleiss' κ and Krippendorff's α over everyone, for the rating and for each tag.
 
+mod csv;
 pub mod read;
 pub mod stats;
 

@@ -97,7 +97,7 @@ pub enum ReadError {
     #[error("Cannot read the journal {}: {reason}", path.display())]
     Journal { path: PathBuf, reason: String },
     #[error(
-        "{} is a CSV export; agree reads JSONL exports (verdict export --format jsonl) and journal.db files",
+        "{} is CSV without the columns of a verdict export (rating, session_id, message_id)",
         path.display()
     )]
     Csv { path: PathBuf },
@@ -117,28 +117,28 @@ pub struct Row {
 
 /// One line of a JSONL export. Unknown fields are ignored; `tags` may be absent.
 #[derive(serde::Deserialize)]
-struct ExportLine {
-    rating: String,
-    session_id: String,
-    message_id: String,
+pub(super) struct ExportLine {
+    pub(super) rating: String,
+    pub(super) session_id: String,
+    pub(super) message_id: String,
     #[serde(default)]
-    reviewer: Option<String>,
+    pub(super) reviewer: Option<String>,
     #[serde(default)]
-    made_at: Option<String>,
+    pub(super) made_at: Option<String>,
     #[serde(default)]
-    latest: Option<bool>,
+    pub(super) latest: Option<bool>,
     #[serde(default)]
-    namespace: Option<String>,
+    pub(super) namespace: Option<String>,
     #[serde(default)]
-    base_url: Option<String>,
+    pub(super) base_url: Option<String>,
     #[serde(default)]
-    feedback_text: Option<String>,
+    pub(super) feedback_text: Option<String>,
     #[serde(default)]
-    prompt: Option<String>,
+    pub(super) prompt: Option<String>,
     #[serde(default)]
-    completion: Option<String>,
+    pub(super) completion: Option<String>,
     #[serde(default)]
-    tags: Option<Vec<String>>,
+    pub(super) tags: Option<Vec<String>>,
 }
 
 /// Reads every file in turn.
@@ -287,13 +287,14 @@ impl Ratings {
             drop(f);
             self.read_journal(file, path, &mut summary)?;
         } else {
-            if head.starts_with(b"session_id,") {
-                return Err(ReadError::Csv {
-                    path: path.to_path_buf(),
-                });
-            }
+            let csv = head.starts_with(b"session_id,");
             let mut reader =
                 std::io::BufReader::with_capacity(256 * 1024, std::io::Cursor::new(head).chain(f));
+            if csv {
+                self.read_csv(file, path, &mut reader, &mut summary)?;
+                self.files.push(summary);
+                return Ok(());
+            }
             let mut buf = Vec::new();
             while let Some(fits) = read_line(&mut reader, &mut buf, MAX_LINE_BYTES).map_err(io)? {
                 let line = buf.trim_ascii();
@@ -319,6 +320,49 @@ impl Ratings {
             }
         }
         self.files.push(summary);
+        Ok(())
+    }
+
+    fn read_csv(
+        &mut self,
+        file: usize,
+        path: &Path,
+        reader: &mut impl BufRead,
+        summary: &mut FileSummary,
+    ) -> Result<(), ReadError> {
+        let io = |source| ReadError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let header = super::csv::read_record(reader, MAX_LINE_BYTES)
+            .map_err(io)?
+            .flatten()
+            .and_then(|names| super::csv::Header::of(&names));
+        let Some(header) = header else {
+            return Err(ReadError::Csv {
+                path: path.to_path_buf(),
+            });
+        };
+        while let Some(record) = super::csv::read_record(reader, MAX_LINE_BYTES).map_err(io)? {
+            if record
+                .as_ref()
+                .is_some_and(|f| f.len() == 1 && f[0].is_empty())
+            {
+                continue;
+            }
+            self.count_row()?;
+            match record.and_then(|fields| header.line(&fields)) {
+                Some(line) if line.latest == Some(false) => {}
+                Some(line) => match line.into_row() {
+                    Some(row) => {
+                        summary.rows += 1;
+                        self.place(file, path, row);
+                    }
+                    None => summary.skipped += 1,
+                },
+                None => summary.skipped += 1,
+            }
+        }
         Ok(())
     }
 

@@ -194,10 +194,10 @@ fn a_missing_file_a_csv_and_a_journal() {
     let csv = write(
         dir.path(),
         "x.csv",
-        &["session_id,message_id,rating".into()],
+        &["session_id,message_id,ratings".into()],
     );
     let e = read_files(&[csv]).unwrap_err().to_string();
-    assert!(e.contains("JSONL"), "{e}");
+    assert!(e.contains("CSV without the columns"), "{e}");
 
     let db = dir.path().join("journal.db");
     let mut journal = crate::journal::Journal::open(&db).unwrap();
@@ -222,5 +222,30 @@ fn a_missing_file_a_csv_and_a_journal() {
         (j.rating, j.note.as_deref()),
         (Rating::Positive, Some("yes"))
     );
+    assert_eq!(analyse(&r).disagreements, [0]);
+}
+
+#[test]
+fn a_csv_export_reads_like_the_jsonl() {
+    let dir = tempfile::tempdir().unwrap();
+    let header = "session_id,message_id,rating,label,feedback_text,reviewer,made_at,recorded_at,stored,state,latest,prompt,completion,namespace,base_url";
+    let csv = dir.path().join("bob.csv");
+    std::fs::write(
+        &csv,
+        format!(
+            "{header}\r\n\
+             ses_1,m1,negative,false,\"bad, \"\"very\"\"\r\nbad\",bob,2026-11-30T10:00:00.000000Z,,,sent,true,q,a,ns,http://127.0.0.1:1\r\n\
+             ses_1,m2,negative,false,,bob,2026-11-30T09:00:00.000000Z,,,superseded,false,,,ns,http://127.0.0.1:1\r\n\
+             ses_1,m3,sideways\r\n"
+        ),
+    )
+    .unwrap();
+    let a = write(dir.path(), "a.jsonl", &[line("ann", "m1", "positive", "")]);
+    let r = read_files(&[a, csv]).unwrap();
+    assert_eq!((r.files[1].rows, r.files[1].skipped), (1, 1));
+    let (who, j) = &r.replies[0].judgments[1];
+    assert_eq!(r.reviewers[*who].name, "bob");
+    assert_eq!(j.rating, Rating::Negative);
+    assert_eq!(j.note.as_deref(), Some("bad, \"very\"\nbad"));
     assert_eq!(analyse(&r).disagreements, [0]);
 }

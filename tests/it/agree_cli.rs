@@ -1,6 +1,6 @@
 //! `verdict agree` through the built binary: export files of several reviewers, the
 //! `--json` document, the adjudication queue read back, bad and hostile input, and the
-//! whole loop against a local server (two reviewers rate, export, agree, an adjudicator
+//! whole loop against a local server (two reviewers rate, export as JSONL and CSV, agree, an adjudicator
 //! rates the queued reply and the server holds that rating as the latest).
 
 use crate::common::{TestServer, assistant_ids, text, verdict};
@@ -327,9 +327,17 @@ async fn two_reviewers_rate_export_agree_and_an_adjudicator_has_the_last_word() 
             ]);
             run(cmd).await;
         }
-        let export = work.path().join(format!("{name}.jsonl"));
+        // ann exports JSONL, bob CSV: agree reads both.
+        let format = if name == "ann" { "jsonl" } else { "csv" };
+        let export = work.path().join(format!("{name}.{format}"));
         let mut cmd = reviewer_cmd(&home, name, &test);
-        cmd.args(["export", "--output", export.to_str().unwrap()]);
+        cmd.args([
+            "export",
+            "--format",
+            format,
+            "--output",
+            export.to_str().unwrap(),
+        ]);
         run(cmd).await;
         exports.push(export);
     }
