@@ -1,7 +1,7 @@
 //! Agreement at size: 10 reviewers who each rated the same 100,000 replies (1,000,000
-//! ratings, two tags in use). `analyse` is every coefficient and the disagreements;
-//! `read_and_analyse` reads the ten JSONL exports from disk first, as `verdict agree`
-//! does.
+//! ratings, two tags in use). `analyse` is every coefficient (45 pairs, Fleiss,
+//! Krippendorff, for the rating and each tag) and the disagreements. Reading export
+//! files is timed with the real command (docs/performance.md, "Agreement").
 //!
 //! Run: cargo bench --bench agree
 
@@ -9,8 +9,7 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 use verdict::agreement::{self, Judgment, Ratings, ReplyKey, Row};
 use verdict::api::model::Rating;
@@ -83,31 +82,6 @@ fn ratings() -> Ratings {
     ratings
 }
 
-/// The same ratings as ten export files, one line a rating, as `verdict export` writes.
-fn write_exports(dir: &Path) -> Vec<PathBuf> {
-    (0..REVIEWERS)
-        .map(|r| {
-            let path = dir.join(format!("r{r}.jsonl"));
-            let mut out = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
-            for reply in 0..REPLIES {
-                let j = judgment(r, reply);
-                let k = key(reply);
-                let line = serde_json::json!({
-                    "prompt": "", "completion": "", "label": j.rating == Rating::Positive,
-                    "rating": j.rating.as_str(), "feedback_text": null,
-                    "session_id": k.session_id, "message_id": k.message_id,
-                    "reviewer": format!("reviewer{r}"), "made_at": j.made_at,
-                    "recorded_at": null, "stored": null, "state": "sent", "latest": true,
-                    "namespace": k.namespace, "base_url": k.base_url, "tags": j.tags,
-                });
-                writeln!(out, "{line}").unwrap();
-            }
-            out.flush().unwrap();
-            path
-        })
-        .collect()
-}
-
 fn agree(c: &mut Criterion) {
     let ratings = ratings();
     let mut g = c.benchmark_group("agree");
@@ -116,14 +90,6 @@ fn agree(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(10));
     g.bench_function("analyse_10x100k", |b| {
         b.iter(|| black_box(agreement::analyse(&ratings)))
-    });
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let files = write_exports(dir.path());
-    g.bench_function("read_and_analyse_10x100k", |b| {
-        b.iter(|| {
-            let ratings = agreement::read_files(&files).expect("read");
-            black_box(agreement::analyse(&ratings))
-        })
     });
     g.finish();
 }

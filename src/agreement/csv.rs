@@ -2,6 +2,7 @@
 //! commas, quotes and line breaks), each bounded in size, mapped by the header's names.
 
 use super::read::ExportLine;
+use std::borrow::Cow;
 use std::io::BufRead;
 
 /// One record of at most `max` bytes: `Some(Some(fields))`, `Some(None)` when it is too
@@ -105,14 +106,14 @@ impl Header {
     }
 
     /// A record as an export line, or `None` when it lacks a column the header has.
-    pub fn line(&self, fields: &[String]) -> Option<ExportLine> {
-        let get = |name: &str| -> Option<Option<String>> {
+    pub fn line(&self, fields: &[String]) -> Option<ExportLine<'static>> {
+        let get = |name: &str| -> Option<Option<Cow<'static, str>>> {
             match self.at.iter().find(|(n, _)| *n == name) {
-                Some((_, i)) => fields.get(*i).map(|f| Some(f.clone())),
+                Some((_, i)) => fields.get(*i).map(|f| Some(Cow::Owned(f.clone()))),
                 None => Some(None),
             }
         };
-        let some = |v: Option<String>| v.filter(|s| !s.is_empty());
+        let some = |v: Option<Cow<'static, str>>| v.filter(|s| !s.is_empty());
         Some(ExportLine {
             rating: get("rating")??,
             session_id: get("session_id")??,

@@ -6,6 +6,7 @@
 
 use crate::api::model::Rating;
 use crate::journal::{ExportRow, Journal};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
@@ -115,28 +116,32 @@ pub struct Row {
     pub completion: Option<String>,
 }
 
-/// One line of a JSONL export. Unknown fields are ignored; `tags` may be absent.
+/// One line of a JSONL export. Unknown fields are ignored; `tags` may be absent. Strings
+/// borrow from the line where they hold no escapes, so a line costs few allocations.
 #[derive(serde::Deserialize)]
-pub(super) struct ExportLine {
-    pub(super) rating: String,
-    pub(super) session_id: String,
-    pub(super) message_id: String,
-    #[serde(default)]
-    pub(super) reviewer: Option<String>,
-    #[serde(default)]
-    pub(super) made_at: Option<String>,
+pub(super) struct ExportLine<'a> {
+    #[serde(borrow)]
+    pub(super) rating: Cow<'a, str>,
+    #[serde(borrow)]
+    pub(super) session_id: Cow<'a, str>,
+    #[serde(borrow)]
+    pub(super) message_id: Cow<'a, str>,
+    #[serde(default, borrow)]
+    pub(super) reviewer: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    pub(super) made_at: Option<Cow<'a, str>>,
     #[serde(default)]
     pub(super) latest: Option<bool>,
-    #[serde(default)]
-    pub(super) namespace: Option<String>,
-    #[serde(default)]
-    pub(super) base_url: Option<String>,
-    #[serde(default)]
-    pub(super) feedback_text: Option<String>,
-    #[serde(default)]
-    pub(super) prompt: Option<String>,
-    #[serde(default)]
-    pub(super) completion: Option<String>,
+    #[serde(default, borrow)]
+    pub(super) namespace: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    pub(super) base_url: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    pub(super) feedback_text: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    pub(super) prompt: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    pub(super) completion: Option<Cow<'a, str>>,
     #[serde(default)]
     pub(super) tags: Option<Vec<String>>,
 }
@@ -180,7 +185,7 @@ pub fn clean_tags(tags: &[String]) -> Vec<String> {
     out
 }
 
-impl ExportLine {
+impl ExportLine<'_> {
     fn into_row(self) -> Option<Row> {
         let rating = Rating::parse(self.rating.trim())?;
         if self.session_id.is_empty() || self.message_id.is_empty() {
