@@ -161,6 +161,8 @@ pub enum Command {
     },
     /// Print the manual page (roff) on standard output: verdict man | man -l -
     Man,
+    /// Agreement between reviewers (Cohen's and Fleiss' κ, Krippendorff's α) from their exports or journals.
+    Agree(AgreeArgs),
 }
 
 /// The shells `verdict completions` writes for.
@@ -299,6 +301,19 @@ pub struct SearchArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct AgreeArgs {
+    /// Two or more `verdict export` JSONL files or journal.db files, one or more reviewers each.
+    #[arg(required = true, num_args = 2.., value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Print one JSON document instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write the disagreements as an adjudication queue (open it with verdict --queue FILE).
+    #[arg(long, value_name = "FILE")]
+    pub queue: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
 pub struct LoginArgs {
     /// Read the API key from standard input (one line) instead of asking for it.
     #[arg(long)]
@@ -390,7 +405,15 @@ const CONNECTION_FLAGS: [&str; 5] = [
 /// The top-level flags that take a value (the next word, unless given as `--flag=value`).
 const VALUE_FLAGS: [&str; 4] = ["base-url", "namespace", "config", "profile"];
 /// Subcommands that do not connect anywhere.
-const LOCAL_COMMANDS: [&str; 6] = ["serve", "keys", "import", "seed", "completions", "man"];
+const LOCAL_COMMANDS: [&str; 7] = [
+    "serve",
+    "keys",
+    "import",
+    "seed",
+    "completions",
+    "man",
+    "agree",
+];
 
 /// Parses the command line; on a mistake prints clap's message and exits.
 pub fn parse() -> Cli {
@@ -430,7 +453,8 @@ where
             | Command::Import(_)
             | Command::Seed(_)
             | Command::Completions { .. }
-            | Command::Man,
+            | Command::Man
+            | Command::Agree(_),
         )
         | None => {}
     }

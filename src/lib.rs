@@ -1,6 +1,7 @@
 //! verdict: review what AI agents said. A terminal reviewer for Mixpeek agent sessions,
 //! its durable journal of ratings, and a local Mixpeek-compatible server.
 
+pub mod agreement;
 pub mod api;
 pub mod cli;
 pub mod commands;

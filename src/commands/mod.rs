@@ -1,6 +1,7 @@
 //! The edge: one file per subcommand, the only code that sees the command line, the
 //! settings and several parts at once.
 
+pub mod agree;
 pub mod completions;
 pub mod doctor;
 pub mod export;
@@ -42,6 +43,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Sync(args)) => sync::sync(&args.connect.clone(), args).await,
         Some(Command::Completions { shell }) => completions::completions(shell),
         Some(Command::Man) => completions::man(),
+        Some(Command::Agree(args)) => agree::agree(args),
     }
 }
 

@@ -37,14 +37,27 @@ const LAYERS: &[(&str, &[&str])] = &[
             "api", "config", "fs", "journal", "logging", "output", "queue", "sanitize",
         ],
     ),
+    // L3: agreement between reviewers, from their exports and journals.
+    ("agreement", &["api", "fs", "journal", "queue", "sanitize"]),
     // L4: the command line's types (the seed command's bounds are the server's).
     ("cli", &["api", "config", "server"]),
     // L5: the edge, which wires everything.
     (
         "commands",
         &[
-            "api", "cli", "config", "fs", "journal", "logging", "output", "queue", "review",
-            "sanitize", "server", "sqlite",
+            "agreement",
+            "api",
+            "cli",
+            "config",
+            "fs",
+            "journal",
+            "logging",
+            "output",
+            "queue",
+            "review",
+            "sanitize",
+            "server",
+            "sqlite",
         ],
     ),
 ];

@@ -11,6 +11,7 @@
 
 mod common;
 
+mod agree_cli;
 mod architecture;
 mod cli_help;
 mod cli_login;
