@@ -13,6 +13,7 @@ mod common;
 
 mod agree_cli;
 mod architecture;
+mod calibration;
 mod cli_help;
 mod cli_login;
 mod client_bodies;
