@@ -249,11 +249,13 @@ pub(crate) fn begin_bulk_load(conn: &Connection) -> Result<(), StoreError> {
     // Checkpoint every 64 MiB rather than every 4: fewer fsyncs of the database file, and
     // index pages changed many times between two checkpoints are copied once.
     conn.pragma_update(None, "wal_autocheckpoint", 16_384)?;
+    super::defer_indexing(conn)?;
     Ok(())
 }
 
 /// Checkpoints the WAL into the database file with fsync, and restores durable commits.
 pub(crate) fn finish_bulk_load(conn: &Connection) -> Result<(), StoreError> {
+    super::catch_up_indexing(conn)?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "wal_autocheckpoint", 1000)?;
     conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;

@@ -24,6 +24,8 @@ const OPTIONS: sqlite::Options = sqlite::Options {
 pub(crate) fn open(path: &Path) -> Result<Connection, StoreError> {
     let conn = sqlite::open(path, &OPTIONS)?;
     sqlite::migrate(&conn, path, MIGRATIONS)?;
+    // A bulk load that stopped before its end left rows out of the search index.
+    super::catch_up_indexing(&conn)?;
     Ok(conn)
 }
 

@@ -20,7 +20,7 @@ pub(crate) use encode::{new_api_key, now_us};
 pub(crate) use feedback::{list_feedback, list_memory, submit_feedback};
 pub(crate) use messages::history_json;
 pub use schema::SCHEMA_VERSION;
-pub(crate) use search::{query_problem, search};
+pub(crate) use search::{catch_up_indexing, defer_indexing, query_problem, search};
 pub(crate) use sessions::{
     ListCursor, PageAt, SessionFilter, SessionOrder, SortField, create_session, get_session,
     list_sessions, patch_session, terminate_session,

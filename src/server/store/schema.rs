@@ -104,20 +104,32 @@ pub(super) const MIGRATIONS: &[&str] = &[
     "#,
     // v3: full-text search over message contents, tool names and session names
     // (external-content FTS5 tables kept in step by triggers). A rating's update of
-    // `messages.rating` does not touch the index.
+    // `messages.rating` does not touch the index. A bulk load defers the index: rows past
+    // the marks in `search_index` are indexed in one pass when it ends (or when the
+    // database is next opened, after a crash), which is many times cheaper than a row
+    // at a time.
     r#"
+    CREATE TABLE search_index (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        messages_after INTEGER,
+        sessions_after INTEGER
+    );
+    INSERT INTO search_index (id) VALUES (1);
     CREATE VIRTUAL TABLE messages_fts USING fts5(
         content, tool_name, content='messages', content_rowid='rowid',
         tokenize="unicode61 remove_diacritics 2 tokenchars '_'");
-    CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+    CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages
+    WHEN (SELECT messages_after FROM search_index) IS NULL BEGIN
         INSERT INTO messages_fts(rowid, content, tool_name)
             VALUES (new.rowid, new.content, new.tool_name);
     END;
-    CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+    CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages
+    WHEN coalesce(old.rowid <= (SELECT messages_after FROM search_index), 1) BEGIN
         INSERT INTO messages_fts(messages_fts, rowid, content, tool_name)
             VALUES ('delete', old.rowid, old.content, old.tool_name);
     END;
-    CREATE TRIGGER messages_fts_update AFTER UPDATE OF content, tool_name ON messages BEGIN
+    CREATE TRIGGER messages_fts_update AFTER UPDATE OF content, tool_name ON messages
+    WHEN coalesce(old.rowid <= (SELECT messages_after FROM search_index), 1) BEGIN
         INSERT INTO messages_fts(messages_fts, rowid, content, tool_name)
             VALUES ('delete', old.rowid, old.content, old.tool_name);
         INSERT INTO messages_fts(rowid, content, tool_name)
@@ -126,14 +138,17 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE VIRTUAL TABLE sessions_fts USING fts5(
         session_name, content='sessions', content_rowid='rowid',
         tokenize="unicode61 remove_diacritics 2 tokenchars '_'");
-    CREATE TRIGGER sessions_fts_insert AFTER INSERT ON sessions BEGIN
+    CREATE TRIGGER sessions_fts_insert AFTER INSERT ON sessions
+    WHEN (SELECT sessions_after FROM search_index) IS NULL BEGIN
         INSERT INTO sessions_fts(rowid, session_name) VALUES (new.rowid, new.session_name);
     END;
-    CREATE TRIGGER sessions_fts_delete AFTER DELETE ON sessions BEGIN
+    CREATE TRIGGER sessions_fts_delete AFTER DELETE ON sessions
+    WHEN coalesce(old.rowid <= (SELECT sessions_after FROM search_index), 1) BEGIN
         INSERT INTO sessions_fts(sessions_fts, rowid, session_name)
             VALUES ('delete', old.rowid, old.session_name);
     END;
-    CREATE TRIGGER sessions_fts_update AFTER UPDATE OF session_name ON sessions BEGIN
+    CREATE TRIGGER sessions_fts_update AFTER UPDATE OF session_name ON sessions
+    WHEN coalesce(old.rowid <= (SELECT sessions_after FROM search_index), 1) BEGIN
         INSERT INTO sessions_fts(sessions_fts, rowid, session_name)
             VALUES ('delete', old.rowid, old.session_name);
         INSERT INTO sessions_fts(rowid, session_name) VALUES (new.rowid, new.session_name);
@@ -256,6 +271,66 @@ mod tests {
         assert!(found("recall").is_empty());
         assert!(found("chunking").is_empty());
         assert_eq!(found("renamed"), vec![None]);
+    }
+
+    /// A bulk load indexes its rows in one pass at its end; one that stopped half way
+    /// (a crash) is caught up when the database is next opened.
+    #[test]
+    fn deferred_indexing_is_caught_up_at_the_end_or_on_the_next_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bulk.db");
+        let insert = |conn: &Connection, id: i64, word: &str| {
+            conn.execute_batch(&format!(
+                "INSERT INTO sessions (rowid, id, namespace_rowid, session_name, agent_config,
+                     status, message_count, created_us, updated_us, last_activity_us, expires_us)
+                     VALUES ({id}, 'ses_{id}', 1, 'name {word}', '{{}}', 'active', 1, 0, 0, 0, 0);
+                 INSERT INTO messages (rowid, id, session_rowid, seq, role, content, content_type, timestamp_us)
+                     VALUES ({id}, 'msg_{id}', {id}, 0, 'assistant', 'says {word}', 'text', 0);"
+            ))
+            .unwrap();
+        };
+        let found = |conn: &Connection, q: &str| -> usize {
+            let ns = find_namespace(conn, 1, "ns").unwrap().unwrap();
+            super::super::search(conn, &ns, q, 100, 0)
+                .unwrap()
+                .results
+                .len()
+        };
+        {
+            let conn = open(&path).unwrap();
+            conn.execute_batch(
+                "INSERT INTO orgs (rowid, internal_id, created_us) VALUES (1, 'int_a', 0);
+                 INSERT INTO namespaces (rowid, id, name, org_rowid, created_us)
+                     VALUES (1, 'ns_a', 'ns', 1, 0);",
+            )
+            .unwrap();
+            insert(&conn, 1, "before");
+            super::super::begin_bulk_load(&conn).unwrap();
+            insert(&conn, 2, "during");
+            assert_eq!(found(&conn, "during"), 0, "deferred");
+            assert_eq!(found(&conn, "before"), 2, "earlier rows stay found");
+            // An earlier row renamed or deleted while deferred keeps the index right.
+            conn.execute("DELETE FROM messages WHERE rowid = 1", [])
+                .unwrap();
+            assert_eq!(found(&conn, "before"), 1);
+            super::super::finish_bulk_load(&conn).unwrap();
+            assert_eq!(found(&conn, "during"), 2, "name and message, in one pass");
+            insert(&conn, 3, "after");
+            assert_eq!(found(&conn, "after"), 2, "row by row again");
+            super::super::begin_bulk_load(&conn).unwrap();
+            insert(&conn, 4, "crashed");
+            // No finish: the process stops here.
+        }
+        let conn = open(&path).unwrap();
+        assert_eq!(found(&conn, "crashed"), 2, "caught up on open");
+        let integrity: String = conn
+            .query_row(
+                "INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1) RETURNING 'ok'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap_or_else(|e| e.to_string());
+        assert_eq!(integrity, "ok");
     }
 
     #[test]

@@ -19,6 +19,58 @@ const SNIPPET_WORDS: i64 = 12;
 /// message of a huge namespace must not hold a reader from everyone else.
 const SEARCH_BUDGET: Duration = Duration::from_secs(3);
 
+/// Stops indexing new rows one at a time (a bulk load is about to insert many): rows
+/// after today's last are left for [`catch_up_indexing`]. Already deferred: no change.
+pub(crate) fn defer_indexing(conn: &Connection) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE search_index SET
+            messages_after = (SELECT coalesce(max(rowid), 0) FROM messages),
+            sessions_after = (SELECT coalesce(max(rowid), 0) FROM sessions)
+         WHERE messages_after IS NULL",
+        [],
+    )?;
+    Ok(())
+}
+
+/// Indexes, in one pass, the rows a deferred (bulk) load left unindexed, and goes back
+/// to indexing each new row as it comes. Nothing to do unless indexing was deferred.
+pub(crate) fn catch_up_indexing(conn: &Connection) -> Result<(), StoreError> {
+    let (messages, sessions): (Option<i64>, Option<i64>) = conn.query_row(
+        "SELECT messages_after, sessions_after FROM search_index",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let (Some(messages), Some(sessions)) = (messages, sessions) else {
+        return Ok(());
+    };
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let done = (|| -> rusqlite::Result<()> {
+        conn.execute(
+            "INSERT INTO messages_fts(rowid, content, tool_name)
+             SELECT rowid, content, tool_name FROM messages WHERE rowid > ?1 ORDER BY rowid",
+            [messages],
+        )?;
+        conn.execute(
+            "INSERT INTO sessions_fts(rowid, session_name)
+             SELECT rowid, session_name FROM sessions WHERE rowid > ?1 ORDER BY rowid",
+            [sessions],
+        )?;
+        conn.execute(
+            "UPDATE search_index SET messages_after = NULL, sessions_after = NULL",
+            [],
+        )?;
+        Ok(())
+    })();
+    match done {
+        Ok(()) => conn.execute_batch("COMMIT")?,
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            return Err(e.into());
+        }
+    }
+    Ok(())
+}
+
 /// Why a query cannot be searched for, in words for the person who typed it.
 pub(crate) fn query_problem(q: &str) -> Option<&'static str> {
     if q.trim().is_empty() {
