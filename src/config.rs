@@ -151,6 +151,18 @@ pub struct FileConfig {
     /// Action name -> key(s), e.g. `rate_positive = ["+", "="]`.
     #[serde(default)]
     pub keys: BTreeMap<String, KeyList>,
+    #[serde(default)]
+    pub tags: TagSettings,
+}
+
+/// `[tags]` in config.toml: `list` replaces the default taxonomy (digits 1-9 toggle its
+/// first nine), and `[tags.descriptions]` gives a tag its one-line description.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TagSettings {
+    pub list: Option<Vec<String>>,
+    #[serde(default)]
+    pub descriptions: BTreeMap<String, String>,
 }
 
 /// Where verdict keeps its files.
@@ -244,6 +256,8 @@ pub struct Settings {
     pub allow_insecure_http: bool,
     pub review: ReviewSettings,
     pub keys: BTreeMap<String, KeyList>,
+    /// The tag taxonomy, in digit order.
+    pub tags: Vec<crate::api::tags::TagDef>,
     /// Things the user should hear about (a config file readable by others...).
     pub warnings: Vec<String>,
 }
@@ -327,6 +341,11 @@ impl Settings {
                 },
             },
         };
+        let tags = crate::api::tags::taxonomy(file.tags.list.as_deref(), &file.tags.descriptions)
+            .map_err(|message| ConfigError::Parse {
+            path: paths.config_file.clone(),
+            message,
+        })?;
         Ok(Settings {
             paths,
             base_url,
@@ -340,6 +359,7 @@ impl Settings {
                 || file.allow_insecure_http.unwrap_or(false),
             review: file.review,
             keys: file.keys,
+            tags,
             warnings,
         })
     }

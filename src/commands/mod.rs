@@ -14,6 +14,7 @@ pub mod seed;
 pub mod serve;
 pub mod status;
 pub mod sync;
+pub mod tags;
 
 use crate::api::model::SubmitFeedbackResponse;
 use crate::api::{Client, ClientOptions};
@@ -42,6 +43,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Sync(args)) => sync::sync(&args.connect.clone(), args).await,
         Some(Command::Completions { shell }) => completions::completions(shell),
         Some(Command::Man) => completions::man(),
+        Some(Command::Tags(args)) => tags::tags(&args.connect.clone(), args).await,
     }
 }
 

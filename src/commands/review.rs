@@ -124,7 +124,9 @@ async fn run_once(
 
     let terminal = run::tty::enter().context("Cannot take over the terminal")?;
     let mut app = match App::new(terminal, config, conn) {
-        Ok(app) => app.with_profiles(settings.profiles.clone(), settings.profile.clone()),
+        Ok(app) => app
+            .with_profiles(settings.profiles.clone(), settings.profile.clone())
+            .with_tags(settings.tags.clone()),
         Err(e) => {
             run::tty::restore();
             if let Some(server) = server.take() {

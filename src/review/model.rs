@@ -493,6 +493,38 @@ pub enum Mode {
     Profiles {
         selected: usize,
     },
+    /// The tag picker (`#`), over the panes.
+    Tags(Box<TagPicker>),
+}
+
+/// The tag picker: what is typed, the tags it matches, and the reply they go on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagPicker {
+    pub session_id: String,
+    pub message_id: String,
+    pub input: String,
+    /// Position in [`TagPicker::options`]' result for the current input.
+    pub selected: usize,
+    /// Every known tag with how many replies carry it: the taxonomy in its order, then
+    /// the others by count.
+    pub known: Vec<(String, usize)>,
+    /// The tags on the reply now.
+    pub on: Vec<String>,
+}
+
+impl TagPicker {
+    /// The known tags that contain the typed text, in order.
+    pub fn options(&self) -> Vec<&(String, usize)> {
+        let q = self.input.trim().to_lowercase().replace(' ', "_");
+        let q = q.trim_start_matches('#');
+        self.known.iter().filter(|(t, _)| t.contains(q)).collect()
+    }
+
+    /// The typed word as a new tag, where it is one and not yet known.
+    pub fn new_tag(&self) -> Option<String> {
+        let t = crate::api::tags::normalize(&self.input)?;
+        (!self.known.iter().any(|(k, _)| *k == t)).then_some(t)
+    }
 }
 
 /// The outbox's latest report.
@@ -583,6 +615,14 @@ pub struct Model {
     /// The reviewer chose another profile: the loop ends, and the reviewer starts again
     /// on it.
     pub switch_to: Option<String>,
+    /// The tag taxonomy: digits `1`-`9` toggle its first nine.
+    pub tags: Vec<crate::api::tags::TagDef>,
+    /// Tags seen in this namespace before this run (the journal), with how many replies
+    /// carry each: offered by the picker with those on the loaded replies.
+    pub used_tags: BTreeMap<String, usize>,
+    /// The reply the last key rated: a tag digit pressed next goes there, wherever the
+    /// cursor went. Any other key clears it.
+    pub just_rated: Option<(String, String)>,
 }
 
 impl Model {
@@ -623,6 +663,9 @@ impl Model {
             profiles: Vec::new(),
             profile: None,
             switch_to: None,
+            tags: crate::api::tags::taxonomy(None, &BTreeMap::new()).unwrap_or_default(),
+            used_tags: BTreeMap::new(),
+            just_rated: None,
         }
     }
 
