@@ -529,7 +529,8 @@ mod tests {
         assert_eq!(
             lines.next().unwrap(),
             "ses_a,msg_b,negative,false,\"bad, \"\"very\"\"\nbad\",ann,2026-01-01T00:00:00.000000Z,\
-             2026-01-01T00:00:01Z,false,sent,true,q,\"a\r\nb\",ns,http://127.0.0.1:1\r\n"
+             2026-01-01T00:00:01Z,false,sent,true,q,\"a\r\nb\",ns,http://127.0.0.1:1,\
+             \"bad, \"\"very\"\"\nbad\",\r\n"
         );
     }
 
