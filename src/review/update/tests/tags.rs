@@ -15,7 +15,10 @@ fn rate_effect(fx: &[Effect]) -> Option<(String, Rating, Option<String>)> {
 }
 
 fn notice(m: &Model) -> String {
-    m.notice.as_ref().map(|n| n.text.clone()).unwrap_or_default()
+    m.notice
+        .as_ref()
+        .map(|n| n.text.clone())
+        .unwrap_or_default()
 }
 
 #[test]
@@ -121,14 +124,23 @@ fn the_picker_filters_counts_and_creates_a_tag() {
     };
     assert_eq!(p.known[0], ("hallucination".to_string(), 0));
     assert!(p.known.contains(&("tone".to_string(), 1)));
-    assert!(p.known.contains(&("slow_tool".to_string(), 1)), "used tags are offered");
+    assert!(
+        p.known.contains(&("slow_tool".to_string(), 1)),
+        "used tags are offered"
+    );
     for c in "to".chars() {
         update(&mut m, Action::PromptKey(key(c)));
     }
     let Mode::Tags(p) = &m.mode else { panic!() };
     let names: Vec<&str> = p.options().iter().map(|(t, _)| t.as_str()).collect();
-    assert_eq!(names, ["wrong_tool", "ignored_tool_error", "tone", "slow_tool"]);
-    update(&mut m, Action::PromptKey(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE)));
+    assert_eq!(
+        names,
+        ["wrong_tool", "ignored_tool_error", "tone", "slow_tool"]
+    );
+    update(
+        &mut m,
+        Action::PromptKey(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE)),
+    );
     let fx = update(&mut m, Action::PromptSubmit);
     assert!(matches!(m.mode, Mode::Browse));
     assert_eq!(
