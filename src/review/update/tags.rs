@@ -106,10 +106,10 @@ pub(super) fn toggle(
     }
     let at = place(m, session_id, message_id);
     let text = match (on, rated) {
-        (true, Some(_)) => format!("Tag {tag} on {at}; saving…"),
-        (false, _) => format!("Tag {tag} off {at}; saving…"),
-        (true, None) => {
-            format!("Tag {tag} on {at}, rated negative (a tag is a failure mode); saving…")
+        (true, Some(r)) => format!("Tag {tag} on {at} (still {r}); sending it with the rating."),
+        (false, Some(r)) => format!("Tag {tag} off {at} (still {r}); sending the change."),
+        (_, None) => {
+            format!("Tag {tag} on {at}, rated negative (a tag is a failure mode); sending it.")
         }
     };
     m.set_notice(Level::Info, text);
@@ -169,11 +169,9 @@ pub(super) fn picker(m: &mut Model, action: Action, fx: &mut Vec<Effect>) {
     match action {
         Action::PromptCancel | Action::Dismiss => m.mode = Mode::Browse,
         Action::PromptKey(ev) => match ev.code {
-            KeyCode::Char(c) if !c.is_control() => {
-                if p.input.chars().count() < INPUT_CHARS_MAX {
-                    p.input.push(c);
-                    p.selected = 0;
-                }
+            KeyCode::Char(c) if !c.is_control() && p.input.chars().count() < INPUT_CHARS_MAX => {
+                p.input.push(c);
+                p.selected = 0;
             }
             KeyCode::Backspace => {
                 p.input.pop();

@@ -34,7 +34,7 @@ pub fn draw(f: &mut Frame, m: &Model, p: &TagPicker) {
         ]),
         Line::from(Span::styled(
             text::truncate_with(
-                "Enter toggles the tag on the reply; a new word creates a tag.",
+                "Enter toggles it on the reply; a new word is a new tag.",
                 room,
                 g.ellipsis,
             )
