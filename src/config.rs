@@ -546,6 +546,38 @@ mod tests {
     }
 
     #[test]
+    fn tags_table_replaces_the_taxonomy_and_bad_tags_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let load = |text: &str| {
+            std::fs::write(dir.path().join("config.toml"), text).unwrap();
+            Settings::from_layers(paths(dir.path()), &Overrides::default(), |_| None)
+        };
+        let s = load("").unwrap();
+        assert_eq!(s.tags.len(), 9);
+        assert_eq!(s.tags[0].name, "hallucination");
+        let s = load(
+            "[tags]\nlist = [\"stale_docs\", \"tone\"]\n[tags.descriptions]\nstale_docs = \"answered from an old page\"\n",
+        )
+        .unwrap();
+        assert_eq!(s.tags[0].name, "stale_docs");
+        assert_eq!(
+            s.tags[0].description.as_deref(),
+            Some("answered from an old page")
+        );
+        let err = load("[tags]\nlist = [\"no good!\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("config.toml") && err.contains("not a tag"),
+            "{err}"
+        );
+        let err = load("[tags]\nlist = [\"a\"]\n[tags.descriptions]\nb = \"x\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not in the tag list"), "{err}");
+    }
+
+    #[test]
     fn broken_config_names_file_and_line() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("config.toml"), "namespace = \n").unwrap();

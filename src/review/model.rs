@@ -617,9 +617,6 @@ pub struct Model {
     pub switch_to: Option<String>,
     /// The tag taxonomy: digits `1`-`9` toggle its first nine.
     pub tags: Vec<crate::api::tags::TagDef>,
-    /// Tags seen in this namespace before this run (the journal), with how many replies
-    /// carry each: offered by the picker with those on the loaded replies.
-    pub used_tags: BTreeMap<String, usize>,
     /// The reply the last key rated: a tag digit pressed next goes there, wherever the
     /// cursor went. Any other key clears it.
     pub just_rated: Option<(String, String)>,
@@ -664,7 +661,6 @@ impl Model {
             profile: None,
             switch_to: None,
             tags: crate::api::tags::taxonomy(None, &BTreeMap::new()).unwrap_or_default(),
-            used_tags: BTreeMap::new(),
             just_rated: None,
         }
     }

@@ -4,7 +4,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 /// Every command path that has a help page.
-const COMMANDS: [&[&str]; 13] = [
+const COMMANDS: [&[&str]; 14] = [
     &[],
     &["serve"],
     &["keys"],
@@ -18,6 +18,7 @@ const COMMANDS: [&[&str]; 13] = [
     &["completions"],
     &["man"],
     &["doctor"],
+    &["tags"],
 ];
 
 /// The reviewer's connection flags.

@@ -116,23 +116,18 @@ pub(super) fn toggle(
     m.just_rated = Some((session_id.to_string(), message_id.to_string()));
 }
 
-/// How many replies carry each tag, as far as verdict knows: the journal's count from
-/// the start of the run, or the loaded replies' where that is more.
+/// How many of the loaded replies carry each tag (their latest ratings: this reviewer's
+/// from the journal, everyone's from the server's listing).
 fn counts(m: &Model) -> BTreeMap<String, usize> {
-    let mut loaded: BTreeMap<String, usize> = BTreeMap::new();
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for t in m.transcripts.values() {
         for text in t.notes.values() {
             for tag in tags::parse(text).1 {
-                *loaded.entry(tag).or_default() += 1;
+                *counts.entry(tag).or_default() += 1;
             }
         }
     }
-    let mut all = m.used_tags.clone();
-    for (tag, n) in loaded {
-        let c = all.entry(tag).or_default();
-        *c = (*c).max(n);
-    }
-    all
+    counts
 }
 
 /// `#`: the picker for the reply just rated, else the selected one.
