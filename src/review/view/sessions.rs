@@ -157,7 +157,7 @@ pub fn draw(f: &mut Frame, m: &Model, a: &Areas) {
             detail = format!(" {}", row.status);
             // Narrow: the tagged count before the message count.
             let with_tags = format!(" {} {} {tagged} tagged", row.status, g.dot);
-            if tagged > 0 && text::width(&with_tags) + 1 + text::width(&age) + 1 <= width {
+            if tagged > 0 && text::width(&with_tags) + 1 + text::width(&age) < width {
                 detail = with_tags;
             }
         }
