@@ -207,7 +207,7 @@ impl Command {
             Correct => "correct the reply (implies a negative rating)",
             ShowDiff => "show the correction against the reply, word by word",
             Tag1 | Tag2 | Tag3 | Tag4 | Tag5 | Tag6 | Tag7 | Tag8 | Tag9 => {
-                "toggle the Nth tag ([tags] in config.toml); right after a rating, on the reply just rated"
+                "toggle tag N (right after a rating: on the reply rated)"
             }
             TagPicker => "pick or create a tag, with how often each is used",
         }
