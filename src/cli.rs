@@ -163,6 +163,8 @@ pub enum Command {
     Man,
     /// Agreement between reviewers (Cohen's and Fleiss' κ, Krippendorff's α) from their exports or journals.
     Agree(AgreeArgs),
+    /// Count each tag in the journal: ratings, negatives, positives, and its sessions.
+    Tags(TagsArgs),
 }
 
 /// The shells `verdict completions` writes for.
@@ -242,6 +244,28 @@ pub struct RateArgs {
     /// Feedback text sent with the rating.
     #[arg(long)]
     pub text: Option<String>,
+    /// A tag (failure mode) for the reply; repeat for several. Sent in the text's last
+    /// line: `tags: #hallucination #wrong_tool`.
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TagsArgs {
+    /// Only ratings made on or after this date (YYYY-MM-DD or RFC 3339).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Print one JSON document instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Every rating in the journal, whatever server and namespace it was made on (the demo too).
+    #[arg(long)]
+    pub all: bool,
+    /// Also the ratings made in the built-in demo (left out by default).
+    #[arg(long)]
+    pub demo: bool,
     #[command(flatten)]
     pub connect: ConnectArgs,
 }
@@ -441,6 +465,7 @@ where
     match &mut cli.command {
         Some(Command::Rate(a)) => a.connect.inherit(&outer),
         Some(Command::Export(a)) => a.connect.inherit(&outer),
+        Some(Command::Tags(a)) => a.connect.inherit(&outer),
         Some(Command::Search(a)) => a.connect.inherit(&outer),
         Some(Command::Sync(a)) => a.connect.inherit(&outer),
         Some(Command::Status(connect) | Command::Doctor(connect) | Command::Logout(connect)) => {

@@ -154,6 +154,18 @@ pub struct FileConfig {
     /// Action name -> key(s), e.g. `rate_positive = ["+", "="]`.
     #[serde(default)]
     pub keys: BTreeMap<String, KeyList>,
+    #[serde(default)]
+    pub tags: TagSettings,
+}
+
+/// `[tags]` in config.toml: `list` replaces the default taxonomy (digits 1-9 toggle its
+/// first nine), and `[tags.descriptions]` gives a tag its one-line description.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TagSettings {
+    pub list: Option<Vec<String>>,
+    #[serde(default)]
+    pub descriptions: BTreeMap<String, String>,
 }
 
 /// Where verdict keeps its files.
@@ -247,6 +259,8 @@ pub struct Settings {
     pub allow_insecure_http: bool,
     pub review: ReviewSettings,
     pub keys: BTreeMap<String, KeyList>,
+    /// The tag taxonomy, in digit order.
+    pub tags: Vec<crate::api::tags::TagDef>,
     /// Things the user should hear about (a config file readable by others...).
     pub warnings: Vec<String>,
 }
@@ -330,6 +344,11 @@ impl Settings {
                 },
             },
         };
+        let tags = crate::api::tags::taxonomy(file.tags.list.as_deref(), &file.tags.descriptions)
+            .map_err(|message| ConfigError::Parse {
+            path: paths.config_file.clone(),
+            message,
+        })?;
         Ok(Settings {
             paths,
             base_url,
@@ -343,6 +362,7 @@ impl Settings {
                 || file.allow_insecure_http.unwrap_or(false),
             review: file.review,
             keys: file.keys,
+            tags,
             warnings,
         })
     }
@@ -526,6 +546,38 @@ mod tests {
         assert_eq!(s.reviewer_source, ReviewerSource::Config);
         assert_eq!(s.keys["quit"].keys(), vec!["x".to_string()]);
         assert!(s.review.advance_after_rating);
+    }
+
+    #[test]
+    fn tags_table_replaces_the_taxonomy_and_bad_tags_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let load = |text: &str| {
+            std::fs::write(dir.path().join("config.toml"), text).unwrap();
+            Settings::from_layers(paths(dir.path()), &Overrides::default(), |_| None)
+        };
+        let s = load("").unwrap();
+        assert_eq!(s.tags.len(), 9);
+        assert_eq!(s.tags[0].name, "hallucination");
+        let s = load(
+            "[tags]\nlist = [\"stale_docs\", \"tone\"]\n[tags.descriptions]\nstale_docs = \"answered from an old page\"\n",
+        )
+        .unwrap();
+        assert_eq!(s.tags[0].name, "stale_docs");
+        assert_eq!(
+            s.tags[0].description.as_deref(),
+            Some("answered from an old page")
+        );
+        let err = load("[tags]\nlist = [\"no good!\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("config.toml") && err.contains("not a tag"),
+            "{err}"
+        );
+        let err = load("[tags]\nlist = [\"a\"]\n[tags.descriptions]\nb = \"x\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not in the tag list"), "{err}");
     }
 
     #[test]

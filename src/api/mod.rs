@@ -6,6 +6,7 @@ pub mod limits;
 mod listing;
 pub mod model;
 pub mod received;
+pub mod tags;
 pub mod wording;
 
 pub use client::{Client, ClientOptions, PageStart, SessionsPage};

@@ -111,21 +111,26 @@ async fn read_journal(
 /// Which ratings an export holds: those made on the configured server and namespace, the
 /// demo's with `--demo`, every one with `--all`. A training set must not get the demo's
 /// prompts, or another team's, by accident.
-struct Scope {
+pub(super) struct Scope {
     /// `(server, namespace)` pairs as the journal names them; `None`: everything.
     targets: Option<Vec<(String, String)>>,
 }
 
 impl Scope {
     fn of(settings: &Settings, args: &ExportArgs) -> anyhow::Result<Scope> {
-        if args.all {
+        Scope::from_flags(settings, args.all, args.demo)
+    }
+
+    /// The scope `--all` and `--demo` ask for (other commands read the journal alike).
+    pub(super) fn from_flags(settings: &Settings, all: bool, demo: bool) -> anyhow::Result<Scope> {
+        if all {
             return Ok(Scope { targets: None });
         }
         let mut targets = Vec::new();
         if let Some(namespace) = &settings.namespace {
             targets.push((journal_base_url(&settings.base_url), namespace.clone()));
         }
-        if args.demo {
+        if demo {
             targets.push((
                 DEMO_SERVER_KEY.to_string(),
                 crate::server::DEMO_NAMESPACE.to_string(),
@@ -141,7 +146,7 @@ impl Scope {
         })
     }
 
-    fn holds(&self, row: &ExportRow) -> bool {
+    pub(super) fn holds(&self, row: &ExportRow) -> bool {
         self.holds_target(&row.entry.target)
     }
 
@@ -315,6 +320,10 @@ struct ExportRecord<'a> {
     label: bool,
     rating: &'a str,
     feedback_text: Option<&'a str>,
+    /// `feedback_text` without its tag line.
+    note: Option<String>,
+    /// The tags of `feedback_text`'s last line (see `api::tags`).
+    tags: Vec<String>,
     session_id: &'a str,
     message_id: &'a str,
     reviewer: &'a str,
@@ -337,6 +346,8 @@ impl<'a> ExportRecord<'a> {
             label: e.rating == Rating::Positive,
             rating: e.rating.as_str(),
             feedback_text: e.text.as_deref(),
+            note: crate::api::tags::note_of(e.text.as_deref()),
+            tags: crate::api::tags::tags_of(e.text.as_deref()),
             session_id: &e.target.session_id,
             message_id: &e.target.message_id,
             reviewer: &e.reviewer,
@@ -362,7 +373,7 @@ pub fn write_jsonl(out: &mut impl Write, rows: &[ExportRow]) -> anyhow::Result<(
     Ok(())
 }
 
-const CSV_HEADER: [&str; 15] = [
+const CSV_HEADER: [&str; 17] = [
     "session_id",
     "message_id",
     "rating",
@@ -378,6 +389,8 @@ const CSV_HEADER: [&str; 15] = [
     "completion",
     "namespace",
     "base_url",
+    "note",
+    "tags",
 ];
 
 /// RFC 4180: CRLF line ends, a header, fields quoted when they hold `"`, `,`, CR or LF.
@@ -404,6 +417,8 @@ pub fn write_csv(out: &mut impl Write, rows: &[ExportRow]) -> anyhow::Result<()>
                 r.completion.to_string(),
                 r.namespace.to_string(),
                 r.base_url.to_string(),
+                r.note.clone().unwrap_or_default(),
+                r.tags.join(" "),
             ],
         )?;
     }
@@ -514,7 +529,8 @@ mod tests {
         assert_eq!(
             lines.next().unwrap(),
             "ses_a,msg_b,negative,false,\"bad, \"\"very\"\"\nbad\",ann,2026-01-01T00:00:00.000000Z,\
-             2026-01-01T00:00:01Z,false,sent,true,q,\"a\r\nb\",ns,http://127.0.0.1:1\r\n"
+             2026-01-01T00:00:01Z,false,sent,true,q,\"a\r\nb\",ns,http://127.0.0.1:1,\
+             \"bad, \"\"very\"\"\nbad\",\r\n"
         );
     }
 

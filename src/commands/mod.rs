@@ -15,6 +15,7 @@ pub mod seed;
 pub mod serve;
 pub mod status;
 pub mod sync;
+pub mod tags;
 
 use crate::api::model::SubmitFeedbackResponse;
 use crate::api::{Client, ClientOptions};
@@ -44,6 +45,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Completions { shell }) => completions::completions(shell),
         Some(Command::Man) => completions::man(),
         Some(Command::Agree(args)) => agree::agree(args),
+        Some(Command::Tags(args)) => tags::tags(&args.connect.clone(), args).await,
     }
 }
 

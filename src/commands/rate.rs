@@ -28,7 +28,28 @@ pub async fn rate(connect: &ConnectArgs, args: RateArgs) -> anyhow::Result<()> {
         }
     }
     let max = crate::api::limits::FEEDBACK_TEXT_MAX;
-    let text = args.text.filter(|t| !t.trim().is_empty());
+    let mut tags = Vec::new();
+    for raw in &args.tags {
+        match crate::api::tags::normalize(raw) {
+            Some(t) => tags.push(t),
+            None => bail!(
+                "--tag {}; nothing was saved.",
+                crate::api::tags::invalid(raw)
+            ),
+        }
+    }
+    let note = args.text.filter(|t| !t.trim().is_empty());
+    if !tags.is_empty() && !crate::api::tags::fits(note.as_deref(), &tags) {
+        bail!(
+            "The text and its tags would be longer than {max} characters (or more than {} tags); shorten the text. Nothing was saved.",
+            crate::api::tags::TAGS_MAX
+        );
+    }
+    let text = if tags.is_empty() {
+        note
+    } else {
+        crate::api::tags::compose(note.as_deref(), &tags)
+    };
     if let Some(t) = &text
         && t.chars().count() > max
     {

@@ -150,6 +150,7 @@ async fn run_once(
         Ok(mut app) => {
             app.set_scope(chosen, blind);
             app.with_profiles(settings.profiles.clone(), settings.profile.clone())
+                .with_tags(settings.tags.clone())
         }
         Err(e) => {
             run::tty::restore();

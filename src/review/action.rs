@@ -47,14 +47,34 @@ pub enum Command {
     SwitchProfile,
     Correct,
     ShowDiff,
+    Tag1,
+    Tag2,
+    Tag3,
+    Tag4,
+    Tag5,
+    Tag6,
+    Tag7,
+    Tag8,
+    Tag9,
+    TagPicker,
 }
 
 impl Command {
     /// In the order the help screen lists them.
-    pub const ALL: [Command; 29] = [
+    pub const ALL: [Command; 39] = [
         Command::RatePositive,
         Command::RateNegative,
         Command::RateWithText,
+        Command::Tag1,
+        Command::Tag2,
+        Command::Tag3,
+        Command::Tag4,
+        Command::Tag5,
+        Command::Tag6,
+        Command::Tag7,
+        Command::Tag8,
+        Command::Tag9,
+        Command::TagPicker,
         Command::Correct,
         Command::ShowDiff,
         Command::NextUnrated,
@@ -116,6 +136,16 @@ impl Command {
             SwitchProfile => "switch_profile",
             Correct => "correct",
             ShowDiff => "show_diff",
+            Tag1 => "tag_1",
+            Tag2 => "tag_2",
+            Tag3 => "tag_3",
+            Tag4 => "tag_4",
+            Tag5 => "tag_5",
+            Tag6 => "tag_6",
+            Tag7 => "tag_7",
+            Tag8 => "tag_8",
+            Tag9 => "tag_9",
+            TagPicker => "tags",
         }
     }
 
@@ -135,6 +165,7 @@ impl Command {
         match self {
             RatePositive | RateNegative | RateWithText | NextUnrated | PrevUnrated | Correct
             | ShowDiff => "Rate",
+            Tag1 | Tag2 | Tag3 | Tag4 | Tag5 | Tag6 | Tag7 | Tag8 | Tag9 | TagPicker => "Tag",
             Up | Down | PageUp | PageDown | Top | Bottom | NextPane | FocusSessions
             | FocusTranscript | Open | ToggleTools => "Move",
             Search | NextMatch | PrevMatch | Filter => "Find",
@@ -175,7 +206,19 @@ impl Command {
             SwitchProfile => "switch to another account ([profiles] in config.toml)",
             Correct => "correct the reply (implies a negative rating)",
             ShowDiff => "show the correction against the reply, word by word",
+            Tag1 | Tag2 | Tag3 | Tag4 | Tag5 | Tag6 | Tag7 | Tag8 | Tag9 => {
+                "toggle tag N (right after a rating: on the reply rated)"
+            }
+            TagPicker => "pick or create a tag, with how often each is used",
         }
+    }
+
+    /// Which tag of the taxonomy a digit command toggles (0 for the first).
+    pub fn tag_index(self) -> Option<usize> {
+        use Command::*;
+        [Tag1, Tag2, Tag3, Tag4, Tag5, Tag6, Tag7, Tag8, Tag9]
+            .iter()
+            .position(|c| *c == self)
     }
 }
 

@@ -241,6 +241,16 @@ fn defaults(cmd: Command) -> &'static [&'static str] {
         SwitchProfile => &["P"],
         Correct => &["e"],
         ShowDiff => &["D"],
+        Tag1 => &["1"],
+        Tag2 => &["2"],
+        Tag3 => &["3"],
+        Tag4 => &["4"],
+        Tag5 => &["5"],
+        Tag6 => &["6"],
+        Tag7 => &["7"],
+        Tag8 => &["8"],
+        Tag9 => &["9"],
+        TagPicker => &["#"],
     }
 }
 
@@ -385,7 +395,14 @@ impl Keymap {
                 description: cmd.description(),
             };
             match sections.iter_mut().find(|s| s.title == title) {
-                Some(s) => s.entries.push(entry),
+                // Commands that share a description share a line (the tag digits).
+                Some(s) => match s.entries.last_mut() {
+                    Some(last) if last.description == entry.description => {
+                        last.keys.push(' ');
+                        last.keys.push_str(&entry.keys);
+                    }
+                    _ => s.entries.push(entry),
+                },
                 None => sections.push(HelpSection {
                     title,
                     entries: vec![entry],

@@ -23,4 +23,6 @@ mod correct_view_tests;
 #[cfg(test)]
 mod fixtures;
 #[cfg(test)]
+mod tags_view_tests;
+#[cfg(test)]
 mod view_tests;

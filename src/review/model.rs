@@ -507,6 +507,38 @@ pub enum Mode {
     Profiles {
         selected: usize,
     },
+    /// The tag picker (`#`), over the panes.
+    Tags(Box<TagPicker>),
+}
+
+/// The tag picker: what is typed, the tags it matches, and the reply they go on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagPicker {
+    pub session_id: String,
+    pub message_id: String,
+    pub input: String,
+    /// Position in [`TagPicker::options`]' result for the current input.
+    pub selected: usize,
+    /// Every known tag with how many replies carry it: the taxonomy in its order, then
+    /// the others by count.
+    pub known: Vec<(String, usize)>,
+    /// The tags on the reply now.
+    pub on: Vec<String>,
+}
+
+impl TagPicker {
+    /// The known tags that contain the typed text, in order.
+    pub fn options(&self) -> Vec<&(String, usize)> {
+        let q = self.input.trim().to_lowercase().replace(' ', "_");
+        let q = q.trim_start_matches('#');
+        self.known.iter().filter(|(t, _)| t.contains(q)).collect()
+    }
+
+    /// The typed word as a new tag, where it is one and not yet known.
+    pub fn new_tag(&self) -> Option<String> {
+        let t = crate::api::tags::normalize(&self.input)?;
+        (!self.known.iter().any(|(k, _)| *k == t)).then_some(t)
+    }
 }
 
 /// The outbox's latest report.
@@ -601,6 +633,11 @@ pub struct Model {
     pub batch: Option<super::batch::Batch>,
     /// Blind review, and others' judgments held back.
     pub others: super::batch::Others,
+    /// The tag taxonomy: digits `1`-`9` toggle its first nine.
+    pub tags: Vec<crate::api::tags::TagDef>,
+    /// The reply the last key rated: a tag digit pressed next goes there, wherever the
+    /// cursor went. Any other key clears it.
+    pub just_rated: Option<(String, String)>,
 }
 
 impl Model {
@@ -643,6 +680,8 @@ impl Model {
             switch_to: None,
             batch: None,
             others: Default::default(),
+            tags: crate::api::tags::taxonomy(None, &BTreeMap::new()).unwrap_or_default(),
+            just_rated: None,
         }
     }
 

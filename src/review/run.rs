@@ -272,6 +272,12 @@ where
     }
 
     /// The accounts the reviewer can switch to (`P`), and the one in use.
+    /// The tag taxonomy from the settings (digits toggle its first nine).
+    pub fn with_tags(mut self, tags: Vec<crate::api::tags::TagDef>) -> Self {
+        self.model.tags = tags;
+        self
+    }
+
     pub fn with_profiles(
         mut self,
         profiles: Vec<crate::config::ProfileSummary>,
@@ -474,7 +480,7 @@ pub fn key_mode(m: &Model) -> KeyMode {
         Mode::Browse => KeyMode::Browse,
         Mode::Compose(_) | Mode::Correct(_) => KeyMode::Compose,
         Mode::Diff(_) => KeyMode::Help,
-        Mode::Search(_) => KeyMode::Prompt,
+        Mode::Search(_) | Mode::Tags(_) => KeyMode::Prompt,
         Mode::Help { .. } => KeyMode::Help,
         Mode::Results(_) | Mode::Profiles { .. } => KeyMode::List,
         Mode::ConfirmQuit => KeyMode::Confirm,

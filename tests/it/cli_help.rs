@@ -4,7 +4,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 /// Every command path that has a help page.
-const COMMANDS: [&[&str]; 14] = [
+const COMMANDS: [&[&str]; 15] = [
     &[],
     &["serve"],
     &["keys"],
@@ -19,6 +19,7 @@ const COMMANDS: [&[&str]; 14] = [
     &["man"],
     &["doctor"],
     &["agree"],
+    &["tags"],
 ];
 
 /// The reviewer's connection flags.

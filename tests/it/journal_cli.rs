@@ -1035,3 +1035,78 @@ async fn status_shows_demo_ratings_still_pending() {
         run.stdout()
     );
 }
+
+/// Tags go with `rate --tag` in the text's last line, come back from the server's feedback
+/// listing, and `export` and `verdict tags` read them from the journal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tags_round_trip_through_the_server_export_and_verdict_tags() {
+    let test = TestServer::with_sample().await;
+    let tools = test.session_named("tools").await.session_id;
+    let last = assistant_ids(&test.history(&tools).await).pop().unwrap();
+    let me = Reviewer::new(&test.base_url(), &test.namespace, test.key.expose());
+
+    let run = me
+        .run(&[
+            "rate",
+            &tools,
+            &last,
+            "negative",
+            "--text",
+            "made up a number",
+            "--tag",
+            "hallucination",
+            "--tag",
+            "Wrong Tool",
+        ])
+        .await;
+    run.expect_ok();
+
+    // The server keeps them in feedback_text, and they parse back.
+    let listing = test
+        .client()
+        .feedback_listing(&tools)
+        .await
+        .unwrap()
+        .unwrap();
+    let text = listing.feedback[0].feedback_text.clone().unwrap();
+    assert_eq!(text, "made up a number\ntags: #hallucination #wrong_tool");
+    let (note, tags) = verdict::api::tags::parse(&text);
+    assert_eq!(note.as_deref(), Some("made up a number"));
+    assert_eq!(tags, ["hallucination", "wrong_tool"]);
+
+    let run = me.run(&["export"]).await;
+    run.expect_ok();
+    let line: serde_json::Value =
+        serde_json::from_str(run.stdout().lines().next().unwrap()).unwrap();
+    assert_eq!(line["feedback_text"], text.as_str());
+    assert_eq!(line["note"], "made up a number");
+    assert_eq!(
+        line["tags"],
+        serde_json::json!(["hallucination", "wrong_tool"])
+    );
+
+    let run = me.run(&["export", "--format", "csv"]).await;
+    run.expect_ok();
+    let rows = parse_csv(&run.stdout());
+    let col = |name: &str| rows[0].iter().position(|h| h == name).unwrap();
+    assert_eq!(rows[1][col("tags")], "hallucination wrong_tool");
+    assert_eq!(rows[1][col("note")], "made up a number");
+
+    let run = me.run(&["tags", "--json"]).await;
+    run.expect_ok();
+    let doc: serde_json::Value = serde_json::from_str(run.stdout().trim()).unwrap();
+    assert_eq!(doc["tagged_messages"], 1);
+    assert_eq!(doc["tags"][0]["tag"], "hallucination");
+    assert_eq!(doc["tags"][0]["negative"], 1);
+    assert_eq!(doc["tags"][0]["sessions"][0]["session_id"], tools.as_str());
+    let run = me.run(&["tags"]).await;
+    run.expect_ok();
+    assert!(run.stdout().contains("wrong_tool"), "{}", run.stdout());
+
+    // A tag that is not one is refused before anything is saved.
+    let run = me
+        .run(&["rate", &tools, &last, "positive", "--tag", "b@d"])
+        .await;
+    run.expect_failure();
+    assert!(run.stderr().contains("not a tag"), "{}", run.stderr());
+}

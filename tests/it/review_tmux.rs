@@ -311,3 +311,69 @@ fn search_opens_a_result_and_p_switches_profile() {
     drop(tmux);
     rt.block_on(server.stop());
 }
+
+/// `-` `1` on the real binary: the reply is rated negative, the digit right after goes to
+/// the reply just rated (the cursor has moved on), and the server keeps the tag in the
+/// rating's text.
+#[test]
+fn minus_then_one_tags_the_reply_just_rated() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(dir.path().join("config")).expect("config dir");
+    let tmux = start_demo(dir.path(), "tags");
+    tmux.wait_for("the demo with an unrated message", |s| {
+        s.contains("DEMO") && s.contains("○ unrated")
+    });
+    tmux.keys(&["-", "1"]);
+    // The cursor moved on (the rated reply may be out of view): its session row counts it.
+    tmux.wait_for("the session's tagged count and one negative", |s| {
+        s.contains("· 1 tagged") && s.contains("this run ✓0 ✗1")
+    });
+    tmux.wait_for("nothing left to send", |s| !s.contains("sending"));
+    tmux.keys(&["q"]);
+    let screen = tmux.wait_for("a clean exit", |s| s.contains("verdict exited with"));
+    assert!(screen.contains("verdict exited with 0"), "{screen}");
+    drop(tmux);
+
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let db = data.join("demo.db");
+        let key = verdict::server::create_key(&db, verdict::server::DEMO_NAMESPACE).expect("key");
+        let server = verdict::server::start(&db, std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .expect("serve the demo db");
+        let client = Client::new(ClientOptions::new(
+            server.base_url(),
+            key,
+            verdict::server::DEMO_NAMESPACE,
+        ))
+        .expect("client");
+        let sessions = client
+            .list_sessions(&verdict::review::effect::list_request(), 100)
+            .await
+            .expect("sessions");
+        let first = &sessions[0];
+        let history = client.history(&first.session_id).await.expect("history");
+        let rated = history
+            .iter()
+            .find(|m| m.role == "assistant")
+            .expect("assistant");
+        let listing = client
+            .feedback_listing(&first.session_id)
+            .await
+            .expect("listing")
+            .expect("offered");
+        // Latest first: the rating the message has now.
+        let latest = listing
+            .feedback
+            .iter()
+            .find(|f| f.message_id == rated.message_id)
+            .expect("a rating of the first reply");
+        assert_eq!(latest.rating, Rating::Negative);
+        assert_eq!(
+            latest.feedback_text.as_deref(),
+            Some("tags: #hallucination")
+        );
+        server.shutdown().await;
+    });
+}

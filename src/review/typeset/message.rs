@@ -22,11 +22,34 @@ pub fn body_lines(
     look: &Look,
 ) -> Vec<Line<'static>> {
     let mut out = content_lines(msg, kind, unfolded, width, look);
-    if let Some(note) = note.filter(|n| !n.trim().is_empty()) {
+    if let Some(text) = note.filter(|n| !n.trim().is_empty()) {
+        // The rating's text is a note and tags (see `api::tags`): each on its own line.
+        let (note, tags) = crate::api::tags::parse(text);
         out.push(Line::default());
-        out.extend(note_lines(note, width, look));
+        if let Some(note) = note {
+            out.extend(note_lines(&note, width, look));
+        }
+        if !tags.is_empty() {
+            out.push(tag_line(&tags, width, look));
+        }
     }
     out
+}
+
+/// "tags · #hallucination #wrong_tool" on one line (tags are plain words: see
+/// `api::tags::normalize`).
+fn tag_line(tags: &[String], width: usize, look: &Look) -> Line<'static> {
+    let t = &look.theme;
+    let words = tags
+        .iter()
+        .map(|tag| format!("#{tag}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let spans = vec![
+        Span::styled(format!("tags {} ", look.glyphs.dot), t.dim),
+        Span::styled(words, t.negative),
+    ];
+    Line::from(text::truncate_spans(spans, width, look.glyphs.ellipsis))
 }
 
 /// "note · what the reviewer wrote", dim, on at most [`NOTE_LINES`] lines.

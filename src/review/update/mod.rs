@@ -11,6 +11,7 @@ mod rating;
 mod results;
 mod search;
 mod sessions;
+mod tags;
 mod transcript;
 mod wording;
 
@@ -157,6 +158,7 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
             Mode::Diff(_) => correct::diff_keys(m, other),
             Mode::Help { .. } => help(m, other),
             Mode::ConfirmQuit => confirm(m, other),
+            Mode::Tags(_) => tags::picker(m, other, &mut fx),
         },
     }
     flush_queued(m, &mut fx);
@@ -231,6 +233,8 @@ fn browse(m: &mut Model, action: Action, fx: &mut Vec<Effect>) {
 
 pub(super) fn command(m: &mut Model, cmd: Command, fx: &mut Vec<Effect>) {
     use Command::*;
+    // Only the key right after a rating may tag the reply it rated.
+    let just_rated = m.just_rated.take();
     if m.jump.is_some() && waits_for_jump(cmd) {
         queue_key(m, cmd);
         return;
@@ -292,6 +296,11 @@ pub(super) fn command(m: &mut Model, cmd: Command, fx: &mut Vec<Effect>) {
                 m.quit = true;
             }
         }
+        Tag1 | Tag2 | Tag3 | Tag4 | Tag5 | Tag6 | Tag7 | Tag8 | Tag9 => {
+            let n = cmd.tag_index().unwrap_or(0);
+            tags::toggle_nth(m, n, just_rated, fx);
+        }
+        TagPicker => tags::open_picker(m, just_rated),
         Send | Cancel | ToggleRating => {}
     }
 }

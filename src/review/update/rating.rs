@@ -103,6 +103,7 @@ pub(super) fn rate(
         text,
         exchange,
     });
+    m.just_rated = Some((session_id.to_string(), message_id.to_string()));
     if without_note {
         m.set_notice(Level::Warning, wording::rated_without_draft(m, rating));
     } else {

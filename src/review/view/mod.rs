@@ -8,6 +8,7 @@ pub mod profiles;
 pub mod results;
 pub mod sessions;
 pub mod status;
+pub mod tags;
 pub mod theme;
 pub mod transcript;
 
@@ -41,6 +42,7 @@ pub fn draw(f: &mut Frame, m: &Model) {
         Mode::ConfirmQuit => confirm_quit(f, m),
         Mode::Results(r) => results::draw(f, m, r),
         Mode::Profiles { selected } => profiles::draw(f, m, *selected),
+        Mode::Tags(p) => tags::draw(f, m, p),
         Mode::Browse | Mode::Search(_) => {}
     }
 }

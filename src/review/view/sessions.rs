@@ -141,10 +141,25 @@ pub fn draw(f: &mut Frame, m: &Model, a: &Areas) {
             if row.message_count == 1 { "" } else { "s" }
         );
         let mut detail = format!(" {} {} {msgs}", row.status, g.dot);
+        // How many of its replies carry tags, once its ratings are loaded.
+        let tagged = m.transcripts.get(&row.id).map_or(0, |t| {
+            t.notes
+                .values()
+                .filter(|n| !crate::api::tags::parse(n).1.is_empty())
+                .count()
+        });
+        if tagged > 0 {
+            detail.push_str(&format!(" {} {tagged} tagged", g.dot));
+        }
         if let Some(reason) = &row.unreadable {
             detail = format!(" {}", text::sanitize(reason));
         } else if text::width(&detail) + 1 + text::width(&age) + 1 > width {
             detail = format!(" {}", row.status);
+            // Narrow: the tagged count before the message count.
+            let with_tags = format!(" {} {} {tagged} tagged", row.status, g.dot);
+            if tagged > 0 && text::width(&with_tags) + 1 + text::width(&age) < width {
+                detail = with_tags;
+            }
         }
         let pad = width.saturating_sub(text::width(&detail) + text::width(&age) + 1);
         let detail_style = if selected { base } else { theme.dim };
