@@ -127,6 +127,8 @@ async fn measure(base_url: String, key: ApiKey, journal: &Path, keys: usize) -> 
         keymap: Keymap::default(),
         look: Look::new(Theme::colored(), false),
         advance_after_rating: true,
+        send_delay: Duration::from_secs(5),
+        next_session: true,
         offset: chrono::FixedOffset::east_opt(0).expect("utc"),
     };
     let terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");

@@ -47,16 +47,20 @@ pub enum Command {
     SwitchProfile,
     Correct,
     ShowDiff,
+    Undo,
+    Redo,
 }
 
 impl Command {
     /// In the order the help screen lists them.
-    pub const ALL: [Command; 29] = [
+    pub const ALL: [Command; 31] = [
         Command::RatePositive,
         Command::RateNegative,
         Command::RateWithText,
         Command::Correct,
         Command::ShowDiff,
+        Command::Undo,
+        Command::Redo,
         Command::NextUnrated,
         Command::PrevUnrated,
         Command::Up,
@@ -116,6 +120,8 @@ impl Command {
             SwitchProfile => "switch_profile",
             Correct => "correct",
             ShowDiff => "show_diff",
+            Undo => "undo",
+            Redo => "redo",
         }
     }
 
@@ -134,7 +140,7 @@ impl Command {
         use Command::*;
         match self {
             RatePositive | RateNegative | RateWithText | NextUnrated | PrevUnrated | Correct
-            | ShowDiff => "Rate",
+            | ShowDiff | Undo | Redo => "Rate",
             Up | Down | PageUp | PageDown | Top | Bottom | NextPane | FocusSessions
             | FocusTranscript | Open | ToggleTools => "Move",
             Search | NextMatch | PrevMatch | Filter => "Find",
@@ -175,6 +181,8 @@ impl Command {
             SwitchProfile => "switch to another account ([profiles] in config.toml)",
             Correct => "correct the reply (implies a negative rating)",
             ShowDiff => "show the correction against the reply, word by word",
+            Undo => "undo your last rating, note or tags",
+            Redo => "redo what undo took back",
         }
     }
 }
@@ -260,6 +268,11 @@ pub enum Action {
         session_id: String,
         message_id: String,
         result: Result<Correction, String>,
+    },
+    /// The journal undid (or redid) the reviewer's last action; `Ok(None)`: nothing to do.
+    Undone {
+        redo: bool,
+        result: Result<Option<crate::journal::window::Step>, String>,
     },
     /// A session's corrections and the messages this reviewer rated, from the journal.
     CorrectionsLoaded {

@@ -35,12 +35,27 @@ impl Driver {
     }
 
     pub fn start_with(client: Client, journal: &Path, look: Look, deadline: Duration) -> Driver {
+        // Ratings leave at once and the cursor stays in its session, as these tests expect.
+        Self::start_windowed(client, journal, look, deadline, Duration::ZERO, false)
+    }
+
+    /// [`Driver::start_with`] with a send window and the walk on to the next session.
+    pub fn start_windowed(
+        client: Client,
+        journal: &Path,
+        look: Look,
+        deadline: Duration,
+        send_delay: Duration,
+        next_session: bool,
+    ) -> Driver {
         let conn =
             Connection::with_client(client, false, journal, "tester".into()).expect("connect");
         let config = AppConfig {
             keymap: Keymap::default(),
             look,
             advance_after_rating: true,
+            send_delay,
+            next_session,
             offset: chrono::FixedOffset::east_opt(0).expect("utc"),
         };
         let terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
