@@ -13,6 +13,7 @@ mod results;
 mod search;
 mod sessions;
 mod transcript;
+mod undo;
 mod wording;
 
 use helpers::*;
