@@ -26,6 +26,7 @@ mod review_cli;
 mod review_correct;
 mod review_paging;
 mod review_tmux;
+mod review_undo;
 mod sdk_interop;
 mod server_api;
 mod server_cli;

@@ -122,6 +122,8 @@ impl Outbox {
                 let _ = self.commands.send(Command::Rated(e.id));
             }
         }
+        // The sender looks again: a withdrawn rating no longer counts as pending.
+        let _ = self.commands.send(Command::Wake);
         Ok(step)
     }
 }

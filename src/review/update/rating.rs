@@ -301,7 +301,9 @@ pub(super) fn outbox_event(m: &mut Model, ev: OutboxEvent) {
                 failed: counts.failed,
                 offline,
             };
-            if m.window.quitting && m.sends_pending() == 0 {
+            // Quitting waited on ratings that are all sent (or withdrawn) now.
+            let waiting = m.window.quitting || matches!(m.mode, Mode::ConfirmQuit);
+            if waiting && m.sends_pending() == 0 {
                 m.quit = true;
             }
             return;
@@ -346,6 +348,8 @@ pub(super) fn outbox_event(m: &mut Model, ev: OutboxEvent) {
             None => return,
         },
     };
+    // Sent, retrying or refused: out of its window, whatever the clock says.
+    m.window.until.remove(&entry.id);
     let session = entry.target.session_id.clone();
     let message = entry.target.message_id.clone();
     let t = m

@@ -20,7 +20,7 @@ pub(super) fn request(m: &mut Model, redo: bool, fx: &mut Vec<Effect>) {
 
 /// A rating is still in its send window (`q` sends it before quitting).
 pub(super) fn windows_open(m: &Model) -> bool {
-    !m.window.quitting && m.window.until.values().any(|at| *at > m.now)
+    !m.window.quitting && m.sends_pending() > 0 && m.window.until.values().any(|at| *at > m.now)
 }
 
 /// `q` with ratings in their window: they go now, and the app quits once they are sent.
@@ -94,6 +94,10 @@ fn show(m: &mut Model, c: &Change) {
         .entry(c.session_id.clone())
         .or_insert_with(|| Transcript::new(&c.session_id));
     let message = c.message_id.clone();
+    // The rating undone no longer waits: its countdown goes (and `q` does not wait on it).
+    if let Some(e) = t.receipts.get(&message).and_then(Receipt::entry) {
+        m.window.until.remove(&e);
+    }
     match &c.applied {
         Applied::Queued(e) => {
             t.receipts.insert(
