@@ -22,3 +22,5 @@ mod correct_view_tests;
 mod fixtures;
 #[cfg(test)]
 mod view_tests;
+#[cfg(test)]
+mod view_tests_window;
