@@ -220,8 +220,11 @@ fn big_journal(path: &Path, base_url: &str) {
                 .expect("insert");
         }
     }
-    tx.execute("UPDATE ratings SET state = 'sent' WHERE session_id = 'ses_undo'", [])
-        .expect("sent");
+    tx.execute(
+        "UPDATE ratings SET state = 'sent' WHERE session_id = 'ses_undo'",
+        [],
+    )
+    .expect("sent");
     tx.commit().expect("commit");
 }
 

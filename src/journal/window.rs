@@ -35,7 +35,7 @@ pub enum Applied {
         server_keeps: Option<Rating>,
     },
     /// The wanted state is queued to be sent (it replaces what the server holds).
-    Queued(Entry),
+    Queued(Box<Entry>),
     /// The message already is in the wanted state; nothing to send.
     Unchanged,
     /// The wanted state is "unrated" but the server holds a rating it cannot delete.
@@ -337,14 +337,14 @@ fn apply(
                 Some(s) if same(&s, w) => Ok(Applied::Withdrawn {
                     server_keeps: (s.state == RatingState::Sent).then_some(s.rating),
                 }),
-                _ => Ok(Applied::Queued(record(
+                _ => Ok(Applied::Queued(Box::new(record(
                     tx,
                     target,
                     w,
                     reviewer,
                     now_rfc3339(),
                     send_after,
-                )?)),
+                )?))),
             },
         };
     }
@@ -358,14 +358,14 @@ fn apply(
             Some(s) if same(&s, w) && current.as_ref().is_some_and(|(c, _)| c.id == s.id) => {
                 Ok(Applied::Unchanged)
             }
-            _ => Ok(Applied::Queued(record(
+            _ => Ok(Applied::Queued(Box::new(record(
                 tx,
                 target,
                 w,
                 reviewer,
                 now_rfc3339(),
                 send_after,
-            )?)),
+            )?))),
         },
     }
 }

@@ -152,7 +152,7 @@ fn undo_after_sending_resends_the_earlier_rating_or_says_what_the_server_keeps()
                 "a4",
                 Some(Rating::Positive),
                 Rating::Negative,
-                Applied::Queued(queued),
+                Applied::Queued(Box::new(queued)),
             ))),
         },
     );
