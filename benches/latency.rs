@@ -120,13 +120,21 @@ fn script() -> Vec<KeyCode> {
     ]
 }
 
-async fn measure(base_url: String, key: ApiKey, journal: &Path, keys: usize) -> Run {
+async fn measure(
+    base_url: String,
+    key: ApiKey,
+    journal: &Path,
+    keys: usize,
+    extra: &[KeyCode],
+) -> Run {
     let client = Client::new(ClientOptions::new(base_url, key, NAMESPACE)).expect("client");
     let conn = Connection::with_client(client, false, journal, "bench".into()).expect("connect");
     let config = AppConfig {
         keymap: Keymap::default(),
         look: Look::new(Theme::colored(), false),
         advance_after_rating: true,
+        send_delay: Duration::from_secs(5),
+        next_session: true,
         offset: chrono::FixedOffset::east_opt(0).expect("utc"),
     };
     let terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
@@ -143,7 +151,8 @@ async fn measure(base_url: String, key: ApiKey, journal: &Path, keys: usize) -> 
         drop(app);
         result
     });
-    let script = script();
+    let mut script = script();
+    script.extend_from_slice(extra);
     let mut latencies = Vec::with_capacity(keys);
     for n in 1..=keys as u64 {
         let code = script[(n as usize - 1) % script.len()];
@@ -166,6 +175,57 @@ async fn measure(base_url: String, key: ApiKey, journal: &Path, keys: usize) -> 
     task.abort();
     let _ = task.await;
     Run { latencies }
+}
+
+/// A journal holding 100,000 sent ratings and 200 steps of undo history.
+fn big_journal(path: &Path, base_url: &str) {
+    use verdict::journal::window::Rated;
+    use verdict::journal::{Journal, Target, journal_base_url};
+    let base = journal_base_url(base_url);
+    let mut j = Journal::open(path).expect("journal");
+    for i in 0..200 {
+        let target = Target {
+            base_url: base.clone(),
+            namespace: NAMESPACE.into(),
+            session_id: "ses_undo".into(),
+            message_id: format!("m{i}"),
+        };
+        let rated = Rated {
+            rating: verdict::api::model::Rating::Positive,
+            text: None,
+        };
+        j.record_in_window(&target, &rated, "bench", None, true)
+            .expect("record");
+    }
+    drop(j);
+    let mut conn = rusqlite::Connection::open(path).expect("journal");
+    let tx = conn.transaction().expect("tx");
+    {
+        let mut insert = tx
+            .prepare(
+                "INSERT INTO ratings (base_url, namespace, session_id, message_id, rating, reviewer,
+                                      made_at, state, stored, recorded_at)
+                 VALUES (?1, ?2, ?3, ?4, 'positive', 'bench', '2026-01-01T00:00:00.000000Z',
+                         'sent', 1, '2026-01-01T00:00:00Z')",
+            )
+            .expect("prepare");
+        for i in 0..100_000 {
+            insert
+                .execute(rusqlite::params![
+                    base,
+                    NAMESPACE,
+                    format!("ses_{}", i / 50),
+                    format!("msg_{i}")
+                ])
+                .expect("insert");
+        }
+    }
+    tx.execute(
+        "UPDATE ratings SET state = 'sent' WHERE session_id = 'ses_undo'",
+        [],
+    )
+    .expect("sent");
+    tx.commit().expect("commit");
 }
 
 fn ms(d: Duration) -> String {
@@ -206,14 +266,19 @@ fn main() {
 
         println!("keystroke to frame, {keys} keys each, TestBackend 120x40, 2,000 sessions of ~40 messages");
         println!("{:<34} {:>10} {:>10} {:>10} {:>10}", "server", "median", "p90", "p99", "max");
+        let undo = [KeyCode::Char('u'), KeyCode::Char('U')];
         let runs = [
-            ("direct (fast)", handle.base_url()),
-            ("through a proxy, 2 s per request", format!("http://{proxy}")),
+            ("direct (fast)", handle.base_url(), &[][..]),
+            ("through a proxy, 2 s per request", format!("http://{proxy}"), &[][..]),
+            ("direct, journal 100k + 200 undo, u U", handle.base_url(), &undo[..]),
         ];
-        for (i, (name, url)) in runs.into_iter().enumerate() {
+        for (i, (name, url, extra)) in runs.into_iter().enumerate() {
             let journal = dir.path().join(format!("journal-{i}.db"));
+            if !extra.is_empty() {
+                big_journal(&journal, &url);
+            }
             let before = held.load(Ordering::Relaxed);
-            let run = measure(url, key.clone(), &journal, keys).await;
+            let run = measure(url, key.clone(), &journal, keys, extra).await;
             let max = run.latencies.iter().max().copied().unwrap_or_default();
             println!(
                 "{name:<34} {:>10} {:>10} {:>10} {:>10}",

@@ -91,6 +91,26 @@ pub struct ReviewSettings {
     pub ascii: bool,
     /// Blind review: others' ratings and notes stay hidden until this reviewer rates.
     pub blind: bool,
+    /// Seconds a rating waits in the outbox before it is sent (0: at once); inside it a
+    /// new rating of the same reply amends the request, and `u` withdraws it.
+    pub send_delay: u64,
+    /// Where the cursor goes once a session's last unrated reply is rated (only while
+    /// `advance_after_rating` is on; off, the cursor never moves after a rating).
+    pub advance: Advance,
+}
+
+/// The longest send window obeyed (`review.send_delay` beyond it is cut to it).
+pub const SEND_DELAY_MAX: u64 = 3600;
+
+/// `review.advance`: what follows the last unrated reply of a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Advance {
+    /// On to the next session with unrated replies, as `]` goes.
+    #[default]
+    NextSession,
+    /// Stay on the reply just rated.
+    Stay,
 }
 
 impl Default for ReviewSettings {
@@ -99,6 +119,8 @@ impl Default for ReviewSettings {
             advance_after_rating: true,
             ascii: false,
             blind: false,
+            send_delay: 5,
+            advance: Advance::NextSession,
         }
     }
 }
@@ -546,6 +568,21 @@ mod tests {
         assert_eq!(s.reviewer_source, ReviewerSource::Config);
         assert_eq!(s.keys["quit"].keys(), vec!["x".to_string()]);
         assert!(s.review.advance_after_rating);
+        assert_eq!(s.review.send_delay, 5);
+        assert_eq!(s.review.advance, Advance::NextSession);
+    }
+
+    #[test]
+    fn send_delay_and_advance_are_read_from_the_review_table() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("config.toml"),
+            "[review]\nsend_delay = 0\nadvance = \"stay\"\n",
+        )
+        .unwrap();
+        let s = Settings::from_layers(paths(dir.path()), &Overrides::default(), |_| None).unwrap();
+        assert_eq!(s.review.send_delay, 0);
+        assert_eq!(s.review.advance, Advance::Stay);
     }
 
     #[test]

@@ -141,6 +141,13 @@ async fn run_once(
         keymap,
         look: Look::new(Theme::from_env(), settings.review.ascii),
         advance_after_rating: settings.review.advance_after_rating,
+        send_delay: std::time::Duration::from_secs(
+            settings
+                .review
+                .send_delay
+                .min(crate::config::SEND_DELAY_MAX),
+        ),
+        next_session: settings.review.advance == crate::config::Advance::NextSession,
         offset: *chrono::Local::now().offset(),
     };
     tracing::info!(server = %conn.info.server, namespace = %conn.info.namespace, demo = demo_mode, "reviewer starting");

@@ -83,7 +83,10 @@ pub struct Outbox {
     base_url: String,
     namespace: String,
     reviewer: String,
+    window: window::Window,
 }
+
+mod window;
 
 impl Outbox {
     /// Opens the journal at `journal_path` and starts the sender on the current tokio
@@ -165,6 +168,7 @@ impl Outbox {
             base_url,
             namespace,
             reviewer,
+            window: window::Window::default(),
         }
     }
 
@@ -176,12 +180,7 @@ impl Outbox {
         rating: Rating,
         text: Option<String>,
     ) -> Result<Entry, JournalError> {
-        let target = self.target(session_id, message_id);
-        let reviewer = self.reviewer.clone();
-        let entry = self
-            .journal
-            .call(move |j| j.record(&target, rating, text.as_deref(), &reviewer))
-            .await?;
+        let entry = self.record(session_id, message_id, rating, text).await?;
         tracing::info!(
             id = entry.id,
             session = %entry.target.session_id,
@@ -409,7 +408,10 @@ impl Sender {
         busy: &mut HashSet<MessageKey>,
     ) -> Result<Option<Instant>, JournalError> {
         let (base, ns) = (self.base_url.clone(), self.namespace.clone());
-        let pending = self.journal.call(move |j| j.pending(&base, &ns)).await?;
+        let (pending, windows) = self
+            .journal
+            .call(move |j| Ok((j.pending(&base, &ns)?, j.send_after(&base, &ns)?)))
+            .await?;
         let ids: HashSet<i64> = pending.iter().map(|e| e.id).collect();
         self.retries.retain(|id, _| ids.contains(id));
         self.last_pending = ids;
@@ -436,6 +438,7 @@ impl Sender {
                 continue;
             }
             let own = self.retries.get(&entry.id).map(|r| r.next_at);
+            let own = window::later(own, window::due_at(&windows, entry.id, now));
             let due = match (own, self.gate_until) {
                 (Some(a), Some(b)) => Some(a.max(b)),
                 (a, b) => a.or(b),

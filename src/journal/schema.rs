@@ -6,7 +6,7 @@ use rusqlite::Connection;
 use std::path::Path;
 
 /// The schema version this build writes; `PRAGMA user_version` holds the file's.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// Migration `i` takes a journal from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -69,6 +69,28 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX corrections_by_message
         ON corrections (base_url, namespace, session_id, message_id, id);
     CREATE INDEX corrections_by_made_at ON corrections (made_at);",
+    // 3 -> 4: the send window (a rating waits until `send_after`), and the reviewer's
+    // undo history: a step is one action, and changes one or more messages.
+    "ALTER TABLE ratings ADD COLUMN send_after TEXT;
+    CREATE TABLE undo_steps (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        base_url    TEXT NOT NULL,
+        namespace   TEXT NOT NULL,
+        reviewer    TEXT NOT NULL,
+        made_at     TEXT NOT NULL,
+        undone      INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX undo_steps_by_owner ON undo_steps (base_url, namespace, reviewer, id);
+    CREATE TABLE undo_changes (
+        step_id       INTEGER NOT NULL REFERENCES undo_steps (id) ON DELETE CASCADE,
+        session_id    TEXT NOT NULL,
+        message_id    TEXT NOT NULL,
+        before_rating TEXT CHECK (before_rating IN ('positive', 'negative')),
+        before_text   TEXT,
+        after_rating  TEXT NOT NULL CHECK (after_rating IN ('positive', 'negative')),
+        after_text    TEXT
+    );
+    CREATE INDEX undo_changes_by_step ON undo_changes (step_id);",
 ];
 
 /// Opens (creating and migrating) the journal database at `path`: a private file, a
@@ -145,7 +167,7 @@ mod tests {
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(v, 3);
+        assert_eq!(v, SCHEMA_VERSION);
         let pending = j.pending("http://127.0.0.1:1", "ns").unwrap();
         assert_eq!(pending.len(), 1);
         assert_eq!(pending[0].rating, Rating::Negative);

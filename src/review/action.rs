@@ -57,11 +57,13 @@ pub enum Command {
     Tag8,
     Tag9,
     TagPicker,
+    Undo,
+    Redo,
 }
 
 impl Command {
     /// In the order the help screen lists them.
-    pub const ALL: [Command; 39] = [
+    pub const ALL: [Command; 41] = [
         Command::RatePositive,
         Command::RateNegative,
         Command::RateWithText,
@@ -77,6 +79,8 @@ impl Command {
         Command::TagPicker,
         Command::Correct,
         Command::ShowDiff,
+        Command::Undo,
+        Command::Redo,
         Command::NextUnrated,
         Command::PrevUnrated,
         Command::Up,
@@ -146,6 +150,8 @@ impl Command {
             Tag8 => "tag_8",
             Tag9 => "tag_9",
             TagPicker => "tags",
+            Undo => "undo",
+            Redo => "redo",
         }
     }
 
@@ -164,7 +170,7 @@ impl Command {
         use Command::*;
         match self {
             RatePositive | RateNegative | RateWithText | NextUnrated | PrevUnrated | Correct
-            | ShowDiff => "Rate",
+            | ShowDiff | Undo | Redo => "Rate",
             Tag1 | Tag2 | Tag3 | Tag4 | Tag5 | Tag6 | Tag7 | Tag8 | Tag9 | TagPicker => "Tag",
             Up | Down | PageUp | PageDown | Top | Bottom | NextPane | FocusSessions
             | FocusTranscript | Open | ToggleTools => "Move",
@@ -210,6 +216,8 @@ impl Command {
                 "toggle tag N (right after a rating: on the reply rated)"
             }
             TagPicker => "pick or create a tag, with how often each is used",
+            Undo => "undo your last rating, note or tags",
+            Redo => "redo what undo took back",
         }
     }
 
@@ -303,6 +311,11 @@ pub enum Action {
         session_id: String,
         message_id: String,
         result: Result<Correction, String>,
+    },
+    /// The journal undid (or redid) the reviewer's last action; `Ok(None)`: nothing to do.
+    Undone {
+        redo: bool,
+        result: Result<Option<crate::journal::window::Step>, String>,
     },
     /// A session's corrections and the messages this reviewer rated, from the journal.
     CorrectionsLoaded {

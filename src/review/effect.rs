@@ -77,6 +77,12 @@ pub enum Effect {
     },
     WakeOutbox,
     LoadCounts,
+    /// Undo (or redo) the reviewer's last action, in order with the journal writes.
+    Undo {
+        redo: bool,
+    },
+    /// Send now what waits in its window (quitting with `q`), after the writes before it.
+    CloseWindows,
     /// A page of the server's search for the results list of this generation.
     Search {
         query: String,
@@ -289,6 +295,20 @@ async fn write_journal(
                     result,
                 });
             }
+            Write::Effect(Effect::Undo { redo }) => {
+                let result = if redo {
+                    outbox.redo().await
+                } else {
+                    outbox.undo().await
+                };
+                let result = result.map_err(|e| e.to_string());
+                let _ = actions.send(Action::Undone { redo, result });
+            }
+            Write::Effect(Effect::CloseWindows) => {
+                if let Err(e) = outbox.close_windows().await {
+                    tracing::error!("cannot end the send windows: {e}");
+                }
+            }
             Write::Effect(other) => {
                 tracing::error!(?other, "not a journal write; nothing done");
             }
@@ -424,6 +444,8 @@ impl Runner {
                 });
             }
             write @ (Effect::Rate { .. }
+            | Effect::Undo { .. }
+            | Effect::CloseWindows
             | Effect::SaveDraft { .. }
             | Effect::DeleteDraft { .. }
             | Effect::SaveCorrection { .. }) => {

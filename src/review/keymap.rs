@@ -233,6 +233,8 @@ fn defaults(cmd: Command) -> &'static [&'static str] {
         PrevMatch => &["N"],
         Filter => &["f"],
         Refresh => &["r"],
+        Undo => &["u"],
+        Redo => &["U"],
         Help => &["?"],
         Quit => &["q"],
         Send => &["ctrl-s"],

@@ -26,3 +26,5 @@ mod fixtures;
 mod tags_view_tests;
 #[cfg(test)]
 mod view_tests;
+#[cfg(test)]
+mod view_tests_window;

@@ -638,6 +638,33 @@ pub struct Model {
     /// The reply the last key rated: a tag digit pressed next goes there, wherever the
     /// cursor went. Any other key clears it.
     pub just_rated: Option<(String, String)>,
+    /// The send window, the advance to the next session, and what undo needs to say.
+    pub window: Window,
+}
+
+/// The send window and the walk on after a session's last reply.
+#[derive(Debug, Clone, Default)]
+pub struct Window {
+    /// Seconds a rating waits in the outbox before it leaves (0: at once).
+    pub send_delay: u64,
+    /// After a session's last unrated reply is rated, go on to the next session with
+    /// unrated replies (`review.advance = "next-session"`).
+    pub next_session: bool,
+    /// When each rating still in its window leaves, by journal entry.
+    pub until: HashMap<i64, DateTime<Utc>>,
+    /// The rating a reply had before this run rated it again, by journal entry.
+    pub changed_from: HashMap<i64, Rating>,
+    /// The same, for a rating the journal has not committed yet.
+    pub saving_from: HashMap<(String, String), Rating>,
+    /// `q` closed the windows: the app quits once the outbox has sent what waited.
+    pub quitting: bool,
+}
+
+impl Window {
+    /// The send delay as a duration of the model's clock (at most a day).
+    pub fn delay(&self) -> chrono::Duration {
+        chrono::Duration::seconds(i64::try_from(self.send_delay.min(86_400)).unwrap_or(0))
+    }
 }
 
 impl Model {
@@ -682,6 +709,7 @@ impl Model {
             others: Default::default(),
             tags: crate::api::tags::taxonomy(None, &BTreeMap::new()).unwrap_or_default(),
             just_rated: None,
+            window: Window::default(),
         }
     }
 
@@ -760,6 +788,7 @@ impl Model {
     /// Something is counting down, so the loop needs a timer.
     pub fn animating(&self) -> bool {
         self.transcripts.values().any(|t| t.retrying > 0)
+            || self.window.until.values().any(|t| *t > self.now)
     }
 
     pub fn areas(&self) -> Option<layout::Areas> {

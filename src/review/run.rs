@@ -117,6 +117,9 @@ pub struct AppConfig {
     pub keymap: Keymap,
     pub look: Look,
     pub advance_after_rating: bool,
+    /// `review.send_delay` and `review.advance = "next-session"`.
+    pub send_delay: std::time::Duration,
+    pub next_session: bool,
     /// The reviewer's time zone, for message times.
     pub offset: FixedOffset,
 }
@@ -160,8 +163,9 @@ where
     ) -> anyhow::Result<App<B>> {
         let size = terminal.size().context("Cannot read the terminal size")?;
         let (tx, actions) = unbounded_channel();
-        let runner = Runner::start(conn.client, conn.outbox, conn.events, tx);
-        let model = Model::new(ModelInit {
+        let outbox = conn.outbox.with_window(config.send_delay);
+        let runner = Runner::start(conn.client, outbox, conn.events, tx);
+        let mut model = Model::new(ModelInit {
             conn: conn.info,
             look: config.look,
             advance_after_rating: config.advance_after_rating,
@@ -170,6 +174,8 @@ where
             now: Utc::now(),
             offset: config.offset,
         });
+        model.window.send_delay = config.send_delay.as_secs();
+        model.window.next_session = config.next_session;
         Ok(App {
             terminal,
             model,

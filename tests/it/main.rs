@@ -29,6 +29,7 @@ mod review_correct;
 mod review_paging;
 mod review_sample;
 mod review_tmux;
+mod review_undo;
 mod sdk_interop;
 mod server_api;
 mod server_cli;

@@ -145,6 +145,15 @@ fn pretty(s: &str) -> String {
     }
 }
 
+/// ` · changed from positive` when this run rated the reply again with the other rating.
+fn changed_from(m: &Model, entry: Option<i64>) -> String {
+    match entry.and_then(|e| m.window.changed_from.get(&e)) {
+        Some(Rating::Positive) => format!(" {} changed from positive", m.look.glyphs.dot),
+        Some(Rating::Negative) => format!(" {} changed from negative", m.look.glyphs.dot),
+        None => String::new(),
+    }
+}
+
 /// The words for a receipt, with their styles, longest first: each later form says the
 /// same in fewer columns, so a narrow header drops words rather than cutting one. A
 /// server's reason is cut after a whole word to leave it within `room` columns.
@@ -175,12 +184,56 @@ pub fn receipt_forms(receipt: Option<&Receipt>, m: &Model, room: usize) -> Vec<V
                 one(format!("{sym} saving"), t.pending),
             ]
         }
-        Receipt::Queued { rating, .. } => {
+        Receipt::Queued { rating, entry } => {
             let (sym, word, _) = mark(*rating);
             let e = g.ellipsis;
+            let changed = changed_from(m, Some(*entry));
+            let left = m
+                .window
+                .until
+                .get(entry)
+                .map(|at| (*at - m.now).num_milliseconds())
+                .filter(|ms| *ms > 0);
+            match left {
+                Some(ms) => {
+                    let secs = (ms + 999) / 1000;
+                    let u = m.key(crate::review::action::Command::Undo);
+                    let wait = format!("sending in {secs}s {d} {u} undo");
+                    vec![
+                        one(format!("{sym} {word} {d} {wait}{changed}"), t.pending),
+                        one(format!("{sym} {word} {d} {wait}"), t.pending),
+                        one(format!("{sym} sending in {secs}s"), t.pending),
+                        one(format!("{sym} {secs}s"), t.pending),
+                    ]
+                }
+                None => vec![
+                    one(format!("{sym} {word} {d} sending{e}{changed}"), t.pending),
+                    one(format!("{sym} {word} {d} sending{e}"), t.pending),
+                    one(format!("{sym} sending{e}"), t.pending),
+                ],
+            }
+        }
+        Receipt::Sent {
+            rating,
+            stored,
+            entry,
+        } if !changed_from(m, *entry).is_empty() => {
+            let (sym, word, style) = mark(*rating);
+            let changed = changed_from(m, *entry);
+            let memory = if *stored { "stored" } else { "not stored" };
             vec![
-                one(format!("{sym} {word} {d} sending{e}"), t.pending),
-                one(format!("{sym} sending{e}"), t.pending),
+                vec![
+                    Span::styled(format!("{sym} {word}"), style),
+                    Span::styled(format!(" {d} {memory}{changed}"), t.dim),
+                ],
+                vec![
+                    Span::styled(format!("{sym} {word}"), style),
+                    Span::styled(format!(" {d} {memory}"), t.dim),
+                ],
+                vec![
+                    Span::styled(sym.to_string(), style),
+                    Span::styled(format!(" {memory}"), t.dim),
+                ],
             ]
         }
         Receipt::Sent { rating, stored, .. } => {

@@ -52,6 +52,13 @@ pub(super) fn next_unrated(m: &mut Model, forward: bool, fx: &mut Vec<Effect>) {
     cross_sessions(m, forward, fx);
 }
 
+/// After the open session's last unrated reply was rated: the next session with unrated
+/// replies, as `]` goes from there.
+pub(super) fn next_session(m: &mut Model, fx: &mut Vec<Effect>) {
+    m.jump = None;
+    cross_sessions(m, true, fx);
+}
+
 /// Walks the visible sessions after (or before) the open one to the first that has an
 /// unrated assistant message, loading its history when needed.
 fn cross_sessions(m: &mut Model, forward: bool, fx: &mut Vec<Effect>) {

@@ -13,6 +13,7 @@ mod search;
 mod sessions;
 mod tags;
 mod transcript;
+mod undo;
 mod wording;
 
 #[cfg(test)]
@@ -136,6 +137,7 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
             message_id,
             result,
         } => correct::recorded(m, &session_id, &message_id, result),
+        Action::Undone { redo, result } => undo::undone(m, redo, result, &mut fx),
         Action::CorrectionsLoaded {
             session_id,
             generation,
@@ -289,6 +291,9 @@ pub(super) fn command(m: &mut Model, cmd: Command, fx: &mut Vec<Effect>) {
         Refresh => refresh(m, fx),
         Help => m.mode = Mode::Help { scroll: 0 },
         SwitchProfile => open_profiles(m),
+        Undo => undo::request(m, false, fx),
+        Redo => undo::request(m, true, fx),
+        Quit if undo::windows_open(m) => undo::send_then_quit(m, fx),
         Quit => {
             if m.sends_pending() > 0 {
                 m.mode = Mode::ConfirmQuit;

@@ -89,12 +89,22 @@ pub(super) fn rate(
         .entry(session_id.to_string())
         .or_insert_with(|| Transcript::new(session_id));
     let after = t.receipts.get(message_id).and_then(Receipt::entry);
+    // Rated before with the other rating: the receipt says what it changed from.
+    let from = t
+        .receipts
+        .get(message_id)
+        .filter(|r| r.is_rating() && r.rating() != rating)
+        .map(Receipt::rating);
     t.receipts
         .insert(message_id.to_string(), Receipt::Saving { rating, after });
     set_note(t, message_id, text.clone());
     t.recount();
     let exchange = Exchange::from_history(&t.messages, message_id);
     let key = (session_id.to_string(), message_id.to_string());
+    match from {
+        Some(r) => m.window.saving_from.insert(key.clone(), r),
+        None => m.window.saving_from.remove(&key),
+    };
     let without_note = text.is_none() && m.drafts.contains_key(&key);
     fx.push(Effect::Rate {
         session_id: key.0,
@@ -122,6 +132,10 @@ pub(super) fn rate(
                 reveal_cursor(m);
             }
             // The cursor stays: the notice says why, so a second key is not a surprise.
+            // The session's last unrated reply: on to the next session, as `]` goes.
+            None if t.complete && m.window.next_session && t.find_unrated(None, true).is_none() => {
+                super::jump::next_session(m, fx);
+            }
             None if t.complete => {
                 let more = wording::none_after(m);
                 if let Some(n) = &mut m.notice {
@@ -176,8 +190,15 @@ pub(super) fn rate_recorded(
                     },
                 );
             }
-            m.this_run
-                .insert((session_id.to_string(), message_id.to_string()), rating);
+            let key = (session_id.to_string(), message_id.to_string());
+            if let Some(from) = m.window.saving_from.remove(&key) {
+                m.window.changed_from.insert(entry.id, from);
+            }
+            if m.window.send_delay > 0 {
+                let until = m.now + m.window.delay();
+                m.window.until.insert(entry.id, until);
+            }
+            m.this_run.insert(key, rating);
             if let Some(n) = &m.notice
                 && wording::is_saving(&n.text)
             {
@@ -281,6 +302,11 @@ pub(super) fn outbox_event(m: &mut Model, ev: OutboxEvent) {
                 failed: counts.failed,
                 offline,
             };
+            // Quitting waited on ratings that are all sent (or withdrawn) now.
+            let waiting = m.window.quitting || matches!(m.mode, Mode::ConfirmQuit);
+            if waiting && m.sends_pending() == 0 {
+                m.quit = true;
+            }
             return;
         }
         OutboxEvent::Sent { entry, receipt } => {
@@ -323,6 +349,8 @@ pub(super) fn outbox_event(m: &mut Model, ev: OutboxEvent) {
             None => return,
         },
     };
+    // Sent, retrying or refused: out of its window, whatever the clock says.
+    m.window.until.remove(&entry.id);
     let session = entry.target.session_id.clone();
     let message = entry.target.message_id.clone();
     let t = m

@@ -35,7 +35,17 @@ impl Driver {
     }
 
     pub fn start_with(client: Client, journal: &Path, look: Look, deadline: Duration) -> Driver {
-        Driver::start_scoped(client, journal, look, deadline, None, false)
+        // Ratings leave at once and the cursor stays in its session, as these tests expect.
+        Self::start_full(
+            client,
+            journal,
+            look,
+            deadline,
+            None,
+            false,
+            Duration::ZERO,
+            false,
+        )
     }
 
     /// [`Driver::start_with`] limited to a batch (a sample or a queue), blind or not.
@@ -47,12 +57,58 @@ impl Driver {
         batch: Option<verdict::review::batch::Batch>,
         blind: bool,
     ) -> Driver {
+        Self::start_full(
+            client,
+            journal,
+            look,
+            deadline,
+            batch,
+            blind,
+            Duration::ZERO,
+            false,
+        )
+    }
+
+    /// [`Driver::start_with`] with a send window and the walk on to the next session.
+    pub fn start_windowed(
+        client: Client,
+        journal: &Path,
+        look: Look,
+        deadline: Duration,
+        send_delay: Duration,
+        next_session: bool,
+    ) -> Driver {
+        Self::start_full(
+            client,
+            journal,
+            look,
+            deadline,
+            None,
+            false,
+            send_delay,
+            next_session,
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn start_full(
+        client: Client,
+        journal: &Path,
+        look: Look,
+        deadline: Duration,
+        batch: Option<verdict::review::batch::Batch>,
+        blind: bool,
+        send_delay: Duration,
+        next_session: bool,
+    ) -> Driver {
         let conn =
             Connection::with_client(client, false, journal, "tester".into()).expect("connect");
         let config = AppConfig {
             keymap: Keymap::default(),
             look,
             advance_after_rating: true,
+            send_delay,
+            next_session,
             offset: chrono::FixedOffset::east_opt(0).expect("utc"),
         };
         let terminal = Terminal::new(TestBackend::new(120, 40)).expect("terminal");

@@ -15,6 +15,7 @@ mod search;
 mod sessions;
 mod tags;
 mod transcript;
+mod undo;
 mod wording;
 
 use helpers::*;
