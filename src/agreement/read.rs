@@ -104,8 +104,6 @@ pub enum ReadError {
     Csv { path: PathBuf },
     #[error("The files hold more than {MAX_ROWS} rows; agree reads at most that many")]
     TooManyRows,
-    #[error("A thread reading the files stopped unexpectedly")]
-    Thread,
 }
 
 /// One row as read, before it is placed.
@@ -148,54 +146,14 @@ pub(super) struct ExportLine<'a> {
     pub(super) tags: Option<Vec<String>>,
 }
 
-/// Reads every file: parsed side by side on the machine's cores (a file is read by one
-/// thread), then placed in file order, so the result is the same as reading them in turn.
+/// Reads every file in turn.
 pub fn read_files(paths: &[PathBuf]) -> Result<Ratings, ReadError> {
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, paths.len().max(1));
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut parsed: Vec<(usize, Result<Parsed, ReadError>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(path) = paths.get(i) else {
-                            return done;
-                        };
-                        done.push((i, parse_file(path)));
-                    }
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| vec![(usize::MAX, Err(ReadError::Thread))])
-            })
-            .collect()
-    });
-    parsed.sort_by_key(|(i, _)| *i);
     let mut ratings = Ratings::default();
-    for (i, result) in parsed {
-        let Parsed { summary, rows } = result?;
-        for row in rows {
-            ratings.count_row()?;
-            ratings.place(i, &paths[i], row);
-        }
-        ratings.files.push(summary);
+    for (i, path) in paths.iter().enumerate() {
+        ratings.read_file(i, path)?;
     }
     ratings.finish(paths);
     Ok(ratings)
-}
-
-/// One file's readable rows, in file order, and what it gave.
-struct Parsed {
-    summary: FileSummary,
-    rows: Vec<Row>,
 }
 
 fn line_text(s: &str) -> String {
@@ -311,125 +269,127 @@ pub fn read_line(
     }
 }
 
-/// Reads one file (JSONL, CSV or a journal, told apart by its first bytes).
-fn parse_file(path: &Path) -> Result<Parsed, ReadError> {
-    let io = |source| ReadError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let f = std::fs::File::open(path).map_err(io)?;
-    if f.metadata().map_err(io)?.is_dir() {
-        return Err(io(std::io::Error::other("it is a directory")));
-    }
-    let mut head = Vec::with_capacity(SQLITE_MAGIC.len());
-    (&f).take(SQLITE_MAGIC.len() as u64)
-        .read_to_end(&mut head)
-        .map_err(io)?;
-    let mut out = Parsed {
-        summary: FileSummary {
+impl Ratings {
+    fn read_file(&mut self, file: usize, path: &Path) -> Result<(), ReadError> {
+        let io = |source| ReadError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let f = std::fs::File::open(path).map_err(io)?;
+        if f.metadata().map_err(io)?.is_dir() {
+            return Err(io(std::io::Error::other("it is a directory")));
+        }
+        let mut head = Vec::with_capacity(SQLITE_MAGIC.len());
+        (&f).take(SQLITE_MAGIC.len() as u64)
+            .read_to_end(&mut head)
+            .map_err(io)?;
+        let mut summary = FileSummary {
             path: path.to_path_buf(),
             rows: 0,
             skipped: 0,
-        },
-        rows: Vec::new(),
-    };
-    if head == SQLITE_MAGIC {
-        drop(f);
-        read_journal(path, &mut out)?;
-        return Ok(out);
-    }
-    let csv = head.starts_with(b"session_id,");
-    let mut reader =
-        std::io::BufReader::with_capacity(256 * 1024, std::io::Cursor::new(head).chain(f));
-    if csv {
-        read_csv(path, &mut reader, &mut out)?;
-        return Ok(out);
-    }
-    let mut buf = Vec::new();
-    while let Some(fits) = read_line(&mut reader, &mut buf, MAX_LINE_BYTES).map_err(io)? {
-        let line = buf.trim_ascii();
-        if fits && line.is_empty() {
-            continue;
+        };
+        if head == SQLITE_MAGIC {
+            drop(f);
+            self.read_journal(file, path, &mut summary)?;
+        } else {
+            let csv = head.starts_with(b"session_id,");
+            let mut reader =
+                std::io::BufReader::with_capacity(256 * 1024, std::io::Cursor::new(head).chain(f));
+            if csv {
+                self.read_csv(file, path, &mut reader, &mut summary)?;
+                self.files.push(summary);
+                return Ok(());
+            }
+            let mut buf = Vec::new();
+            while let Some(fits) = read_line(&mut reader, &mut buf, MAX_LINE_BYTES).map_err(io)? {
+                let line = buf.trim_ascii();
+                if fits && line.is_empty() {
+                    continue;
+                }
+                self.count_row()?;
+                let parsed = fits
+                    .then(|| serde_json::from_slice::<ExportLine>(line).ok())
+                    .flatten();
+                match parsed {
+                    // A superseded rating is not the reviewer's word any more.
+                    Some(line) if line.latest == Some(false) => {}
+                    Some(line) => match line.into_row() {
+                        Some(row) => {
+                            summary.rows += 1;
+                            self.place(file, path, row);
+                        }
+                        None => summary.skipped += 1,
+                    },
+                    None => summary.skipped += 1,
+                }
+            }
         }
-        out.count()?;
-        let parsed = fits
-            .then(|| serde_json::from_slice::<ExportLine>(line).ok())
-            .flatten();
-        match parsed {
-            // A superseded rating is not the reviewer's word any more.
-            Some(line) if line.latest == Some(false) => {}
-            Some(line) => out.take(line.into_row()),
-            None => out.summary.skipped += 1,
-        }
+        self.files.push(summary);
+        Ok(())
     }
-    Ok(out)
-}
 
-impl Parsed {
-    /// Counts a row read; no file alone may pass the bound on every file.
-    fn count(&self) -> Result<(), ReadError> {
-        if self.rows.len() as u64 + self.summary.skipped >= MAX_ROWS {
-            return Err(ReadError::TooManyRows);
+    fn read_csv(
+        &mut self,
+        file: usize,
+        path: &Path,
+        reader: &mut impl BufRead,
+        summary: &mut FileSummary,
+    ) -> Result<(), ReadError> {
+        let io = |source| ReadError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let header = super::csv::read_record(reader, MAX_LINE_BYTES)
+            .map_err(io)?
+            .flatten()
+            .and_then(|names| super::csv::Header::of(&names));
+        let Some(header) = header else {
+            return Err(ReadError::Csv {
+                path: path.to_path_buf(),
+            });
+        };
+        while let Some(record) = super::csv::read_record(reader, MAX_LINE_BYTES).map_err(io)? {
+            if record
+                .as_ref()
+                .is_some_and(|f| f.len() == 1 && f[0].is_empty())
+            {
+                continue;
+            }
+            self.count_row()?;
+            match record.and_then(|fields| header.line(&fields)) {
+                Some(line) if line.latest == Some(false) => {}
+                Some(line) => match line.into_row() {
+                    Some(row) => {
+                        summary.rows += 1;
+                        self.place(file, path, row);
+                    }
+                    None => summary.skipped += 1,
+                },
+                None => summary.skipped += 1,
+            }
         }
         Ok(())
     }
 
-    fn take(&mut self, row: Option<Row>) {
-        match row {
-            Some(row) => {
-                self.summary.rows += 1;
-                self.rows.push(row);
-            }
-            None => self.summary.skipped += 1,
-        }
-    }
-}
-
-fn read_csv(path: &Path, reader: &mut impl BufRead, out: &mut Parsed) -> Result<(), ReadError> {
-    let io = |source| ReadError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let header = super::csv::read_record(reader, MAX_LINE_BYTES)
-        .map_err(io)?
-        .flatten()
-        .and_then(|names| super::csv::Header::of(&names));
-    let Some(header) = header else {
-        return Err(ReadError::Csv {
+    fn read_journal(
+        &mut self,
+        file: usize,
+        path: &Path,
+        summary: &mut FileSummary,
+    ) -> Result<(), ReadError> {
+        let (rows, unreadable) = Journal::salvage(path, None).map_err(|e| ReadError::Journal {
             path: path.to_path_buf(),
-        });
-    };
-    while let Some(record) = super::csv::read_record(reader, MAX_LINE_BYTES).map_err(io)? {
-        if record
-            .as_ref()
-            .is_some_and(|f| f.len() == 1 && f[0].is_empty())
-        {
-            continue;
+            reason: crate::sanitize::message(&e.to_string(), 300),
+        })?;
+        summary.skipped += unreadable;
+        for row in rows {
+            self.count_row()?;
+            summary.rows += 1;
+            self.place(file, path, journal_row(row));
         }
-        out.count()?;
-        match record.and_then(|fields| header.line(&fields)) {
-            Some(line) if line.latest == Some(false) => {}
-            Some(line) => out.take(line.into_row()),
-            None => out.summary.skipped += 1,
-        }
+        Ok(())
     }
-    Ok(())
-}
 
-fn read_journal(path: &Path, out: &mut Parsed) -> Result<(), ReadError> {
-    let (rows, unreadable) = Journal::salvage(path, None).map_err(|e| ReadError::Journal {
-        path: path.to_path_buf(),
-        reason: crate::sanitize::message(&e.to_string(), 300),
-    })?;
-    out.summary.skipped += unreadable;
-    for row in rows {
-        out.count()?;
-        out.take(Some(journal_row(row)));
-    }
-    Ok(())
-}
-
-impl Ratings {
     fn count_row(&mut self) -> Result<(), ReadError> {
         self.rows += 1;
         if self.rows > MAX_ROWS {
