@@ -3,71 +3,9 @@
 //! with sed; the screen is taken back and shows `✎ corrected` with the implied negative;
 //! the mark survives a restart; `verdict export --format dpo` prints the pair.
 
+use crate::common::tmux::{Tmux, quote};
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
-
-const DEADLINE: Duration = Duration::from_secs(20);
-
-/// A tmux server of our own (its own socket); killed on drop, pass or fail.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn run(&self, args: &[&str]) -> std::process::Output {
-        Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux runs")
-    }
-
-    fn capture(&self) -> String {
-        let out = self.run(&["capture-pane", "-p", "-t", "review"]);
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "review"];
-        args.extend_from_slice(keys);
-        let out = self.run(&args);
-        assert!(out.status.success(), "send-keys: {out:?}");
-    }
-
-    fn alternate_screen(&self) -> bool {
-        let out = self.run(&["display-message", "-p", "-t", "review", "#{alternate_on}"]);
-        String::from_utf8_lossy(&out.stdout).trim() == "1"
-    }
-
-    /// Polls the pane until `pred` accepts it, with a deadline.
-    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.capture();
-            if pred(&screen) {
-                return screen;
-            }
-            if start.elapsed() > DEADLINE {
-                panic!("timed out waiting for {what}; the pane shows:\n{screen}");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .output();
-    }
-}
-
-fn quote(p: &str) -> String {
-    format!("'{}'", p.replace('\'', r"'\''"))
-}
 
 /// `verdict --demo` in a fresh tmux server, with its own data and config dirs and
 /// `VISUAL` set to `visual`.

@@ -1,75 +1,11 @@
 //! End to end: the real binary with `--demo` in a tmux pane; keys in, screen text out;
 //! then the demo database is served again to check the rating reached the server.
 
+use crate::common::tmux::{Tmux, shell_quote, tmux_available};
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
 use verdict::api::model::Rating;
 use verdict::api::{Client, ClientOptions};
-
-const DEADLINE: Duration = Duration::from_secs(20);
-
-/// A tmux server of our own (its own socket); killed on drop, pass or fail.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn run(&self, args: &[&str]) -> std::process::Output {
-        Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux runs")
-    }
-
-    fn capture(&self) -> String {
-        let out = self.run(&["capture-pane", "-p", "-t", "review"]);
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "review"];
-        args.extend_from_slice(keys);
-        let out = self.run(&args);
-        assert!(out.status.success(), "send-keys: {out:?}");
-    }
-
-    /// Polls the pane until `pred` accepts it, with a deadline.
-    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.capture();
-            if pred(&screen) {
-                return screen;
-            }
-            if start.elapsed() > DEADLINE {
-                panic!("timed out waiting for {what}; the pane shows:\n{screen}");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .output();
-    }
-}
-
-fn tmux_available() -> bool {
-    Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-fn shell_quote(p: &Path) -> String {
-    format!("'{}'", p.display().to_string().replace('\'', r"'\''"))
-}
 
 /// Starts `verdict --demo` in a fresh tmux server with its own data and config dirs.
 /// The verdict process writes its pid to `pid` (the shell execs it), and the pane

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod driver;
+pub mod tmux;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
