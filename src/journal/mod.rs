@@ -205,6 +205,11 @@ impl Journal {
         })
     }
 
+    /// Where the journal is: files of the reviewer's that live beside it are found from it.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// A failure while using the journal, told apart (damage, permissions, a full disk)
     /// and naming the file.
     fn database_error(&self, e: rusqlite::Error) -> JournalError {

@@ -59,11 +59,12 @@ pub enum Command {
     TagPicker,
     Undo,
     Redo,
+    Palette,
 }
 
 impl Command {
     /// In the order the help screen lists them.
-    pub const ALL: [Command; 41] = [
+    pub const ALL: [Command; 42] = [
         Command::RatePositive,
         Command::RateNegative,
         Command::RateWithText,
@@ -105,6 +106,7 @@ impl Command {
         Command::Send,
         Command::ToggleRating,
         Command::Cancel,
+        Command::Palette,
     ];
 
     /// The name used in `[keys]`.
@@ -152,6 +154,7 @@ impl Command {
             TagPicker => "tags",
             Undo => "undo",
             Redo => "redo",
+            Palette => "palette",
         }
     }
 
@@ -176,6 +179,7 @@ impl Command {
             | FocusTranscript | Open | ToggleTools => "Move",
             Search | NextMatch | PrevMatch | Filter => "Find",
             Refresh | SwitchProfile | Help | Quit => "Other",
+            Palette => "Other",
             Send | Cancel | ToggleRating => "In the rating editor",
         }
     }
@@ -218,6 +222,7 @@ impl Command {
             TagPicker => "pick or create a tag, with how often each is used",
             Undo => "undo your last rating, note or tags",
             Redo => "redo what undo took back",
+            Palette => "command palette: run any action by name, with arguments",
         }
     }
 
@@ -340,4 +345,7 @@ pub enum Action {
         generation: u64,
         own: std::collections::HashMap<String, String>,
     },
+    /// The palette's history file: `Ok(None)` when there is none yet; `Err` when it is
+    /// damaged (it is then ignored, and replaced by the next command run).
+    PaletteHistoryLoaded(Result<Option<Vec<String>>, String>),
 }

@@ -94,6 +94,12 @@ pub enum Effect {
         generation: u64,
         selection: super::sample::Selection,
     },
+    /// Read the palette's history file (beside the journal).
+    LoadPaletteHistory,
+    /// Write the palette's history file, after the writes asked for before it.
+    SavePaletteHistory {
+        history: Vec<String>,
+    },
 }
 
 /// The sort verdict asks for: most recent activity first.
@@ -195,6 +201,35 @@ async fn draw_batch(
     }
     let (listed, cut) = list_all(client, progress).await?;
     Ok(choose(selection, listed, &rated, cut))
+}
+
+/// The palette's history file, read on the journal's thread (in order with its writes).
+async fn load_palette_history(outbox: &Outbox) -> Result<Option<Vec<String>>, String> {
+    use super::palette::{HISTORY_FILE, read_history};
+    outbox
+        .journal()
+        .call(|j| Ok(read_history(&j.path().with_file_name(HISTORY_FILE))))
+        .await
+        .unwrap_or_else(|e| Err(e.to_string()))
+}
+
+/// Writes the palette's history file; a failure is logged, never fatal.
+async fn save_palette_history(outbox: &Outbox, history: Vec<String>) {
+    use super::palette::{HISTORY_FILE, write_history};
+    let written = outbox
+        .journal()
+        .call(move |j| {
+            Ok(write_history(
+                &j.path().with_file_name(HISTORY_FILE),
+                &history,
+            ))
+        })
+        .await;
+    match written {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::warn!("cannot keep the palette's history: {e}"),
+        Err(e) => tracing::warn!("cannot keep the palette's history: {e}"),
+    }
 }
 
 /// Journal writes, done one at a time in the order update() asked for them.
@@ -308,6 +343,9 @@ async fn write_journal(
                 if let Err(e) = outbox.close_windows().await {
                     tracing::error!("cannot end the send windows: {e}");
                 }
+            }
+            Write::Effect(Effect::SavePaletteHistory { history }) => {
+                save_palette_history(&outbox, history).await;
             }
             Write::Effect(other) => {
                 tracing::error!(?other, "not a journal write; nothing done");
@@ -448,7 +486,8 @@ impl Runner {
             | Effect::CloseWindows
             | Effect::SaveDraft { .. }
             | Effect::DeleteDraft { .. }
-            | Effect::SaveCorrection { .. }) => {
+            | Effect::SaveCorrection { .. }
+            | Effect::SavePaletteHistory { .. }) => {
                 // A rating the writer can no longer take is told to the app as not saved.
                 if let Err(e) = self.writes.send(Write::Effect(write))
                     && let Write::Effect(Effect::Rate {
@@ -533,6 +572,13 @@ impl Runner {
                     })
                     .await;
                     let _ = tx.send(Action::BatchDrawn { generation, result });
+                });
+            }
+            Effect::LoadPaletteHistory => {
+                let outbox = self.outbox.clone();
+                tokio::spawn(async move {
+                    let result = load_palette_history(&outbox).await;
+                    let _ = tx.send(Action::PaletteHistoryLoaded(result));
                 });
             }
             Effect::LoadCounts => {

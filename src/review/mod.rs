@@ -8,6 +8,7 @@ pub mod found;
 pub mod keymap;
 pub mod layout;
 pub mod model;
+pub mod palette;
 pub mod run;
 pub mod sample;
 pub mod scroll;
@@ -22,6 +23,8 @@ pub use typeset::{markdown, text};
 mod correct_view_tests;
 #[cfg(test)]
 mod fixtures;
+#[cfg(test)]
+mod palette_view_tests;
 #[cfg(test)]
 mod tags_view_tests;
 #[cfg(test)]

@@ -487,6 +487,7 @@ pub fn key_mode(m: &Model) -> KeyMode {
         Mode::Compose(_) | Mode::Correct(_) => KeyMode::Compose,
         Mode::Diff(_) => KeyMode::Help,
         Mode::Search(_) | Mode::Tags(_) => KeyMode::Prompt,
+        Mode::Palette(_) => KeyMode::Prompt,
         Mode::Help { .. } => KeyMode::Help,
         Mode::Results(_) | Mode::Profiles { .. } => KeyMode::List,
         Mode::ConfirmQuit => KeyMode::Confirm,

@@ -27,6 +27,7 @@ mod review_app;
 mod review_cli;
 mod review_correct;
 mod review_paging;
+mod review_palette_tmux;
 mod review_sample;
 mod review_tmux;
 mod review_undo;

@@ -248,6 +248,8 @@ pub enum Mode {
     },
     /// The tag picker (`#`), over the panes.
     Tags(Box<TagPicker>),
+    /// The command palette (`:`): its prompt at the bottom, the matching commands above.
+    Palette(Box<super::palette::Prompt>),
 }
 
 /// The tag picker: what is typed, the tags it matches, and the reply they go on.
@@ -379,6 +381,8 @@ pub struct Model {
     pub just_rated: Option<(String, String)>,
     /// The send window, the advance to the next session, and what undo needs to say.
     pub window: Window,
+    /// The command palette's catalogue and history.
+    pub palette: super::palette::Palette,
 }
 
 /// The send window and the walk on after a session's last reply.
@@ -449,6 +453,7 @@ impl Model {
             tags: crate::api::tags::taxonomy(None, &BTreeMap::new()).unwrap_or_default(),
             just_rated: None,
             window: Window::default(),
+            palette: super::palette::Palette::new(&init.keymap),
         }
     }
 
@@ -546,7 +551,7 @@ impl Model {
             .notice
             .as_ref()
             .is_some_and(|n| text::width(&n.text) > width as usize);
-        if long && !matches!(self.mode, Mode::Search(_)) {
+        if long && !matches!(self.mode, Mode::Search(_) | Mode::Palette(_)) {
             2
         } else {
             1

@@ -6,6 +6,7 @@ mod correct;
 mod jump;
 mod mouse;
 mod overlays;
+mod palette;
 mod profiles;
 mod rating;
 mod results;
@@ -138,6 +139,7 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
             result,
         } => correct::recorded(m, &session_id, &message_id, result),
         Action::Undone { redo, result } => undo::undone(m, redo, result, &mut fx),
+        Action::PaletteHistoryLoaded(result) => palette::history_loaded(m, result, &mut fx),
         Action::CorrectionsLoaded {
             session_id,
             generation,
@@ -161,6 +163,7 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
             Mode::Help { .. } => help(m, other),
             Mode::ConfirmQuit => confirm(m, other),
             Mode::Tags(_) => tags::picker(m, other, &mut fx),
+            Mode::Palette(_) => palette::keys(m, other, &mut fx),
         },
     }
     flush_queued(m, &mut fx);
@@ -306,6 +309,7 @@ pub(super) fn command(m: &mut Model, cmd: Command, fx: &mut Vec<Effect>) {
             tags::toggle_nth(m, n, just_rated, fx);
         }
         TagPicker => tags::open_picker(m, just_rated),
+        Palette => palette::open(m, just_rated, fx),
         Send | Cancel | ToggleRating => {}
     }
 }

@@ -3,6 +3,7 @@
 pub mod compose;
 pub mod correct;
 pub mod help;
+pub mod palette;
 pub mod pane;
 pub mod profiles;
 pub mod results;
@@ -43,6 +44,7 @@ pub fn draw(f: &mut Frame, m: &Model) {
         Mode::Results(r) => results::draw(f, m, r),
         Mode::Profiles { selected } => profiles::draw(f, m, *selected),
         Mode::Tags(p) => tags::draw(f, m, p),
+        Mode::Palette(p) => palette::draw(f, m, p, &a),
         Mode::Browse | Mode::Search(_) => {}
     }
 }

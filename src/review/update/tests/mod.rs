@@ -8,6 +8,7 @@ mod hostile;
 mod jump;
 mod mouse;
 mod overlays;
+mod palette;
 mod profiles;
 mod rating;
 mod results;
