@@ -51,7 +51,7 @@ pub fn draw(f: &mut Frame, m: &Model, p: &Prompt, a: &Areas) {
     };
     let name_w = shown
         .iter()
-        .map(|(e, _)| text::width(&label(*e)))
+        .map(|(e, _)| text::width(&label(e)))
         .max()
         .unwrap_or(0)
         .min(NAME_WIDTH_MAX);
