@@ -23,6 +23,8 @@ const BORDER_ROWS: u16 = 2;
 /// The cursor mark before each line, and the gap between columns.
 const MARK_WIDTH: usize = 2;
 const GAP: usize = 2;
+/// The most lines a wrong argument's sentence takes.
+const ERROR_LINES_MAX: usize = 2;
 
 pub fn draw(f: &mut Frame, m: &Model, p: &Prompt, a: &Areas) {
     let t = &m.look.theme;
@@ -33,7 +35,32 @@ pub fn draw(f: &mut Frame, m: &Model, p: &Prompt, a: &Areas) {
     let top = a.sessions.y;
     let bottom = a.notice.y;
     let room_rows = bottom.saturating_sub(top);
-    let error_rows: u16 = if p.error.is_some() { 2 } else { 0 };
+    let room = a.notice.width.saturating_sub(FRAME_COLUMNS) as usize;
+    // A wrong argument's sentence: wrapped, at most two lines, under a blank one.
+    let error_lines: Vec<Line> = match &p.error {
+        Some(err) => {
+            let mut lines = text::wrap(&[text::Piece::new(err.clone(), t.error)], &[], &[], room);
+            if lines.len() > ERROR_LINES_MAX {
+                let rest: String = lines[ERROR_LINES_MAX - 1..]
+                    .iter()
+                    .flat_map(|l| l.spans.iter().map(|s| s.content.to_string()))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                lines.truncate(ERROR_LINES_MAX - 1);
+                lines.push(Line::from(Span::styled(
+                    text::truncate_with(&rest, room, g.ellipsis).into_owned(),
+                    t.error,
+                )));
+            }
+            lines
+        }
+        None => Vec::new(),
+    };
+    let error_rows = if error_lines.is_empty() {
+        0
+    } else {
+        error_lines.len() as u16 + 1
+    };
     let list_rows = usize::from(room_rows.saturating_sub(BORDER_ROWS + error_rows))
         .min(MOST_ROWS)
         .min(shown.len().max(1));
@@ -43,7 +70,6 @@ pub fn draw(f: &mut Frame, m: &Model, p: &Prompt, a: &Areas) {
     let height = list_rows as u16 + BORDER_ROWS + error_rows;
     let area = Rect::new(a.notice.x, bottom - height, a.notice.width, height);
     f.render_widget(Clear, area);
-    let room = area.width.saturating_sub(FRAME_COLUMNS) as usize;
 
     let label = |e: &palette::Entry| match e.usage {
         Some(u) => format!("{} {u}", e.name),
@@ -99,12 +125,9 @@ pub fn draw(f: &mut Frame, m: &Model, p: &Prompt, a: &Areas) {
     if shown.is_empty() {
         lines.push(Line::from(Span::styled("  no command matches", t.dim)));
     }
-    if let Some(err) = &p.error {
+    if !error_lines.is_empty() {
         lines.push(Line::default());
-        lines.push(Line::from(Span::styled(
-            text::truncate_with(err, room, g.ellipsis).into_owned(),
-            t.error,
-        )));
+        lines.extend(error_lines);
     }
     let title = format!(
         " Commands {dot} {} of {} {dot} Enter runs {dot} Tab completes {dot} Esc closes ",
