@@ -39,7 +39,12 @@ pub fn draw(f: &mut Frame, m: &Model, p: &Prompt, a: &Areas) {
     // A wrong argument's sentence: wrapped, at most two lines, under a blank one.
     let error_lines: Vec<Line> = match &p.error {
         Some(err) => {
-            let mut lines = text::wrap(&[text::Piece::new(err.clone(), t.error)], &[], &[], room);
+            let mut lines = text::wrap(
+                &[text::Piece::new(err.replace('…', g.ellipsis), t.error)],
+                &[],
+                &[],
+                room,
+            );
             if lines.len() > ERROR_LINES_MAX {
                 let rest: String = lines[ERROR_LINES_MAX - 1..]
                     .iter()
