@@ -39,7 +39,7 @@ pub struct Entry {
     pub name: &'static str,
     /// The keys bound to it ("j Down"), empty for commands with arguments.
     pub keys: String,
-    pub description: &'static str,
+    pub description: String,
     /// How its arguments are written ("N [seed]"), for commands that take some.
     pub usage: Option<&'static str>,
     pub run: Run,
@@ -82,7 +82,7 @@ pub fn catalogue(keymap: &Keymap) -> Vec<Entry> {
         .map(|c| Entry {
             name: c.name(),
             keys: keymap.describe(c),
-            description: c.description(),
+            description: c.description().to_string(),
             usage: None,
             run: Run::Key(c),
         })
@@ -93,7 +93,7 @@ pub fn catalogue(keymap: &Keymap) -> Vec<Entry> {
             .map(|(name, usage, description, run)| Entry {
                 name,
                 keys: String::new(),
-                description,
+                description: description.to_string(),
                 usage: Some(usage),
                 run,
             }),
@@ -118,6 +118,24 @@ impl Palette {
         Palette {
             catalogue: catalogue(keymap),
             ..Palette::default()
+        }
+    }
+
+    /// The digit commands say which tag of the taxonomy in force they toggle, so typing
+    /// a tag's name finds its digit too.
+    pub fn name_tags(&mut self, tags: &[crate::api::tags::TagDef]) {
+        for e in &mut self.catalogue {
+            if let Run::Key(c) = e.run
+                && let Some(n) = c.tag_index()
+            {
+                e.description = match tags.get(n) {
+                    Some(t) => format!(
+                        "toggle tag {} (right after a rating: on the reply rated)",
+                        t.name
+                    ),
+                    None => c.description().to_string(),
+                };
+            }
         }
     }
 
@@ -306,8 +324,8 @@ pub fn filter<'a>(catalogue: &'a [Entry], query: &str) -> Vec<(&'a Entry, Vec<us
         let by_name = fuzzy(query, e.name);
         // A description matches on the letters typed together (a word or part of
         // one): scattered letters over a sentence would match nearly everything.
-        let by_desc = contains_squeezed(e.description, query)
-            .then(|| fuzzy(query, e.description).map(|f| f.score))
+        let by_desc = contains_squeezed(&e.description, query)
+            .then(|| fuzzy(query, &e.description).map(|f| f.score))
             .flatten();
         let name_score = by_name.as_ref().map(|f| f.score * NAME_WEIGHT);
         let Some(score) = [by_key, name_score, by_desc].into_iter().flatten().max() else {
@@ -481,6 +499,18 @@ mod tests {
         for name in ["sample", "tag", "goto", "order"] {
             assert!(cat.iter().any(|e| e.name == name && e.usage.is_some()));
         }
+    }
+
+    #[test]
+    fn the_digits_name_their_tags() {
+        let mut p = Palette::new(&Keymap::default());
+        let tags = crate::api::tags::taxonomy(None, &Default::default()).unwrap();
+        p.name_tags(&tags);
+        let found: Vec<&str> = filter(&p.catalogue, "hallucination")
+            .into_iter()
+            .map(|(e, _)| e.name)
+            .collect();
+        assert_eq!(found, vec!["tag_1"]);
     }
 
     #[test]

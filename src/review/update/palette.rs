@@ -22,6 +22,8 @@ const ECHO_CHARS: usize = 60;
 
 /// `:`: opens the palette; the first time, its history is read.
 pub(super) fn open(m: &mut Model, just_rated: Option<(String, String)>, fx: &mut Vec<Effect>) {
+    let tags = m.tags.clone();
+    m.palette.name_tags(&tags);
     m.mode = Mode::Palette(Box::new(Prompt {
         just_rated,
         ..Prompt::default()

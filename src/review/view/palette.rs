@@ -124,7 +124,7 @@ pub fn draw(f: &mut Frame, m: &Model, p: &Prompt, a: &Areas) {
         spans.push(Span::raw(
             " ".repeat(keys_w.saturating_sub(text::width(&keys)) + GAP),
         ));
-        spans.push(Span::styled(e.description.to_string(), t.dim));
+        spans.push(Span::styled(e.description.clone(), t.dim));
         lines.push(Line::from(text::truncate_spans(spans, room, g.ellipsis)));
     }
     if shown.is_empty() {
