@@ -17,6 +17,8 @@ use crossterm::event::{KeyCode, KeyModifiers};
 
 /// How many sessions a "matches several" sentence names.
 const AMBIGUOUS_NAMED: usize = 3;
+/// Entries PgUp and PgDn move by.
+const PAGE: usize = 10;
 /// The longest argument repeated back in a sentence.
 const ECHO_CHARS: usize = 60;
 
@@ -129,6 +131,10 @@ pub(super) fn keys(m: &mut Model, action: Action, fx: &mut Vec<Effect>) {
                     edited(p);
                 }
                 KeyCode::Tab => complete(m),
+                KeyCode::PageDown => {
+                    p.selected = (p.selected + PAGE).min(count.saturating_sub(1));
+                }
+                KeyCode::PageUp => p.selected = p.selected.saturating_sub(PAGE),
                 _ => {}
             }
         }

@@ -102,6 +102,13 @@ fn typing_filters_and_up_down_choose() {
         update(&mut m, Action::PromptKey(code(KeyCode::Down)));
     }
     assert_eq!(prompt(&m).selected, names.len() - 1);
+    // PgDn and PgUp move by ten over the whole list (Ctrl-U clears the line).
+    update(&mut m, Action::PromptKey(ctrl('u')));
+    update(&mut m, Action::PromptKey(code(KeyCode::PageDown)));
+    assert_eq!(prompt(&m).selected, 10);
+    update(&mut m, Action::PromptKey(code(KeyCode::PageUp)));
+    assert_eq!(prompt(&m).selected, 0);
+    update(&mut m, Action::PromptKey(code(KeyCode::PageDown)));
     // Typing starts the choice again at the best match.
     update(&mut m, Action::PromptKey(key('e')));
     assert_eq!(prompt(&m).selected, 0);
