@@ -340,4 +340,6 @@ pub enum Action {
         generation: u64,
         own: std::collections::HashMap<String, String>,
     },
+    /// The tags of the namespace, counted from the journal (latest rating per message).
+    TagCountsLoaded(Result<crate::journal::tagcounts::TagCounts, String>),
 }

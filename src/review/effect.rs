@@ -94,6 +94,8 @@ pub enum Effect {
         generation: u64,
         selection: super::sample::Selection,
     },
+    /// Count the namespace's tags in the journal (answered by `Action::TagCountsLoaded`).
+    LoadTagCounts,
 }
 
 /// The sort verdict asks for: most recent activity first.
@@ -544,6 +546,16 @@ impl Runner {
                             offline: false,
                         }));
                     }
+                });
+            }
+            Effect::LoadTagCounts => {
+                let outbox = self.outbox.clone();
+                tokio::spawn(async move {
+                    let result = outbox.tag_counts().await.map_err(|e| e.to_string());
+                    if let Err(e) = &result {
+                        tracing::warn!("cannot count the journal's tags: {e}");
+                    }
+                    let _ = tx.send(Action::TagCountsLoaded(result));
                 });
             }
         }

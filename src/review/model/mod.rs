@@ -17,6 +17,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 mod transcript;
 pub use transcript::*;
+mod tags;
+pub use tags::TagTally;
 
 /// Which pane has the keyboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -379,6 +381,8 @@ pub struct Model {
     pub just_rated: Option<(String, String)>,
     /// The send window, the advance to the next session, and what undo needs to say.
     pub window: Window,
+    /// The tags used in the namespace, from the journal (read once at start).
+    pub tag_tally: TagTally,
 }
 
 /// The send window and the walk on after a session's last reply.
@@ -449,6 +453,7 @@ impl Model {
             tags: crate::api::tags::taxonomy(None, &BTreeMap::new()).unwrap_or_default(),
             just_rated: None,
             window: Window::default(),
+            tag_tally: TagTally::default(),
         }
     }
 
