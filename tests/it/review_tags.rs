@@ -29,8 +29,10 @@ async fn a_tag_made_in_an_earlier_run_is_offered_in_the_picker_of_a_new_run() {
     app.key('h');
     app.key('j');
     app.press(KeyCode::Enter, KeyModifiers::NONE);
+    // Its name in the transcript pane's title: the pane shows it, not the first one.
+    let title = format!("╭ {second} ·");
     app.wait_for("the second session open", |s| {
-        s.contains(&second) && s.contains("○ unrated")
+        s.contains(&title) && s.contains("○ unrated")
     })
     .await;
     app.key('#');
@@ -56,7 +58,7 @@ async fn a_tag_made_in_an_earlier_run_is_offered_in_the_picker_of_a_new_run() {
         .await;
     assert!(!screen.contains("#stale_docs"), "not opened: {screen}");
     app.key('#');
-    app.text("stale");
+    app.text("stale_docs");
     let screen = app
         .wait_for("the journal's tag in the picker", |s| {
             s.contains("stale_docs (1)")
