@@ -1,6 +1,7 @@
 //! Every tag this journal has seen in a namespace, counted per session: the latest rating
 //! of each message (on one server and namespace), its tags read back from its text with
-//! [`crate::api::tags::parse`]. The reviewer reads it once at start, for the tag picker's
+//! [`crate::api::tags::parse`]; only ratings whose text holds a tag line are read, through
+//! a partial index. The reviewer reads it once at start, for the tag picker's
 //! list and counts and for the "N tagged" of sessions it has not opened.
 
 use super::outbox::Outbox;
@@ -29,8 +30,6 @@ pub struct TagCounts {
     pub sessions: HashMap<String, SessionTags>,
     /// Per tag, how many replies of the namespace carry it.
     pub totals: BTreeMap<String, usize>,
-    /// Messages whose latest rating was read (tagged or not).
-    pub rated: usize,
     /// More than [`TAG_NAMES_MAX`] distinct names: the later ones were not counted.
     pub cut: bool,
 }
@@ -38,7 +37,6 @@ pub struct TagCounts {
 impl TagCounts {
     /// Counts the tags of one message's latest rating text.
     pub fn add(&mut self, session_id: &str, text: Option<&str>) {
-        self.rated += 1;
         // Most ratings carry no tag line: skip parsing (and copying the note) for them.
         let Some(text) = text.filter(|t| t.contains(tags::PREFIX)) else {
             return;
@@ -67,30 +65,39 @@ impl TagCounts {
     }
 }
 
-/// Reads the latest rating of every message of `base_url` + `namespace` and counts their
-/// tags. One pass over `ratings_by_message` (grouped by message, the newest id of each),
-/// then the text of each group's newest row.
+/// Migration 4 -> 5: the ratings whose text holds a tag line, indexed by message, so the
+/// count reads those alone (a third of 100,000 ratings in the benchmark; the half of the
+/// time spent on the others is gone).
+pub(super) const MIGRATION: &str =
+    "CREATE INDEX IF NOT EXISTS ratings_tagged ON ratings (base_url, namespace, session_id, message_id, id)
+        WHERE instr(text, 'tags:') > 0;";
+
+/// The query, in words: the ratings with a tag line that no newer rating of the same
+/// message replaced. Its `instr` term is the index's own, word for word (a bound
+/// parameter would not let SQLite use the partial index).
+const TAGGED_LATEST: &str = "SELECT session_id, text FROM ratings r
+     WHERE base_url = ?1 AND namespace = ?2 AND instr(text, 'tags:') > 0
+       AND NOT EXISTS (SELECT 1 FROM ratings n
+                       WHERE n.base_url = r.base_url AND n.namespace = r.namespace
+                         AND n.session_id = r.session_id
+                         AND n.message_id = r.message_id AND n.id > r.id)";
+
+/// Counts the tags of the latest rating of every message of `base_url` + `namespace`.
 pub(super) fn tag_counts(
     conn: &Connection,
     base_url: &str,
     namespace: &str,
 ) -> rusqlite::Result<TagCounts> {
-    // SQLite takes the bare columns of a MAX() aggregate from the row holding the maximum:
-    // `session_id` and `text` are those of each message's newest rating.
-    let mut stmt = conn.prepare_cached(
-        "SELECT session_id, text, MAX(id) FROM ratings
-         WHERE base_url = ?1 AND namespace = ?2
-         GROUP BY session_id, message_id",
-    )?;
+    let mut stmt = conn.prepare_cached(TAGGED_LATEST)?;
     let mut rows = stmt.query(params![base_url, namespace])?;
     let mut counts = TagCounts::default();
     while let Some(row) = rows.next()? {
         let session: rusqlite::types::ValueRef<'_> = row.get_ref(0)?;
         let text: rusqlite::types::ValueRef<'_> = row.get_ref(1)?;
-        let (Ok(session), text) = (session.as_str(), text.as_str_or_null().ok().flatten()) else {
+        let (Ok(session), Ok(text)) = (session.as_str(), text.as_str()) else {
             continue;
         };
-        counts.add(session, text);
+        counts.add(session, Some(text));
     }
     Ok(counts)
 }
@@ -157,7 +164,6 @@ mod tests {
         j.record(&other, neg, Some("tags: #tone"), "ann").unwrap();
 
         let c = j.tag_counts("http://127.0.0.1:1", "ns").unwrap();
-        assert_eq!(c.rated, 4);
         assert_eq!(c.totals.get("hallucination"), Some(&2));
         assert_eq!(c.totals.get("verbose"), Some(&1));
         assert_eq!(c.totals.get("slow_tool"), Some(&1));
@@ -170,6 +176,46 @@ mod tests {
             "untagged sessions are left out"
         );
         assert!(!c.cut);
+    }
+
+    #[test]
+    fn a_version_4_journal_gains_the_index_and_the_count_reads_through_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.db");
+        {
+            let mut j = Journal::open(&path).unwrap();
+            j.record(
+                &at("s1", "m1"),
+                Rating::Negative,
+                Some("tags: #tone"),
+                "ann",
+            )
+            .unwrap();
+            j.conn
+                .execute_batch("DROP INDEX ratings_tagged; PRAGMA user_version = 4;")
+                .unwrap();
+        }
+        let j = Journal::open(&path).unwrap();
+        assert_eq!(
+            j.tag_counts("http://127.0.0.1:1", "ns").unwrap().totals["tone"],
+            1,
+            "ratings from before the index are counted"
+        );
+        let plan: Vec<String> = j
+            .conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {TAGGED_LATEST}"))
+            .unwrap()
+            .query_map(params!["http://127.0.0.1:1", "ns"], |r| {
+                r.get::<_, String>(3)
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(
+            plan.iter()
+                .any(|p| p.contains("USING INDEX ratings_tagged")),
+            "{plan:?}"
+        );
     }
 
     #[test]
