@@ -1,6 +1,9 @@
 //! Journal write: one rating recorded and committed (WAL, `synchronous=FULL`, so each
 //! one waits for the disk), as the reviewer does before showing a rating as queued.
 //!
+//! Also the tag count the reviewer reads at start (`Journal::tag_counts`) over 100,000
+//! journaled ratings.
+//!
 //! Run: cargo bench --bench journal -- --warm-up-time 1 --measurement-time 3
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark may stop on a broken fixture
@@ -67,6 +70,74 @@ fn record(c: &mut Criterion) {
     g.finish();
 }
 
+/// 100,000 ratings of 100,000 messages in 10,000 sessions, one in three tagged, and
+/// 10,000 of them rated again (the newer text wins), written in one transaction.
+fn tag_counts(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("journal.db");
+    drop(Journal::open(&path).expect("the journal opens"));
+    let mut conn = rusqlite::Connection::open(&path).expect("journal");
+    let tx = conn.transaction().expect("tx");
+    {
+        let mut insert = tx
+            .prepare(
+                "INSERT INTO ratings (base_url, namespace, session_id, message_id, rating, text,
+                                      reviewer, made_at, state, stored, recorded_at)
+                 VALUES ('http://127.0.0.1:8000', 'bench', ?1, ?2, 'negative', ?3, 'ann',
+                         '2026-01-01T00:00:00.000000Z', 'sent', 0, '2026-01-01T00:00:00Z')",
+            )
+            .expect("prepare");
+        let tags = [
+            "hallucination",
+            "wrong_tool",
+            "verbose",
+            "stale_docs",
+            "tone",
+        ];
+        for i in 0..110_000u64 {
+            let m = i % 100_000;
+            let text = match i % 3 {
+                0 => Some(format!(
+                    "the count is wrong\ntags: #{} #{}",
+                    tags[(i % 5) as usize],
+                    tags[((i / 5) % 5) as usize]
+                )),
+                1 => Some("clear and correct".to_string()),
+                _ => None,
+            };
+            insert
+                .execute(rusqlite::params![
+                    format!("ses_{:06}", m / 10),
+                    format!("msg_{m:08}"),
+                    text
+                ])
+                .expect("insert");
+        }
+    }
+    tx.commit().expect("commit");
+    drop(conn);
+    let journal = Journal::open(&path).expect("the journal opens");
+    let counts = journal
+        .tag_counts("http://127.0.0.1:8000", "bench")
+        .expect("counted");
+    // Messages whose latest rating is tagged (every third of the 110,000 rows, less the
+    // first 10,000 messages' older rows, which their re-ratings replaced).
+    let tagged: usize = counts.sessions.values().map(|s| s.tagged).sum();
+    assert_eq!(tagged, 33_333);
+    let mut g = c.benchmark_group("journal");
+    g.sample_size(10);
+    g.bench_function("tag_counts_100k_ratings", |b| {
+        b.iter(|| {
+            black_box(
+                journal
+                    .tag_counts("http://127.0.0.1:8000", "bench")
+                    .expect("counted"),
+            )
+        })
+    });
+    g.finish();
+}
+
 fn config() -> Criterion {
     Criterion::default()
         .warm_up_time(Duration::from_secs(1))
@@ -76,6 +147,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = record
+    targets = record, tag_counts
 }
 criterion_main!(benches);

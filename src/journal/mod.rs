@@ -8,6 +8,7 @@ mod handle;
 pub mod outbox;
 mod schema;
 mod store;
+pub mod tagcounts;
 pub mod window;
 
 pub use corrections::{Correction, NewCorrection, SessionCorrections};

@@ -348,4 +348,6 @@ pub enum Action {
     /// The palette's history file: `Ok(None)` when there is none yet; `Err` when it is
     /// damaged (it is then ignored, and replaced by the next command run).
     PaletteHistoryLoaded(Result<Option<Vec<String>>, String>),
+    /// The tags of the namespace, counted from the journal (latest rating per message).
+    TagCountsLoaded(Result<crate::journal::tagcounts::TagCounts, String>),
 }

@@ -100,6 +100,8 @@ pub enum Effect {
     SavePaletteHistory {
         history: Vec<String>,
     },
+    /// Count the namespace's tags in the journal (answered by `Action::TagCountsLoaded`).
+    LoadTagCounts,
 }
 
 /// The sort verdict asks for: most recent activity first.
@@ -590,6 +592,16 @@ impl Runner {
                             offline: false,
                         }));
                     }
+                });
+            }
+            Effect::LoadTagCounts => {
+                let outbox = self.outbox.clone();
+                tokio::spawn(async move {
+                    let result = outbox.tag_counts().await.map_err(|e| e.to_string());
+                    if let Err(e) = &result {
+                        tracing::warn!("cannot count the journal's tags: {e}");
+                    }
+                    let _ = tx.send(Action::TagCountsLoaded(result));
                 });
             }
         }

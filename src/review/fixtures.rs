@@ -251,6 +251,8 @@ pub fn serve(
                 generation,
                 result: Ok(Default::default()),
             },
+            // A fresh journal: no tags yet.
+            Effect::LoadTagCounts => Action::TagCountsLoaded(Ok(Default::default())),
             other_effect => {
                 other.push(other_effect);
                 continue;

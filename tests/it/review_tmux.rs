@@ -1,54 +1,12 @@
 //! End to end: the real binary with `--demo` in a tmux pane; keys in, screen text out;
 //! then the demo database is served again to check the rating reached the server.
 
-use crate::common::tmux::{Tmux, shell_quote, tmux_available};
+use crate::common::tmux::{
+    Tmux, demo_feedback, read_demo_db, shell_quote, start_demo, tmux_available,
+};
 use std::path::Path;
 use std::process::Command;
 use verdict::api::model::Rating;
-use verdict::api::{Client, ClientOptions};
-
-/// Starts `verdict --demo` in a fresh tmux server with its own data and config dirs.
-/// The verdict process writes its pid to `pid` (the shell execs it), and the pane
-/// says how it exited. `test` names the tmux socket: the tests of this file run at once
-/// in one process, so the process id alone would not tell their servers apart.
-fn start_demo(dir: &Path, test: &str) -> Tmux {
-    assert!(
-        tmux_available(),
-        "tmux is needed for this test (CI installs it)"
-    );
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let tmux = Tmux {
-        socket: format!("verdict-test-{}-{test}-{nanos}", std::process::id()),
-    };
-    let inner = format!(
-        "echo $$ > {}; exec {} --demo",
-        shell_quote(&dir.join("pid")),
-        shell_quote(Path::new(env!("CARGO_BIN_EXE_verdict"))),
-    );
-    let command = format!(
-        "env -u MIXPEEK_API_KEY -u MIXPEEK_NAMESPACE -u MIXPEEK_BASE_URL -u NO_COLOR \
-         VERDICT_DATA_DIR={} VERDICT_CONFIG_DIR={} sh -c {}; echo \"verdict exited with $?\"; sleep 600",
-        shell_quote(&dir.join("data")),
-        shell_quote(&dir.join("config")),
-        shell_quote(Path::new(&inner)),
-    );
-    let out = tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "review",
-        "-x",
-        "120",
-        "-y",
-        "40",
-        &command,
-    ]);
-    assert!(out.status.success(), "tmux new-session: {out:?}");
-    tmux
-}
 
 #[test]
 fn demo_in_tmux_rates_a_message_and_the_server_keeps_it() {
@@ -94,32 +52,8 @@ fn demo_in_tmux_rates_a_message_and_the_server_keeps_it() {
     drop(tmux);
 
     // The demo database the app used, served again: exactly one rating, the one made.
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    rt.block_on(async {
-        let db = data.join("demo.db");
-        let key = verdict::server::create_key(&db, verdict::server::DEMO_NAMESPACE).expect("key");
-        let server = verdict::server::start(&db, std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
-            .await
-            .expect("serve the demo db");
-        let client = Client::new(ClientOptions::new(
-            server.base_url(),
-            key,
-            verdict::server::DEMO_NAMESPACE,
-        ))
-        .expect("client");
-        let sessions = client
-            .list_sessions(&verdict::review::effect::list_request(), 100)
-            .await
-            .expect("sessions");
-        let mut records = Vec::new();
-        for s in &sessions {
-            let listing = client
-                .feedback_listing(&s.session_id)
-                .await
-                .expect("listing")
-                .expect("offered");
-            records.extend(listing.feedback);
-        }
+    read_demo_db(&data, |client| async move {
+        let (sessions, records) = demo_feedback(&client).await;
         assert_eq!(records.len(), 1, "{records:?}");
         let r = &records[0];
         assert_eq!(r.rating, Rating::Positive);
@@ -133,7 +67,6 @@ fn demo_in_tmux_rates_a_message_and_the_server_keeps_it() {
             .find(|m| m.role == "assistant")
             .expect("assistant");
         assert_eq!(r.message_id, expected.message_id);
-        server.shutdown().await;
     });
 }
 
@@ -271,37 +204,16 @@ fn minus_then_one_tags_the_reply_just_rated() {
     assert!(screen.contains("verdict exited with 0"), "{screen}");
     drop(tmux);
 
-    let rt = tokio::runtime::Runtime::new().expect("runtime");
-    rt.block_on(async {
-        let db = data.join("demo.db");
-        let key = verdict::server::create_key(&db, verdict::server::DEMO_NAMESPACE).expect("key");
-        let server = verdict::server::start(&db, std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
-            .await
-            .expect("serve the demo db");
-        let client = Client::new(ClientOptions::new(
-            server.base_url(),
-            key,
-            verdict::server::DEMO_NAMESPACE,
-        ))
-        .expect("client");
-        let sessions = client
-            .list_sessions(&verdict::review::effect::list_request(), 100)
-            .await
-            .expect("sessions");
+    read_demo_db(&data, |client| async move {
+        let (sessions, records) = demo_feedback(&client).await;
         let first = &sessions[0];
         let history = client.history(&first.session_id).await.expect("history");
         let rated = history
             .iter()
             .find(|m| m.role == "assistant")
             .expect("assistant");
-        let listing = client
-            .feedback_listing(&first.session_id)
-            .await
-            .expect("listing")
-            .expect("offered");
         // Latest first: the rating the message has now.
-        let latest = listing
-            .feedback
+        let latest = records
             .iter()
             .find(|f| f.message_id == rated.message_id)
             .expect("a rating of the first reply");
@@ -310,6 +222,5 @@ fn minus_then_one_tags_the_reply_just_rated() {
             latest.feedback_text.as_deref(),
             Some("tags: #hallucination")
         );
-        server.shutdown().await;
     });
 }

@@ -17,6 +17,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 mod transcript;
 pub use transcript::*;
+mod tags;
+pub use tags::TagTally;
 
 /// Which pane has the keyboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -383,6 +385,8 @@ pub struct Model {
     pub window: Window,
     /// The command palette's catalogue and history.
     pub palette: super::palette::Palette,
+    /// The tags used in the namespace, from the journal (read once at start).
+    pub tag_tally: TagTally,
 }
 
 /// The send window and the walk on after a session's last reply.
@@ -454,6 +458,7 @@ impl Model {
             just_rated: None,
             window: Window::default(),
             palette: super::palette::Palette::new(&init.keymap),
+            tag_tally: TagTally::default(),
         }
     }
 

@@ -40,10 +40,16 @@ pub use results::SEARCH_PAGE;
 use sessions::{move_session, open_session, preview_rested, sessions_loaded};
 use transcript::{history_loaded, known_loaded, move_cursor, toggle_all_tools, toggle_fold};
 
-/// The first work of a fresh model: the first page of sessions and the outbox counts.
+/// The first work of a fresh model: the first page of sessions, the outbox counts, the
+/// drafts and the namespace's tags from the journal.
 pub fn start(m: &mut Model) -> Vec<Effect> {
     if let Some(draw) = batch::start(m) {
-        return vec![draw, Effect::LoadCounts, Effect::LoadDrafts];
+        return vec![
+            draw,
+            Effect::LoadCounts,
+            Effect::LoadDrafts,
+            Effect::LoadTagCounts,
+        ];
     }
     let generation = m.next_generation();
     m.sessions.generation = generation;
@@ -56,6 +62,7 @@ pub fn start(m: &mut Model) -> Vec<Effect> {
         },
         Effect::LoadCounts,
         Effect::LoadDrafts,
+        Effect::LoadTagCounts,
     ]
 }
 
@@ -145,6 +152,7 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
             generation,
             result,
         } => correct::loaded(m, &session_id, generation, result),
+        Action::TagCountsLoaded(result) => tags::counts_loaded(m, result),
         // Too small to draw: the screen only says so. A stray key must not rate or move
         // what the reviewer cannot see; quitting is all that works (unsent ratings stay
         // in the journal either way).

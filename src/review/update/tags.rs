@@ -5,11 +5,11 @@
 use super::rating::{not_on_assistant, rate, selected_assistant};
 use crate::api::model::Rating;
 use crate::api::tags;
+use crate::journal::tagcounts::TagCounts;
 use crate::review::action::Action;
 use crate::review::effect::Effect;
 use crate::review::model::*;
 use crossterm::event::KeyCode;
-use std::collections::BTreeMap;
 
 /// The longest text typed in the picker.
 const INPUT_CHARS_MAX: usize = tags::TAG_CHARS_MAX + 1;
@@ -116,18 +116,17 @@ pub(super) fn toggle(
     m.just_rated = Some((session_id.to_string(), message_id.to_string()));
 }
 
-/// How many of the loaded replies carry each tag (their latest ratings: this reviewer's
-/// from the journal, everyone's from the server's listing).
-fn counts(m: &Model) -> BTreeMap<String, usize> {
-    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-    for t in m.transcripts.values() {
-        for text in t.notes.values() {
-            for tag in tags::parse(text).1 {
-                *counts.entry(tag).or_default() += 1;
-            }
+/// The journal's count of the namespace's tags arrived (read once at start; ratings made
+/// since are counted from the transcripts they changed, so it is never read again).
+pub(super) fn counts_loaded(m: &mut Model, result: Result<TagCounts, String>) {
+    m.tag_tally.loaded = true;
+    match result {
+        Ok(counts) => {
+            m.tag_tally.journal = counts;
+            m.tag_tally.error = None;
         }
+        Err(e) => m.tag_tally.error = Some(e),
     }
-    counts
 }
 
 /// `#`: the picker for the reply just rated, else the selected one.
@@ -136,7 +135,7 @@ pub(super) fn open_picker(m: &mut Model, just_rated: Option<(String, String)>) {
         not_on_assistant(m);
         return;
     };
-    let mut counts = counts(m);
+    let mut counts = m.namespace_tags();
     let mut known: Vec<(String, usize)> = m
         .tags
         .iter()

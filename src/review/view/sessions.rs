@@ -141,13 +141,8 @@ pub fn draw(f: &mut Frame, m: &Model, a: &Areas) {
             if row.message_count == 1 { "" } else { "s" }
         );
         let mut detail = format!(" {} {} {msgs}", row.status, g.dot);
-        // How many of its replies carry tags, once its ratings are loaded.
-        let tagged = m.transcripts.get(&row.id).map_or(0, |t| {
-            t.notes
-                .values()
-                .filter(|n| !crate::api::tags::parse(n).1.is_empty())
-                .count()
-        });
+        // How many of its replies carry tags: from the journal until its ratings load.
+        let tagged = m.tagged_in(&row.id);
         if tagged > 0 {
             detail.push_str(&format!(" {} {tagged} tagged", g.dot));
         }

@@ -14,6 +14,18 @@ const BOX_WIDTH: u16 = 64;
 const CHROME_ROWS: u16 = 5;
 const MOST_ROWS: u16 = 12;
 
+/// The line under the input: what Enter does, or that the journal's tags are missing
+/// from the list (still being counted, or unreadable).
+fn hint(m: &Model) -> &'static str {
+    if m.tag_tally.error.is_some() {
+        "Journal unreadable: only tags on loaded replies are listed."
+    } else if !m.tag_tally.loaded {
+        "Counting the journal's tags; Enter toggles, a new word is a new tag."
+    } else {
+        "Enter toggles it on the reply; a new word is a new tag."
+    }
+}
+
 pub fn draw(f: &mut Frame, m: &Model, p: &TagPicker) {
     let t = &m.look.theme;
     let g = m.look.glyphs;
@@ -33,12 +45,7 @@ pub fn draw(f: &mut Frame, m: &Model, p: &TagPicker) {
             Span::styled("█", t.cursor),
         ]),
         Line::from(Span::styled(
-            text::truncate_with(
-                "Enter toggles it on the reply; a new word is a new tag.",
-                room,
-                g.ellipsis,
-            )
-            .into_owned(),
+            text::truncate_with(hint(m), room, g.ellipsis).into_owned(),
             t.dim,
         )),
         Line::default(),

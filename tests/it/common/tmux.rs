@@ -2,9 +2,12 @@
 //! screen text out, waited for with a deadline.
 #![allow(dead_code)]
 
+use std::future::Future;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
+use verdict::api::model::{FeedbackRecord, GetSessionResponse};
+use verdict::api::{Client, ClientOptions};
 
 pub const DEADLINE: Duration = Duration::from_secs(20);
 
@@ -78,4 +81,94 @@ pub fn shell_quote(p: &Path) -> String {
 /// `s` as one word for `sh`.
 pub fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// Starts `verdict --demo` in a fresh tmux server (120x40) with its own data and config
+/// dirs under `dir` (a `config/config.toml` written before is read). The verdict process
+/// writes its pid to `dir/pid` (the shell execs it), and the pane says how it exited.
+/// `test` names the tmux socket: tests run at once in one process, so the process id
+/// alone would not tell their servers apart.
+pub fn start_demo(dir: &Path, test: &str) -> Tmux {
+    assert!(
+        tmux_available(),
+        "tmux is needed for this test (CI installs it)"
+    );
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let tmux = Tmux {
+        socket: format!("verdict-test-{}-{test}-{nanos}", std::process::id()),
+    };
+    let inner = format!(
+        "echo $$ > {}; exec {} --demo",
+        shell_quote(&dir.join("pid")),
+        shell_quote(Path::new(env!("CARGO_BIN_EXE_verdict"))),
+    );
+    let command = format!(
+        "env -u MIXPEEK_API_KEY -u MIXPEEK_NAMESPACE -u MIXPEEK_BASE_URL -u NO_COLOR \
+         VERDICT_DATA_DIR={} VERDICT_CONFIG_DIR={} sh -c {}; echo \"verdict exited with $?\"; sleep 600",
+        shell_quote(&dir.join("data")),
+        shell_quote(&dir.join("config")),
+        shell_quote(Path::new(&inner)),
+    );
+    let out = tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "review",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        &command,
+    ]);
+    assert!(out.status.success(), "tmux new-session: {out:?}");
+    tmux
+}
+
+/// The demo database a finished `verdict --demo` left in `data`, served again on
+/// 127.0.0.1: `read` gets a client of the demo namespace, and the server stops after it.
+pub fn read_demo_db<R, F, Fut>(data: &Path, read: F) -> R
+where
+    F: FnOnce(Client) -> Fut,
+    Fut: Future<Output = R>,
+{
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(async {
+        let db = data.join("demo.db");
+        let key = verdict::server::create_key(&db, verdict::server::DEMO_NAMESPACE).expect("key");
+        let server = verdict::server::start(&db, std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .expect("serve the demo db");
+        let client = Client::new(ClientOptions::new(
+            server.base_url(),
+            key,
+            verdict::server::DEMO_NAMESPACE,
+        ))
+        .expect("client");
+        let out = read(client).await;
+        server.shutdown().await;
+        out
+    })
+}
+
+/// The demo's sessions (most recent first, as the app lists them) and every feedback
+/// record the server holds for them: one per POST it received, each session's latest
+/// first.
+pub async fn demo_feedback(client: &Client) -> (Vec<GetSessionResponse>, Vec<FeedbackRecord>) {
+    let sessions = client
+        .list_sessions(&verdict::review::effect::list_request(), 100)
+        .await
+        .expect("sessions");
+    let mut records = Vec::new();
+    for s in &sessions {
+        let listing = client
+            .feedback_listing(&s.session_id)
+            .await
+            .expect("listing")
+            .expect("offered by the local server");
+        records.extend(listing.feedback);
+    }
+    (sessions, records)
 }

@@ -181,3 +181,109 @@ fn the_picker_refuses_what_is_not_a_tag_and_esc_closes_it() {
     update(&mut m, Action::PromptCancel);
     assert!(matches!(m.mode, Mode::Browse));
 }
+
+/// The journal's count at start: `slow_tool` on two replies of ses_b (never opened),
+/// `tone` on one of ses_b and on a2 of ses_a (whose ratings are loaded, and show none).
+fn journal_counts() -> crate::journal::tagcounts::TagCounts {
+    let mut c = crate::journal::tagcounts::TagCounts::default();
+    c.add("ses_b", Some("tags: #slow_tool #tone"));
+    c.add("ses_b", Some("cites a stale page\ntags: #slow_tool"));
+    c.add("ses_a", Some("tags: #tone"));
+    c
+}
+
+fn offered(m: &Model) -> Vec<(String, usize)> {
+    let Mode::Tags(p) = &m.mode else {
+        panic!("the picker is open")
+    };
+    p.known.clone()
+}
+
+#[test]
+fn the_picker_offers_tags_only_the_journal_knows_with_their_counts() {
+    let mut m = loaded(120, 40);
+    update(&mut m, Action::TagCountsLoaded(Ok(journal_counts())));
+    update(&mut m, cmd(Command::TagPicker));
+    let known = offered(&m);
+    assert!(
+        known.contains(&("slow_tool".to_string(), 2)),
+        "a tag only the journal knows, with its count: {known:?}"
+    );
+    // ses_a's ratings are on screen and carry no tone any more: only ses_b's counts.
+    assert!(known.contains(&("tone".to_string(), 1)), "{known:?}");
+    // The taxonomy first, in its order, then the others by count.
+    assert_eq!(known[0], ("hallucination".to_string(), 0));
+    let slow = known.iter().position(|(t, _)| t == "slow_tool").unwrap();
+    let tone = known.iter().position(|(t, _)| t == "tone").unwrap();
+    assert!(tone < 9 && slow >= 9, "{known:?}");
+    // A session never opened counts its tagged replies from the journal.
+    assert_eq!(m.tagged_in("ses_b"), 2);
+    assert_eq!(m.tagged_in("ses_a"), 0, "loaded: what is on screen");
+    update(&mut m, Action::PromptCancel);
+    let screen = crate::review::view::buffer_text(&draw(&m));
+    assert!(screen.contains("2 tagged"), "{screen}");
+}
+
+#[test]
+fn without_the_journal_the_picker_says_so() {
+    let mut m = loaded(120, 40);
+    update(
+        &mut m,
+        Action::TagCountsLoaded(Err("the journal: disk I/O error".into())),
+    );
+    update(&mut m, cmd(Command::TagPicker));
+    let screen = crate::review::view::buffer_text(&draw(&m));
+    assert!(screen.contains("Journal unreadable"), "{screen}");
+}
+
+#[test]
+fn a_new_tag_typed_is_offered_next_time_with_its_count() {
+    let mut m = loaded(120, 40);
+    update(&mut m, Action::TagCountsLoaded(Ok(journal_counts())));
+    update(&mut m, cmd(Command::TagPicker));
+    for c in "stale_docs".chars() {
+        update(&mut m, Action::PromptKey(key(c)));
+    }
+    let fx = update(&mut m, Action::PromptSubmit);
+    assert_eq!(
+        rate_effect(&fx).unwrap().2.as_deref(),
+        Some("tags: #stale_docs")
+    );
+    // The journal is not read again: the count follows the rating in the model.
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::LoadTagCounts)),
+        "{fx:?}"
+    );
+    let e = entry(7, "ses_a", "a4", Rating::Negative);
+    update(
+        &mut m,
+        Action::RateRecorded {
+            session_id: "ses_a".into(),
+            message_id: "a4".into(),
+            rating: Rating::Negative,
+            result: Ok(e),
+        },
+    );
+    update(&mut m, cmd(Command::Down));
+    update(&mut m, cmd(Command::TagPicker));
+    assert!(
+        offered(&m).contains(&("stale_docs".to_string(), 1)),
+        "{:?}",
+        offered(&m)
+    );
+    for c in "stale_docs".chars() {
+        update(&mut m, Action::PromptKey(key(c)));
+    }
+    let Mode::Tags(p) = &m.mode else { panic!() };
+    assert_eq!(p.options().len(), 1, "offered...");
+    assert_eq!(p.new_tag(), None, "...not new");
+    update(&mut m, Action::PromptCancel);
+    assert_eq!(m.tagged_in("ses_a"), 1);
+
+    // A journal count that arrives late and already holds the rating counts it once.
+    let mut late = journal_counts();
+    late.add("ses_a", Some("tags: #stale_docs"));
+    update(&mut m, Action::TagCountsLoaded(Ok(late)));
+    update(&mut m, cmd(Command::TagPicker));
+    assert!(offered(&m).contains(&("stale_docs".to_string(), 1)));
+}
