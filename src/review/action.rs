@@ -59,11 +59,12 @@ pub enum Command {
     TagPicker,
     Undo,
     Redo,
+    ToggleOrder,
 }
 
 impl Command {
     /// In the order the help screen lists them.
-    pub const ALL: [Command; 41] = [
+    pub const ALL: [Command; 42] = [
         Command::RatePositive,
         Command::RateNegative,
         Command::RateWithText,
@@ -98,6 +99,7 @@ impl Command {
         Command::NextMatch,
         Command::PrevMatch,
         Command::Filter,
+        Command::ToggleOrder,
         Command::Refresh,
         Command::SwitchProfile,
         Command::Help,
@@ -152,6 +154,7 @@ impl Command {
             TagPicker => "tags",
             Undo => "undo",
             Redo => "redo",
+            ToggleOrder => "toggle_order",
         }
     }
 
@@ -175,6 +178,7 @@ impl Command {
             Up | Down | PageUp | PageDown | Top | Bottom | NextPane | FocusSessions
             | FocusTranscript | Open | ToggleTools => "Move",
             Search | NextMatch | PrevMatch | Filter => "Find",
+            ToggleOrder => "Find",
             Refresh | SwitchProfile | Help | Quit => "Other",
             Send | Cancel | ToggleRating => "In the rating editor",
         }
@@ -218,6 +222,7 @@ impl Command {
             TagPicker => "pick or create a tag, with how often each is used",
             Undo => "undo your last rating, note or tags",
             Redo => "redo what undo took back",
+            ToggleOrder => "order sessions: newest first / risk first (failures likely)",
         }
     }
 
@@ -339,5 +344,15 @@ pub enum Action {
         session_id: String,
         generation: u64,
         own: std::collections::HashMap<String, String>,
+    },
+    /// The whole session list, read for risk order (`true`: cut at the candidate cap).
+    OrderListed {
+        generation: u64,
+        result: Result<(Vec<crate::api::model::GetSessionResponse>, bool), ApiError>,
+    },
+    /// Histories read ahead at the top of the risk order.
+    RiskProbed {
+        generation: u64,
+        found: Vec<(String, Result<GetHistoryResponse, ApiError>)>,
     },
 }

@@ -253,6 +253,7 @@ fn defaults(cmd: Command) -> &'static [&'static str] {
         Tag8 => &["8"],
         Tag9 => &["9"],
         TagPicker => &["#"],
+        ToggleOrder => &["o"],
     }
 }
 

@@ -8,6 +8,8 @@ pub mod found;
 pub mod keymap;
 pub mod layout;
 pub mod model;
+pub mod order;
+pub mod risk;
 pub mod run;
 pub mod sample;
 pub mod scroll;
@@ -22,6 +24,8 @@ pub use typeset::{markdown, text};
 mod correct_view_tests;
 #[cfg(test)]
 mod fixtures;
+#[cfg(test)]
+pub(crate) mod order_view_tests;
 #[cfg(test)]
 mod tags_view_tests;
 #[cfg(test)]

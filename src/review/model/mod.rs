@@ -379,6 +379,8 @@ pub struct Model {
     pub just_rated: Option<(String, String)>,
     /// The send window, the advance to the next session, and what undo needs to say.
     pub window: Window,
+    /// Triage order (`o`): newest or risk first, and the risk known of each session.
+    pub order: super::order::OrderState,
 }
 
 /// The send window and the walk on after a session's last reply.
@@ -449,6 +451,7 @@ impl Model {
             tags: crate::api::tags::taxonomy(None, &BTreeMap::new()).unwrap_or_default(),
             just_rated: None,
             window: Window::default(),
+            order: Default::default(),
         }
     }
 
