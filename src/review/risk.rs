@@ -155,7 +155,7 @@ impl Signals {
                 ),
             ));
         }
-        out.sort_by(|a, b| b.0.cmp(&a.0));
+        out.sort_by_key(|b| std::cmp::Reverse(b.0));
         out
     }
 
