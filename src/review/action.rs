@@ -222,7 +222,7 @@ impl Command {
             TagPicker => "pick or create a tag, with how often each is used",
             Undo => "undo your last rating, note or tags",
             Redo => "redo what undo took back",
-            ToggleOrder => "order sessions: newest first / risk first (failures likely)",
+            ToggleOrder => "order sessions newest first or risk first",
         }
     }
 
