@@ -67,6 +67,9 @@ pub struct BatchArgs {
     /// Hide others' ratings and notes of a reply until you have rated it (or review.blind).
     #[arg(long)]
     pub blind: bool,
+    /// The order sessions are walked in: newest first, or risk first (or review.order).
+    #[arg(long, value_name = "ORDER", value_parser = ["newest", "risk"])]
+    pub order: Option<String>,
 }
 
 /// Where to connect: the reviewer's, and rate, export, status and sync each take their own.

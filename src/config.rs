@@ -97,6 +97,18 @@ pub struct ReviewSettings {
     /// Where the cursor goes once a session's last unrated reply is rated (only while
     /// `advance_after_rating` is on; off, the cursor never moves after a rating).
     pub advance: Advance,
+    /// The order sessions are walked in: `newest` first, or `risk` first.
+    pub order: ReviewOrder,
+}
+
+/// `review.order`: newest first (the server's order), or the sessions most likely to
+/// hold failures first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReviewOrder {
+    #[default]
+    Newest,
+    Risk,
 }
 
 /// The longest send window obeyed (`review.send_delay` beyond it is cut to it).
@@ -121,6 +133,7 @@ impl Default for ReviewSettings {
             blind: false,
             send_delay: 5,
             advance: Advance::NextSession,
+            order: ReviewOrder::Newest,
         }
     }
 }
@@ -583,6 +596,14 @@ mod tests {
         let s = Settings::from_layers(paths(dir.path()), &Overrides::default(), |_| None).unwrap();
         assert_eq!(s.review.send_delay, 0);
         assert_eq!(s.review.advance, Advance::Stay);
+        assert_eq!(s.review.order, ReviewOrder::Newest);
+        std::fs::write(
+            dir.path().join("config.toml"),
+            "[review]\norder = \"risk\"\n",
+        )
+        .unwrap();
+        let s = Settings::from_layers(paths(dir.path()), &Overrides::default(), |_| None).unwrap();
+        assert_eq!(s.review.order, ReviewOrder::Risk);
     }
 
     #[test]

@@ -156,6 +156,12 @@ async fn run_once(
     let mut app = match App::new(terminal, config, conn) {
         Ok(mut app) => {
             app.set_scope(chosen, blind);
+            let order = match (batch.order.as_deref(), settings.review.order) {
+                (Some(o), _) => crate::review::order::Order::parse(o).unwrap_or_default(),
+                (None, crate::config::ReviewOrder::Risk) => crate::review::order::Order::Risk,
+                (None, crate::config::ReviewOrder::Newest) => crate::review::order::Order::Newest,
+            };
+            app.set_order(order);
             app.with_profiles(settings.profiles.clone(), settings.profile.clone())
                 .with_tags(settings.tags.clone())
         }

@@ -60,11 +60,12 @@ pub enum Command {
     Undo,
     Redo,
     Palette,
+    ToggleOrder,
 }
 
 impl Command {
     /// In the order the help screen lists them.
-    pub const ALL: [Command; 42] = [
+    pub const ALL: [Command; 43] = [
         Command::RatePositive,
         Command::RateNegative,
         Command::RateWithText,
@@ -99,6 +100,7 @@ impl Command {
         Command::NextMatch,
         Command::PrevMatch,
         Command::Filter,
+        Command::ToggleOrder,
         Command::Refresh,
         Command::SwitchProfile,
         Command::Help,
@@ -155,6 +157,7 @@ impl Command {
             Undo => "undo",
             Redo => "redo",
             Palette => "palette",
+            ToggleOrder => "toggle_order",
         }
     }
 
@@ -178,6 +181,7 @@ impl Command {
             Up | Down | PageUp | PageDown | Top | Bottom | NextPane | FocusSessions
             | FocusTranscript | Open | ToggleTools => "Move",
             Search | NextMatch | PrevMatch | Filter => "Find",
+            ToggleOrder => "Find",
             Refresh | SwitchProfile | Help | Quit => "Other",
             Palette => "Other",
             Send | Cancel | ToggleRating => "In the rating editor",
@@ -223,6 +227,7 @@ impl Command {
             Undo => "undo your last rating, note or tags",
             Redo => "redo what undo took back",
             Palette => "command palette: run any action by name, with arguments",
+            ToggleOrder => "order sessions newest first or risk first",
         }
     }
 
@@ -350,4 +355,14 @@ pub enum Action {
     PaletteHistoryLoaded(Result<Option<Vec<String>>, String>),
     /// The tags of the namespace, counted from the journal (latest rating per message).
     TagCountsLoaded(Result<crate::journal::tagcounts::TagCounts, String>),
+    /// The whole session list, read for risk order (`true`: cut at the candidate cap).
+    OrderListed {
+        generation: u64,
+        result: Result<(Vec<crate::api::model::GetSessionResponse>, bool), ApiError>,
+    },
+    /// Histories read ahead at the top of the risk order.
+    RiskProbed {
+        generation: u64,
+        found: Vec<(String, Result<GetHistoryResponse, ApiError>)>,
+    },
 }

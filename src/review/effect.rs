@@ -102,6 +102,15 @@ pub enum Effect {
     },
     /// Count the namespace's tags in the journal (answered by `Action::TagCountsLoaded`).
     LoadTagCounts,
+    /// Read the server's whole session list, for risk order.
+    ListForOrder {
+        generation: u64,
+    },
+    /// Read the first history page of these sessions (a few at once), for risk order.
+    ProbeRisk {
+        generation: u64,
+        ids: Vec<String>,
+    },
 }
 
 /// The sort verdict asks for: most recent activity first.
@@ -581,6 +590,21 @@ impl Runner {
                 tokio::spawn(async move {
                     let result = load_palette_history(&outbox).await;
                     let _ = tx.send(Action::PaletteHistoryLoaded(result));
+                });
+            }
+            Effect::ListForOrder { generation } => {
+                tokio::spawn(async move {
+                    let result = super::sample::list_all(&client, |_| {}).await;
+                    if let Err(e) = &result {
+                        tracing::warn!("listing every session for risk order failed: {e}");
+                    }
+                    let _ = tx.send(Action::OrderListed { generation, result });
+                });
+            }
+            Effect::ProbeRisk { generation, ids } => {
+                tokio::spawn(async move {
+                    let found = super::sample::read_ahead(&client, ids).await;
+                    let _ = tx.send(Action::RiskProbed { generation, found });
                 });
             }
             Effect::LoadCounts => {

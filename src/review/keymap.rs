@@ -254,6 +254,7 @@ fn defaults(cmd: Command) -> &'static [&'static str] {
         Tag9 => &["9"],
         TagPicker => &["#"],
         Palette => &[":"],
+        ToggleOrder => &["o"],
     }
 }
 

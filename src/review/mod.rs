@@ -8,7 +8,9 @@ pub mod found;
 pub mod keymap;
 pub mod layout;
 pub mod model;
+pub mod order;
 pub mod palette;
+pub mod risk;
 pub mod run;
 pub mod sample;
 pub mod scroll;
@@ -23,6 +25,8 @@ pub use typeset::{markdown, text};
 mod correct_view_tests;
 #[cfg(test)]
 mod fixtures;
+#[cfg(test)]
+pub(crate) mod order_view_tests;
 #[cfg(test)]
 mod palette_view_tests;
 #[cfg(test)]

@@ -251,6 +251,11 @@ where
         self.model.others.blind = blind;
     }
 
+    /// The order sessions are walked in at start (`review.order`, `--order`).
+    pub fn set_order(&mut self, order: super::order::Order) {
+        self.model.order.order = order;
+    }
+
     /// Every frame drawn from now on is published here (tests watch the screen with it).
     pub fn frames(&mut self) -> watch::Receiver<Buffer> {
         let (tx, rx) = watch::channel(Buffer::default());

@@ -11,7 +11,8 @@ use crate::api::model::{GetSessionResponse, SessionStatus};
 use crate::api::{ApiError, Client, PageStart};
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
 
 /// The most sessions read from the server to draw from; past it the list is cut and the
 /// screen says so.
@@ -141,36 +142,142 @@ pub fn choose(
     }
 }
 
+/// The same list oldest first: the second of the two ends [`list_all`] reads from.
+fn oldest_first_request() -> crate::api::model::ListSessionsRequest {
+    let mut request = super::effect::list_request();
+    if let Some(sort) = &mut request.sort {
+        sort.insert("direction".into(), serde_json::Value::String("asc".into()));
+    }
+    request
+}
+
+/// What the two ends of [`list_all`] have read.
+#[derive(Default)]
+struct Meeting {
+    /// Which end read each session first.
+    owner: HashMap<String, u8>,
+    /// Each end's sessions in the order it read them.
+    read: [Vec<GetSessionResponse>; 2],
+    /// An end has read to the end of the list.
+    finished: [bool; 2],
+    cut: bool,
+}
+
+impl Meeting {
+    fn count(&self) -> usize {
+        self.read[0].len() + self.read[1].len()
+    }
+}
+
 /// Reads the server's session list to its end (or [`MAX_CANDIDATES`]), in big pages,
-/// telling `progress` how many sessions are read so far. A session listed twice (it
-/// moved between pages) counts once.
+/// telling `progress` how many sessions are read so far; newest first. A session
+/// listed twice (it moved between pages) counts once.
+///
+/// The list is read from both ends at once, newest first and oldest first, each by the
+/// server's cursor (offsets stop at 10,000), until the two meet: an end stops at the
+/// first session the other end has read, or when the other has read to the end. That
+/// is two pages in flight and half the round trips in a row. A server that ignores the
+/// sort direction still gives every session once: the two ends then read the same first
+/// page, and one of them stops there.
 pub async fn list_all(
     client: &Client,
     progress: impl Fn(usize),
 ) -> Result<(Vec<GetSessionResponse>, bool), ApiError> {
-    let request = super::effect::list_request();
+    let meeting = Mutex::new(Meeting::default());
+    let newest = super::effect::list_request();
+    let oldest = oldest_first_request();
+    tokio::try_join!(
+        read_end(client, &newest, 0, &meeting, &progress),
+        read_end(client, &oldest, 1, &meeting, &progress),
+    )?;
+    let m = meeting.into_inner().unwrap_or_else(|p| p.into_inner());
+    let [mut out, from_oldest] = m.read;
+    out.extend(from_oldest.into_iter().rev());
+    Ok((out, m.cut))
+}
+
+/// One end of [`list_all`]: pages by cursor until it meets the other end.
+async fn read_end(
+    client: &Client,
+    request: &crate::api::model::ListSessionsRequest,
+    me: u8,
+    meeting: &Mutex<Meeting>,
+    progress: &impl Fn(usize),
+) -> Result<(), ApiError> {
+    let other = usize::from(1 - me);
     let mut from = PageStart::Offset(0);
-    let mut seen: HashSet<String> = HashSet::new();
-    let mut out = Vec::new();
     loop {
-        let page = client
-            .list_sessions_for_list(&request, super::effect::SESSIONS_PAGE_BULK, &from)
-            .await?;
-        for s in page.response.results {
-            if out.len() >= MAX_CANDIDATES {
-                return Ok((out, true));
-            }
-            if seen.insert(s.session_id.clone()) {
-                out.push(s);
+        {
+            let m = meeting.lock().unwrap_or_else(|p| p.into_inner());
+            if m.finished[other] || m.cut {
+                return Ok(());
             }
         }
-        progress(out.len());
+        let page = client
+            .list_sessions_for_list(request, super::effect::SESSIONS_PAGE_BULK, &from)
+            .await?;
+        let (met, count) = {
+            let mut m = meeting.lock().unwrap_or_else(|p| p.into_inner());
+            let mut met = m.finished[other];
+            for s in page.response.results {
+                if met {
+                    break;
+                }
+                if m.count() >= MAX_CANDIDATES {
+                    m.cut = true;
+                    met = true;
+                    break;
+                }
+                match m.owner.get(&s.session_id) {
+                    Some(&o) if o != me => met = true,
+                    Some(_) => {}
+                    None => {
+                        m.owner.insert(s.session_id.clone(), me);
+                        m.read[usize::from(me)].push(s);
+                    }
+                }
+            }
+            (met, m.count())
+        };
+        progress(count);
+        if met {
+            return Ok(());
+        }
         match page.next {
             Some(next) if next != from => from = next,
-            _ => return Ok((out, false)),
+            _ => {
+                let mut m = meeting.lock().unwrap_or_else(|p| p.into_inner());
+                m.finished[usize::from(me)] = true;
+                return Ok(());
+            }
         }
     }
 }
+
+/// The first history page of each session, a few read at once: what risk order reads
+/// ahead to find failed tool calls.
+pub async fn read_ahead(
+    client: &Client,
+    ids: Vec<String>,
+) -> Vec<(
+    String,
+    Result<crate::api::model::GetHistoryResponse, ApiError>,
+)> {
+    use futures_util::StreamExt;
+    futures_util::stream::iter(ids)
+        .map(|id| async move {
+            let r = client
+                .history_page(&id, super::effect::HISTORY_PAGE, 0)
+                .await;
+            (id, r)
+        })
+        .buffer_unordered(READ_AHEAD_AT_ONCE)
+        .collect()
+        .await
+}
+
+/// Histories read at once by [`read_ahead`].
+const READ_AHEAD_AT_ONCE: usize = 4;
 
 #[cfg(test)]
 mod tests {

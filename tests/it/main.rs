@@ -26,6 +26,7 @@ mod journal_shared;
 mod review_app;
 mod review_cli;
 mod review_correct;
+mod review_order;
 mod review_paging;
 mod review_palette_tmux;
 mod review_sample;

@@ -387,6 +387,8 @@ pub struct Model {
     pub palette: super::palette::Palette,
     /// The tags used in the namespace, from the journal (read once at start).
     pub tag_tally: TagTally,
+    /// Triage order (`o`): newest or risk first, and the risk known of each session.
+    pub order: super::order::OrderState,
 }
 
 /// The send window and the walk on after a session's last reply.
@@ -459,6 +461,7 @@ impl Model {
             window: Window::default(),
             palette: super::palette::Palette::new(&init.keymap),
             tag_tally: TagTally::default(),
+            order: Default::default(),
         }
     }
 

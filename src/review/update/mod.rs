@@ -5,6 +5,7 @@ mod compose;
 mod correct;
 mod jump;
 mod mouse;
+mod order;
 mod overlays;
 mod palette;
 mod profiles;
@@ -54,7 +55,7 @@ pub fn start(m: &mut Model) -> Vec<Effect> {
     let generation = m.next_generation();
     m.sessions.generation = generation;
     m.sessions.loading = true;
-    vec![
+    let mut fx = vec![
         Effect::LoadSessions {
             generation,
             from: PageStart::Offset(0),
@@ -63,7 +64,9 @@ pub fn start(m: &mut Model) -> Vec<Effect> {
         Effect::LoadCounts,
         Effect::LoadDrafts,
         Effect::LoadTagCounts,
-    ]
+    ];
+    order::start(m, &mut fx);
+    fx
 }
 
 /// Applies one action. Returns the work it asks for; never waits for anything.
@@ -153,6 +156,8 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
             result,
         } => correct::loaded(m, &session_id, generation, result),
         Action::TagCountsLoaded(result) => tags::counts_loaded(m, result),
+        Action::OrderListed { generation, result } => order::listed(m, generation, result, &mut fx),
+        Action::RiskProbed { generation, found } => order::probed(m, generation, found),
         // Too small to draw: the screen only says so. A stray key must not rate or move
         // what the reviewer cannot see; quitting is all that works (unsent ratings stay
         // in the journal either way).
@@ -304,6 +309,7 @@ pub(super) fn command(m: &mut Model, cmd: Command, fx: &mut Vec<Effect>) {
         SwitchProfile => open_profiles(m),
         Undo => undo::request(m, false, fx),
         Redo => undo::request(m, true, fx),
+        ToggleOrder => order::toggle(m, fx),
         Quit if undo::windows_open(m) => undo::send_then_quit(m, fx),
         Quit => {
             if m.sends_pending() > 0 {

@@ -422,13 +422,11 @@ fn run(m: &mut Model, chosen: Chosen, just_rated: Option<(String, String)>, fx: 
     }
 }
 
-/// `:order newest|risk`: the order's one call site. The word was checked.
-fn set_order(m: &mut Model, word: &str, _fx: &mut Vec<Effect>) {
-    // ORDER CALL SITE: once `crate::review::order` exists this becomes
-    // `if let Some(o) = crate::review::order::Order::parse(word) {
-    //      super::order::set_order(m, o, _fx) }`.
-    let _ = word;
-    m.set_general_notice(Level::Warning, "order: not built yet");
+/// `:order newest|risk`: the word was checked.
+fn set_order(m: &mut Model, word: &str, fx: &mut Vec<Effect>) {
+    if let Some(o) = crate::review::order::Order::parse(word) {
+        super::order::set_order(m, o, fx);
+    }
 }
 
 /// `:sample N [seed]`: the list becomes a reproducible sample of the sessions the

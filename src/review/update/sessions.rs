@@ -175,6 +175,7 @@ pub(super) fn sessions_loaded(
         m.sessions.rows.clear();
         m.sessions.index.clear();
     }
+    super::order::page_arriving(m, first, &page.response.results);
     let first_new = m.sessions.rows.len();
     let bad = page.unreadable.len();
     m.sessions.rows.reserve(page.response.results.len() + bad);
@@ -199,6 +200,7 @@ pub(super) fn sessions_loaded(
             }
         }
     }
+    super::order::page_added(m, first, fx);
     if matches!(&m.notice, Some(n) if n.text == wording::REFRESHING) {
         m.notice = None;
     }

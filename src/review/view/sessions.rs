@@ -14,6 +14,8 @@ use ratatui::widgets::{Paragraph, Wrap};
 const EDGE_SPACES: usize = 2;
 /// Its spaces besides the name and the counts: the two at the ends, one between at least.
 const ROW_SPACES: usize = EDGE_SPACES + 1;
+/// Risk reasons a row shows at most.
+const RISK_REASONS: usize = 2;
 
 pub fn draw(f: &mut Frame, m: &Model, a: &Areas) {
     let theme = &m.look.theme;
@@ -27,10 +29,12 @@ pub fn draw(f: &mut Frame, m: &Model, a: &Areas) {
     } else {
         format!("{}+", s.visible.len())
     };
-    let title = if m.filter == Filter::All {
-        format!(" Sessions ({count}) ")
-    } else {
-        format!(" Sessions: {} ({count}) ", m.filter.label())
+    let by_risk = m.order.order == crate::review::order::Order::Risk;
+    let title = match (m.filter == Filter::All, by_risk) {
+        (true, false) => format!(" Sessions ({count}) "),
+        (false, false) => format!(" Sessions: {} ({count}) ", m.filter.label()),
+        (true, true) => format!(" Sessions by risk ({count}) "),
+        (false, true) => format!(" Sessions: {}, by risk ({count}) ", m.filter.label()),
     };
     let mut block = pane::block(&m.look, focused);
     if s.loading && s.loaded_once {
@@ -146,8 +150,23 @@ pub fn draw(f: &mut Frame, m: &Model, a: &Areas) {
         if tagged > 0 {
             detail.push_str(&format!(" {} {tagged} tagged", g.dot));
         }
+        let risk = m.order.reason(&row.id, RISK_REASONS);
+        if let Some(reason) = &risk {
+            // A reason that names the status says it once.
+            detail = if reason.contains(row.status.as_str()) {
+                format!(" {reason}")
+            } else {
+                format!(" {} {} {reason}", row.status, g.dot)
+            };
+        }
         if let Some(reason) = &row.unreadable {
             detail = format!(" {}", text::sanitize(reason));
+        } else if let Some(reason) =
+            risk.filter(|_| text::width(&detail) + 1 + text::width(&age) + 1 > width)
+        {
+            // Narrow: the reasons are what risk order is about, cut to leave the age.
+            let room = width.saturating_sub(text::width(&age) + 3);
+            detail = format!(" {}", text::truncate_with(&reason, room, g.ellipsis));
         } else if text::width(&detail) + 1 + text::width(&age) + 1 > width {
             detail = format!(" {}", row.status);
             // Narrow: the tagged count before the message count.

@@ -7,6 +7,7 @@ mod helpers;
 mod hostile;
 mod jump;
 mod mouse;
+mod order;
 mod overlays;
 mod palette;
 mod profiles;

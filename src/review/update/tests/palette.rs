@@ -348,11 +348,7 @@ fn order_checks_its_word() {
     update(&mut m, Action::PromptCancel);
     run(&mut m, "order risk");
     assert!(matches!(m.mode, Mode::Browse));
-    assert!(
-        notice(&m).contains("order: not built yet"),
-        "{}",
-        notice(&m)
-    );
+    assert_eq!(m.order.order, crate::review::order::Order::Risk);
 }
 
 #[test]
