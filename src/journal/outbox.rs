@@ -86,7 +86,10 @@ pub struct Outbox {
     window: window::Window,
 }
 
+mod bulk;
 mod window;
+
+pub use bulk::BulkRate;
 
 impl Outbox {
     /// Opens the journal at `journal_path` and starts the sender on the current tokio

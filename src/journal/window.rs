@@ -59,6 +59,8 @@ pub struct Change {
 pub struct Step {
     pub id: i64,
     pub changes: Vec<Change>,
+    /// What the step did to deferred replies (`journal::defer`).
+    pub deferrals: Vec<super::defer::DeferChange>,
 }
 
 fn db(path: &std::path::Path) -> impl Fn(rusqlite::Error) -> JournalError + '_ {
@@ -89,14 +91,23 @@ impl Journal {
         });
         let entry =
             record(&tx, target, rated, reviewer, made_at.clone(), send_after).map_err(&failed)?;
+        // A rating ends the reply's deferral; the undo step brings it back.
+        let deferred = super::defer::state(&tx, target).map_err(&failed)?;
+        if deferred.is_some() {
+            super::defer::clear(&tx, target).map_err(&failed)?;
+        }
         if history {
             let owner = Owner {
                 base_url: target.base_url.clone(),
                 namespace: target.namespace.clone(),
                 reviewer: reviewer.to_string(),
             };
-            push_step(&tx, &owner, &made_at, &[(target, before.as_ref(), rated)])
+            let step = push_step(&tx, &owner, &made_at, &[(target, before.as_ref(), rated)])
                 .map_err(&failed)?;
+            if deferred.is_some() {
+                super::defer::log_change(&tx, step, target, deferred.as_ref(), None)
+                    .map_err(&failed)?;
+            }
         }
         tx.commit().map_err(&failed)?;
         Ok(entry)
@@ -218,17 +229,22 @@ impl Journal {
                 applied,
             });
         }
+        let deferrals = super::defer::walk_step(&tx, id, owner, undo).map_err(&failed)?;
         tx.execute(
             "UPDATE undo_steps SET undone = ?2 WHERE id = ?1",
             params![id, undo],
         )
         .map_err(&failed)?;
         tx.commit().map_err(&failed)?;
-        Ok(Some(Step { id, changes: out }))
+        Ok(Some(Step {
+            id,
+            changes: out,
+            deferrals,
+        }))
     }
 }
 
-fn record(
+pub(super) fn record(
     tx: &Transaction<'_>,
     target: &Target,
     rated: &Rated,
@@ -278,7 +294,7 @@ fn latest_with_window(
     }
 }
 
-fn latest(conn: &Connection, target: &Target) -> rusqlite::Result<Option<Entry>> {
+pub(super) fn latest(conn: &Connection, target: &Target) -> rusqlite::Result<Option<Entry>> {
     Ok(latest_with_window(conn, target)?.map(|(e, _)| e))
 }
 
@@ -676,7 +692,8 @@ mod tests {
                 .unwrap();
             j.conn
                 .execute_batch(
-                    "DROP TABLE undo_changes; DROP TABLE undo_steps;
+                    "DROP TABLE undo_deferrals; DROP TABLE deferrals;
+                     DROP TABLE undo_changes; DROP TABLE undo_steps;
                      ALTER TABLE ratings DROP COLUMN send_after; PRAGMA user_version = 3;",
                 )
                 .unwrap();

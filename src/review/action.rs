@@ -59,11 +59,15 @@ pub enum Command {
     TagPicker,
     Undo,
     Redo,
+    Defer,
+    MarkRange,
+    Mark,
+    MarkMatches,
 }
 
 impl Command {
     /// In the order the help screen lists them.
-    pub const ALL: [Command; 41] = [
+    pub const ALL: [Command; 45] = [
         Command::RatePositive,
         Command::RateNegative,
         Command::RateWithText,
@@ -81,6 +85,10 @@ impl Command {
         Command::ShowDiff,
         Command::Undo,
         Command::Redo,
+        Command::Defer,
+        Command::MarkRange,
+        Command::Mark,
+        Command::MarkMatches,
         Command::NextUnrated,
         Command::PrevUnrated,
         Command::Up,
@@ -152,6 +160,10 @@ impl Command {
             TagPicker => "tags",
             Undo => "undo",
             Redo => "redo",
+            Defer => "defer",
+            MarkRange => "mark_range",
+            Mark => "mark",
+            MarkMatches => "mark_matches",
         }
     }
 
@@ -177,6 +189,8 @@ impl Command {
             Search | NextMatch | PrevMatch | Filter => "Find",
             Refresh | SwitchProfile | Help | Quit => "Other",
             Send | Cancel | ToggleRating => "In the rating editor",
+            Defer => "Rate",
+            MarkRange | Mark | MarkMatches => "Select",
         }
     }
 
@@ -218,6 +232,10 @@ impl Command {
             TagPicker => "pick or create a tag, with how often each is used",
             Undo => "undo your last rating, note or tags",
             Redo => "redo what undo took back",
+            Defer => "defer the reply to judge later (again: un-defer)",
+            MarkRange => "start or end a range of marked replies (sessions)",
+            Mark => "mark or unmark the reply (session); keys then apply to all",
+            MarkMatches => "mark every reply matching the search",
         }
     }
 
@@ -340,4 +358,14 @@ pub enum Action {
         generation: u64,
         own: std::collections::HashMap<String, String>,
     },
+    /// The journal committed a bulk rating (or could not): its entries, in order.
+    BulkRecorded {
+        replies: Vec<super::bulk::Reply>,
+        rating: Rating,
+        result: Result<Vec<Entry>, String>,
+    },
+    /// The journal kept a deferral or its end (or could not).
+    DeferRecorded { result: Result<usize, String> },
+    /// The deferred replies kept by the journal.
+    DeferralsLoaded(Result<Vec<crate::journal::defer::Deferral>, String>),
 }

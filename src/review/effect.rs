@@ -94,6 +94,18 @@ pub enum Effect {
         generation: u64,
         selection: super::sample::Selection,
     },
+    /// A bulk rating: every reply in one journal transaction (one undo step), then sent.
+    RateMany {
+        items: Vec<crate::journal::outbox::BulkRate>,
+    },
+    /// Defer (`on`) or un-defer replies, in the journal only (never sent).
+    Defer {
+        replies: Vec<super::bulk::Reply>,
+        reason: Option<String>,
+        on: bool,
+    },
+    /// The deferred replies of this server and namespace.
+    LoadDeferrals,
 }
 
 /// The sort verdict asks for: most recent activity first.
@@ -309,6 +321,9 @@ async fn write_journal(
                     tracing::error!("cannot end the send windows: {e}");
                 }
             }
+            Write::Effect(e @ (Effect::RateMany { .. } | Effect::Defer { .. })) => {
+                super::bulk_effect::write(&outbox, &actions, e).await;
+            }
             Write::Effect(other) => {
                 tracing::error!(?other, "not a journal write; nothing done");
             }
@@ -448,7 +463,9 @@ impl Runner {
             | Effect::CloseWindows
             | Effect::SaveDraft { .. }
             | Effect::DeleteDraft { .. }
-            | Effect::SaveCorrection { .. }) => {
+            | Effect::SaveCorrection { .. }
+            | Effect::RateMany { .. }
+            | Effect::Defer { .. }) => {
                 // A rating the writer can no longer take is told to the app as not saved.
                 if let Err(e) = self.writes.send(Write::Effect(write))
                     && let Write::Effect(Effect::Rate {
@@ -465,6 +482,10 @@ impl Runner {
                         result: Err("the journal writer has stopped".to_string()),
                     });
                 }
+            }
+            Effect::LoadDeferrals => {
+                let outbox = self.outbox.clone();
+                tokio::spawn(super::bulk_effect::load(outbox, tx));
             }
             Effect::LoadDrafts => {
                 let outbox = self.outbox.clone();

@@ -354,7 +354,10 @@ pub fn loaded(w: u16, h: u16) -> Model {
     let rest = serve_demo(&mut m, fx);
     debug_assert!(
         rest.iter()
-            .all(|e| matches!(e, Effect::LoadCounts | Effect::LoadDrafts))
+            .all(|e| matches!(
+                e,
+                Effect::LoadCounts | Effect::LoadDrafts | Effect::LoadDeferrals
+            ))
     );
     m
 }

@@ -253,6 +253,10 @@ fn defaults(cmd: Command) -> &'static [&'static str] {
         Tag8 => &["8"],
         Tag9 => &["9"],
         TagPicker => &["#"],
+        Defer => &["s"],
+        MarkRange => &["v"],
+        Mark => &["space"],
+        MarkMatches => &["*"],
     }
 }
 
@@ -488,6 +492,13 @@ impl Keymap {
                     .filter(|c| *c == Command::Quit)
                     .map(|_| Action::ConfirmYes),
             },
+            KeyMode::Ask => match key.code {
+                KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => {
+                    Some(Action::ConfirmYes)
+                }
+                KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => Some(Action::ConfirmNo),
+                _ => None,
+            },
         }
     }
 }
@@ -502,6 +513,8 @@ pub enum KeyMode {
     Confirm,
     /// A list over the panes: search results, profiles.
     List,
+    /// A yes/no question that only `y`, `n`, Enter and Esc answer (a bulk positive).
+    Ask,
 }
 
 #[cfg(test)]

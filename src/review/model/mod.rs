@@ -248,6 +248,10 @@ pub enum Mode {
     },
     /// The tag picker (`#`), over the panes.
     Tags(Box<TagPicker>),
+    /// The defer prompt (`s`): an optional reason.
+    Defer(Box<super::bulk::DeferPrompt>),
+    /// A bulk positive asking first (`y` stores every exchange to memory).
+    ConfirmBulk(Box<super::bulk::Confirm>),
 }
 
 /// The tag picker: what is typed, the tags it matches, and the reply they go on.
@@ -379,6 +383,8 @@ pub struct Model {
     pub just_rated: Option<(String, String)>,
     /// The send window, the advance to the next session, and what undo needs to say.
     pub window: Window,
+    /// Marked replies and sessions, bulk actions on their way, deferred replies.
+    pub bulk: super::bulk::Bulk,
 }
 
 /// The send window and the walk on after a session's last reply.
@@ -449,6 +455,7 @@ impl Model {
             tags: crate::api::tags::taxonomy(None, &BTreeMap::new()).unwrap_or_default(),
             just_rated: None,
             window: Window::default(),
+            bulk: Default::default(),
         }
     }
 

@@ -3,6 +3,7 @@
 pub mod compose;
 pub mod correct;
 pub mod help;
+pub mod marks;
 pub mod pane;
 pub mod profiles;
 pub mod results;
@@ -43,7 +44,8 @@ pub fn draw(f: &mut Frame, m: &Model) {
         Mode::Results(r) => results::draw(f, m, r),
         Mode::Profiles { selected } => profiles::draw(f, m, *selected),
         Mode::Tags(p) => tags::draw(f, m, p),
-        Mode::Browse | Mode::Search(_) => {}
+        Mode::ConfirmBulk(c) => marks::draw_confirm(f, m, c),
+        Mode::Browse | Mode::Search(_) | Mode::Defer(_) => {}
     }
 }
 
