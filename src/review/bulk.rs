@@ -44,6 +44,9 @@ pub struct Progress {
     pub waiting: HashSet<i64>,
     /// The journal has not answered yet.
     pub saving: bool,
+    /// Entries the outbox settled before the journal's answer reached the app (it sends
+    /// as soon as the commit is done).
+    pub early: HashSet<i64>,
 }
 
 /// The defer prompt: the reason being typed and the replies it goes on.

@@ -134,6 +134,9 @@ async fn next_unrated_passes_a_deferred_reply_then_comes_back_to_it() {
     })
     .await;
     app.key('+');
-    app.wait_for("all rated", |s| s.contains("3/3 rated")).await;
+    app.wait_for("all rated and sent", |s| {
+        s.contains("3/3 rated") && !s.contains("sending") && !s.contains("saving")
+    })
+    .await;
     app.quit().await;
 }

@@ -380,9 +380,8 @@ pub(super) fn send(m: &mut Model, replies: Vec<Reply>, rating: Rating, fx: &mut 
     let total = items.len();
     m.bulk.progress = Some(Progress {
         total,
-        sent: 0,
-        waiting: HashSet::new(),
         saving: true,
+        ..Progress::default()
     });
     fx.push(Effect::RateMany { items });
     m.set_notice(Level::Info, words::bulk_saving(total, rating));
@@ -399,6 +398,13 @@ pub(super) fn recorded(
     match result {
         Ok(entries) => {
             let delay = m.window.delay();
+            let early = m
+                .bulk
+                .progress
+                .as_mut()
+                .map(|p| std::mem::take(&mut p.early))
+                .unwrap_or_default();
+            let mut sent = 0;
             let mut waiting = HashSet::with_capacity(entries.len());
             for e in &entries {
                 let (s, msg) = (&e.target.session_id, &e.target.message_id);
@@ -426,16 +432,26 @@ pub(super) fn recorded(
                 }
                 m.this_run.insert((s.clone(), msg.clone()), e.rating);
                 super::defer::rated(m, s, msg);
-                waiting.insert(e.id);
+                if early.contains(&e.id) {
+                    sent += 1;
+                } else {
+                    waiting.insert(e.id);
+                }
             }
             let total = entries.len();
-            m.bulk.progress = Some(Progress {
-                total,
-                sent: 0,
-                waiting,
-                saving: false,
-            });
-            m.set_notice(Level::Info, words::bulk_sending(m, total, rating));
+            if waiting.is_empty() {
+                m.bulk.progress = None;
+                m.set_general_notice(Level::Success, words::bulk_sent(total));
+            } else {
+                m.bulk.progress = Some(Progress {
+                    total,
+                    sent,
+                    waiting,
+                    saving: false,
+                    early: HashSet::new(),
+                });
+                m.set_notice(Level::Info, words::bulk_sending(m, total, rating));
+            }
         }
         Err(e) => {
             for (s, msg) in &replies {
@@ -478,6 +494,10 @@ pub(super) fn settled(m: &mut Model, entry: Option<i64>) {
     let Some(p) = &mut m.bulk.progress else {
         return;
     };
+    if p.saving {
+        p.early.insert(id);
+        return;
+    }
     if !p.waiting.remove(&id) {
         return;
     }

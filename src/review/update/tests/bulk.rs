@@ -370,3 +370,44 @@ fn one_undo_of_a_bulk_action_ends_its_progress() {
     );
     assert!(m.bulk.progress.is_none());
 }
+
+#[test]
+fn a_send_reported_before_the_journal_answer_still_counts() {
+    let mut m = in_transcript();
+    update(&mut m, cmd(Command::MarkRange));
+    update(&mut m, cmd(Command::Bottom));
+    update(&mut m, cmd(Command::RateNegative));
+    let entries = vec![
+        entry(11, "ses_a", "a4", Rating::Negative),
+        entry(12, "ses_a", "a6", Rating::Negative),
+    ];
+    let sent = |e: &crate::journal::Entry| {
+        Action::Outbox(OutboxEvent::Sent {
+            entry: e.clone(),
+            receipt: crate::api::model::SubmitFeedbackResponse {
+                session_id: e.target.session_id.clone(),
+                message_id: e.target.message_id.clone(),
+                rating: e.rating,
+                stored: false,
+                recorded_at: "2026-11-23T12:00:00Z".into(),
+            },
+        })
+    };
+    // The outbox sends as soon as the commit is done, so its report may come first.
+    update(&mut m, sent(&entries[0]));
+    update(
+        &mut m,
+        Action::BulkRecorded {
+            replies: vec![("ses_a".into(), "a4".into()), ("ses_a".into(), "a6".into())],
+            rating: Rating::Negative,
+            result: Ok(entries.clone()),
+        },
+    );
+    assert!(screen(&m).contains("sending 1/2"), "{}", screen(&m));
+    assert!(matches!(
+        receipt(&m, "ses_a", "a4"),
+        Some(Receipt::Sent { .. })
+    ));
+    update(&mut m, sent(&entries[1]));
+    assert!(m.bulk.progress.is_none());
+}
