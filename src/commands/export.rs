@@ -546,7 +546,7 @@ mod tests {
             lines.next().unwrap(),
             "ses_a,msg_b,negative,false,\"bad, \"\"very\"\"\nbad\",ann,2026-01-01T00:00:00.000000Z,\
              2026-01-01T00:00:01Z,false,sent,true,q,\"a\r\nb\",ns,http://127.0.0.1:1,\
-             \"bad, \"\"very\"\"\nbad\",\r\n"
+             \"bad, \"\"very\"\"\nbad\",,\r\n"
         );
     }
 

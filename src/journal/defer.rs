@@ -104,7 +104,11 @@ impl Journal {
     }
 
     /// The deferred replies of a server and namespace (at most [`LOADED_MAX`]).
-    pub fn deferrals(&self, base_url: &str, namespace: &str) -> Result<Vec<Deferral>, JournalError> {
+    pub fn deferrals(
+        &self,
+        base_url: &str,
+        namespace: &str,
+    ) -> Result<Vec<Deferral>, JournalError> {
         deferrals(&self.conn, base_url, namespace).map_err(db(&self.path))
     }
 
@@ -200,6 +204,9 @@ pub(super) fn log_change(
     Ok(())
 }
 
+/// A logged change: session, message, deferred before and its reason, after and its reason.
+type Logged = (String, String, bool, Option<String>, bool, Option<String>);
+
 /// Undoes (or redoes) the deferral part of step `step`.
 pub(super) fn walk_step(
     tx: &Transaction<'_>,
@@ -207,7 +214,7 @@ pub(super) fn walk_step(
     owner: &Owner,
     undo: bool,
 ) -> rusqlite::Result<Vec<DeferChange>> {
-    let rows: Vec<(String, String, bool, Option<String>, bool, Option<String>)> = {
+    let rows: Vec<Logged> = {
         let mut stmt = tx.prepare_cached(
             "SELECT session_id, message_id, before_on, before_reason, after_on, after_reason
              FROM undo_deferrals WHERE step_id = ?1 ORDER BY rowid",
@@ -248,7 +255,11 @@ pub(super) fn walk_step(
     Ok(out)
 }
 
-fn deferrals(conn: &Connection, base_url: &str, namespace: &str) -> rusqlite::Result<Vec<Deferral>> {
+fn deferrals(
+    conn: &Connection,
+    base_url: &str,
+    namespace: &str,
+) -> rusqlite::Result<Vec<Deferral>> {
     let mut stmt = conn.prepare_cached(
         "SELECT session_id, message_id, reason FROM deferrals
          WHERE base_url = ?1 AND namespace = ?2 ORDER BY deferred_at LIMIT ?3",

@@ -233,9 +233,9 @@ impl Command {
             Undo => "undo your last rating, note or tags",
             Redo => "redo what undo took back",
             Defer => "defer the reply to judge later (again: un-defer)",
-            MarkRange => "start or end a range of marked replies (sessions)",
-            Mark => "mark or unmark the reply (session); keys then apply to all",
-            MarkMatches => "mark every reply matching the search",
+            MarkRange => "mark a range of replies (or sessions)",
+            Mark => "mark or unmark the reply (or session)",
+            MarkMatches => "mark every reply the search matched",
         }
     }
 
@@ -365,7 +365,9 @@ pub enum Action {
         result: Result<Vec<Entry>, String>,
     },
     /// The journal kept a deferral or its end (or could not).
-    DeferRecorded { result: Result<usize, String> },
+    DeferRecorded {
+        result: Result<usize, String>,
+    },
     /// The deferred replies kept by the journal.
     DeferralsLoaded(Result<Vec<crate::journal::defer::Deferral>, String>),
 }

@@ -75,7 +75,10 @@ fn a_deferred_reply_and_the_reason_prompt() {
             );
         }
         let s = screen(&m);
-        assert!(s.contains("Defer, reason (optional): check the count"), "{s}");
+        assert!(
+            s.contains("Defer, reason (optional): check the count"),
+            "{s}"
+        );
         assert_snapshot!(format!("defer_prompt_{w}x{h}"), s);
         update(&mut m, Action::PromptSubmit);
         update(&mut m, Action::Command(Command::Up));

@@ -100,8 +100,9 @@ async fn one_undo_inside_the_window_withdraws_all_500_and_the_server_sees_nothin
     .await;
     app.key('u');
     app.wait_for("all withdrawn", |s| {
-        s.contains(&format!("{REPLIES} replies: Undone: the negative rating was withdrawn"))
-            && s.contains(&format!("0/{REPLIES} rated"))
+        s.contains(&format!(
+            "{REPLIES} replies: Undone: the negative rating was withdrawn"
+        )) && s.contains(&format!("0/{REPLIES} rated"))
     })
     .await;
     app.quit().await;

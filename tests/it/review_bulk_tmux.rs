@@ -36,14 +36,18 @@ fn start(dir: &Path) -> Tmux {
 
 #[test]
 fn v_a_motion_and_minus_rate_the_range_in_the_real_binary() {
-    assert!(tmux_available(), "tmux is needed for this test (CI installs it)");
+    assert!(
+        tmux_available(),
+        "tmux is needed for this test (CI installs it)"
+    );
     let dir = tempfile::tempdir().expect("tempdir");
     let config = dir.path().join("config");
     std::fs::create_dir_all(&config).expect("config dir");
-    std::fs::write(config.join("config.toml"), "[review]\nsend_delay = 0\n")
-        .expect("config file");
+    std::fs::write(config.join("config.toml"), "[review]\nsend_delay = 0\n").expect("config file");
     let tmux = start(dir.path());
-    let first = tmux.wait_for("the demo with an unrated reply", |s| s.contains("○ unrated"));
+    let first = tmux.wait_for("the demo with an unrated reply", |s| {
+        s.contains("○ unrated")
+    });
     let unrated = first.matches("○ unrated").count();
     tmux.keys(&["l", "v", "G"]);
     let marked = tmux.wait_for("the range", |s| s.contains(" marked · "));

@@ -55,10 +55,7 @@ impl Outbox {
         reason: Option<String>,
         on: bool,
     ) -> Result<usize, JournalError> {
-        let targets: Vec<_> = replies
-            .iter()
-            .map(|(s, m)| self.target(s, m))
-            .collect();
+        let targets: Vec<_> = replies.iter().map(|(s, m)| self.target(s, m)).collect();
         let owner = self.keeps_history().then(|| self.owner());
         self.journal
             .call(move |j| j.set_deferred(&targets, reason.as_deref(), on, owner.as_ref()))

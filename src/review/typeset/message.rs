@@ -441,7 +441,10 @@ pub fn header(t: &Transcript, i: usize, width: usize, m: &Model) -> Line<'static
                     .drafts
                     .contains_key(&(t.session_id.clone(), msg.message_id.clone()));
                 let corrected = t.corrections.contains_key(&msg.message_id);
-                let deferred = t.deferred.get(&msg.message_id).filter(|_| receipt.is_none());
+                let deferred = t
+                    .deferred
+                    .get(&msg.message_id)
+                    .filter(|_| receipt.is_none());
                 right_side = match deferred {
                     Some(reason) if !draft && !corrected => Right::Deferred(reason.clone()),
                     _ => Right::Receipt {

@@ -2,9 +2,9 @@
 //! session), `*` marks the search's matches, Esc clears; a rating key or `s` then
 //! applies to every marked reply, in one journal transaction and one undo step.
 
+use super::bulk_words as words;
 use super::rating::selected_assistant;
 use super::transcript::load_transcript;
-use super::bulk_words as words;
 use super::wording;
 use crate::api::model::Rating;
 use crate::journal::outbox::{BulkRate, OutboxEvent};
@@ -176,7 +176,10 @@ pub(super) fn mark_matches(m: &mut Model) {
 }
 
 fn search_query(m: &Model) -> String {
-    m.search.as_ref().map(|s| s.query.clone()).unwrap_or_default()
+    m.search
+        .as_ref()
+        .map(|s| s.query.clone())
+        .unwrap_or_default()
 }
 
 /// Esc: clears the marks and the range. Returns whether there were any.
@@ -275,7 +278,9 @@ pub(super) fn gathered(m: &mut Model, fx: &mut Vec<Effect>) {
         m.set_notice(Level::Info, words::loading_sessions(m, left));
         return;
     }
-    let Some(g) = m.bulk.gather.take() else { return };
+    let Some(g) = m.bulk.gather.take() else {
+        return;
+    };
     let deferring = matches!(g.command, BulkCommand::Defer(_));
     let mut replies = Vec::new();
     for id in &g.sessions {

@@ -1,10 +1,10 @@
 //! Deferring: `s` puts a reply aside with an optional reason (journaled, never sent);
 //! `]` passes deferred replies until nothing else is unrated, then comes back to them.
 
-use super::rating::{not_on_assistant, selected_assistant};
-use super::sessions::open_session;
 use super::bulk_words as words;
+use super::rating::{not_on_assistant, selected_assistant};
 use super::reveal_cursor;
+use super::sessions::open_session;
 use crate::journal::defer::{DeferChange, Deferral, clean_reason};
 use crate::review::action::Action;
 use crate::review::bulk::{DeferPrompt, REASON_MAX_CHARS, Reply};

@@ -33,7 +33,10 @@ pub fn marked_here(m: &Model) -> HashSet<String> {
 }
 
 fn mark_style(m: &Model) -> Style {
-    m.look.theme.key.add_modifier(Modifier::BOLD | Modifier::REVERSED)
+    m.look
+        .theme
+        .key
+        .add_modifier(Modifier::BOLD | Modifier::REVERSED)
 }
 
 /// Draws the mark in the gutter's second column of a marked reply's line.

@@ -269,7 +269,14 @@ fn esc_at_the_reason_prompt_defers_nothing_and_enter_alone_defers_without_reason
     assert!(m.bulk.deferred.is_empty());
     update(&mut m, cmd(Command::Defer));
     let fx = update(&mut m, Action::PromptSubmit);
-    assert!(matches!(&fx[..], [Effect::Defer { reason: None, on: true, .. }]));
+    assert!(matches!(
+        &fx[..],
+        [Effect::Defer {
+            reason: None,
+            on: true,
+            ..
+        }]
+    ));
 }
 
 #[test]
@@ -344,7 +351,10 @@ fn marked_sessions_load_then_rate_all_their_unrated_replies() {
             .any(|e| matches!(e, Effect::LoadHistory { session_id, .. } if session_id == "ses_b"))
     );
     let said = &m.notice.as_ref().unwrap().text;
-    assert!(said.starts_with("loading ") && said.contains(" session"), "{said}");
+    assert!(
+        said.starts_with("loading ") && said.contains(" session"),
+        "{said}"
+    );
     let rest = serve_demo(&mut m, fx);
     let rated = rate_many(&rest);
     // ses_c's reply was rated already: only the unrated ones.
