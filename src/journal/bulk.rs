@@ -1,10 +1,12 @@
 //! Bulk judgments: many ratings committed in one transaction, as one step of the undo
 //! history, so one undo takes the whole action back.
 
-use super::window::{Owner, Rated, latest, push_step, record};
+use super::window::{Owner, Rated, push_step, record};
 use super::{Entry, Exchange, Journal, JournalError, Target, now_rfc3339, store};
+use crate::api::model::Rating;
 use crate::sqlite::SqliteError;
 use rusqlite::TransactionBehavior;
+use rusqlite::{Connection, OptionalExtension, params};
 
 /// One reply of a bulk action: where, what, and the exchange judged (kept for export).
 #[derive(Debug, Clone, PartialEq)]
@@ -39,10 +41,7 @@ impl Journal {
         let mut befores = Vec::with_capacity(items.len());
         let mut deferred = Vec::new();
         for item in items {
-            let before = latest(&tx, &item.target).map_err(failed)?.map(|e| Rated {
-                rating: e.rating,
-                text: e.text,
-            });
+            let before = latest_rated(&tx, &item.target).map_err(failed)?;
             let entry = record(
                 &tx,
                 &item.target,
@@ -83,10 +82,31 @@ impl Journal {
     }
 }
 
+/// The rating and text of a message's newest row, whatever its state (what an undo goes
+/// back to); one cached statement, as a bulk action asks it thousands of times.
+fn latest_rated(conn: &Connection, t: &Target) -> rusqlite::Result<Option<Rated>> {
+    let row: Option<(String, Option<String>)> = conn
+        .prepare_cached(
+            "SELECT rating, text FROM ratings
+             WHERE base_url = ?1 AND namespace = ?2 AND session_id = ?3 AND message_id = ?4
+             ORDER BY id DESC LIMIT 1",
+        )?
+        .query_row(
+            params![t.base_url, t.namespace, t.session_id, t.message_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    Ok(row.and_then(|(rating, text)| {
+        Some(Rated {
+            rating: Rating::parse(&rating)?,
+            text,
+        })
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::model::Rating;
     use crate::journal::fixtures::{open, target};
 
     #[test]

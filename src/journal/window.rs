@@ -275,10 +275,12 @@ fn latest_with_window(
     target: &Target,
 ) -> rusqlite::Result<Option<(Entry, Option<String>)>> {
     let id: Option<(i64, Option<String>)> = conn
-        .query_row(
+        .prepare_cached(
             "SELECT id, send_after FROM ratings
              WHERE base_url = ?1 AND namespace = ?2 AND session_id = ?3 AND message_id = ?4
              ORDER BY id DESC LIMIT 1",
+        )?
+        .query_row(
             params![
                 target.base_url,
                 target.namespace,
@@ -301,11 +303,13 @@ pub(super) fn latest(conn: &Connection, target: &Target) -> rusqlite::Result<Opt
 /// The newest row of a message that the server has or will have: sent, or pending.
 fn newest_standing(conn: &Connection, target: &Target) -> rusqlite::Result<Option<Entry>> {
     let id: Option<i64> = conn
-        .query_row(
+        .prepare_cached(
             "SELECT id FROM ratings
              WHERE base_url = ?1 AND namespace = ?2 AND session_id = ?3 AND message_id = ?4
                AND state IN ('sent', 'pending')
              ORDER BY id DESC LIMIT 1",
+        )?
+        .query_row(
             params![
                 target.base_url,
                 target.namespace,
@@ -341,7 +345,8 @@ fn apply(
         e.state == RatingState::Pending && after.as_deref().is_some_and(|a| a > now.as_str())
     });
     if withdrawable && let Some((e, _)) = &current {
-        tx.execute("DELETE FROM ratings WHERE id = ?1", params![e.id])?;
+        tx.prepare_cached("DELETE FROM ratings WHERE id = ?1")?
+            .execute(params![e.id])?;
         let standing = newest_standing(tx, target)?;
         return match wanted {
             None => Ok(Applied::Withdrawn {
@@ -450,22 +455,23 @@ pub(super) fn push_step(
         params![owner.base_url, owner.namespace, owner.reviewer, made_at],
     )?;
     let step = tx.last_insert_rowid();
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO undo_changes (step_id, session_id, message_id, before_rating,
+                                   before_text, after_rating, after_text)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
     for (target, before, after) in changes {
-        tx.execute(
-            "INSERT INTO undo_changes (step_id, session_id, message_id, before_rating,
-                                       before_text, after_rating, after_text)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                step,
-                target.session_id,
-                target.message_id,
-                before.map(|b| b.rating.as_str()),
-                before.and_then(|b| b.text.as_deref()),
-                after.rating.as_str(),
-                after.text.as_deref()
-            ],
-        )?;
+        insert.execute(params![
+            step,
+            target.session_id,
+            target.message_id,
+            before.map(|b| b.rating.as_str()),
+            before.and_then(|b| b.text.as_deref()),
+            after.rating.as_str(),
+            after.text.as_deref()
+        ])?;
     }
+    drop(insert);
     let cut: Option<i64> = tx
         .query_row(
             "SELECT id FROM undo_steps WHERE base_url = ?1 AND namespace = ?2 AND reviewer = ?3

@@ -141,3 +141,58 @@ async fn next_unrated_passes_a_deferred_reply_then_comes_back_to_it() {
     .await;
     app.quit().await;
 }
+
+/// The figure for the performance page: a bulk action of 10,000 replies committed to the
+/// journal (one transaction, one undo step, exchanges kept), and its undo. Run with:
+/// `cargo test --test it -- --ignored --nocapture bulk_commit_figures`
+#[test]
+#[ignore = "a measurement, not a check; run it by name"]
+fn bulk_commit_figures() {
+    use verdict::journal::bulk::BulkItem;
+    use verdict::journal::window::{Owner, Rated};
+    use verdict::journal::{Exchange, Journal, Target};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut journal = Journal::open(&dir.path().join("journal.db")).expect("journal");
+    let owner = Owner {
+        base_url: "http://127.0.0.1:1".into(),
+        namespace: "ns".into(),
+        reviewer: "ann".into(),
+    };
+    for round in 0..3u64 {
+        let items: Vec<BulkItem> = (0..10_000u64)
+            .map(|i| BulkItem {
+                target: Target {
+                    base_url: owner.base_url.clone(),
+                    namespace: owner.namespace.clone(),
+                    session_id: format!("ses_{}", i / 50),
+                    message_id: format!("msg_{round}_{i}"),
+                },
+                rated: Rated {
+                    rating: Rating::Negative,
+                    text: None,
+                },
+                exchange: Some(Exchange {
+                    prompt: Some(format!("question {i}")),
+                    completion: format!("answer {i}"),
+                }),
+            })
+            .collect();
+        let start = std::time::Instant::now();
+        let entries = journal
+            .record_many_in_window(&items, "ann", None, true)
+            .expect("recorded");
+        let took = start.elapsed();
+        assert_eq!(entries.len(), 10_000);
+        let start = std::time::Instant::now();
+        let later = verdict::journal::to_journal_time(chrono::Utc::now());
+        let step = journal.undo(&owner, Some(&later)).expect("undo");
+        let undo = start.elapsed();
+        assert_eq!(step.map(|s| s.changes.len()), Some(10_000));
+        journal.redo(&owner, None).expect("redo");
+        println!(
+            "round {round}: 10,000 ratings committed in {:.0} ms; undone in {:.0} ms",
+            took.as_secs_f64() * 1000.0,
+            undo.as_secs_f64() * 1000.0
+        );
+    }
+}
