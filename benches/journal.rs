@@ -3,6 +3,8 @@
 //!
 //! Also the tag count the reviewer reads at start (`Journal::tag_counts`) over 100,000
 //! journaled ratings.
+//! Also a bulk action: 10,000 ratings committed in one transaction, as one undo step,
+//! with their exchanges (`record_many_in_window`).
 //!
 //! Run: cargo bench --bench journal -- --warm-up-time 1 --measurement-time 3
 
@@ -12,7 +14,9 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::time::Duration;
 use verdict::api::model::Rating;
-use verdict::journal::{Journal, Target};
+use verdict::journal::bulk::BulkItem;
+use verdict::journal::window::Rated;
+use verdict::journal::{Exchange, Journal, Target};
 
 fn target(message: u64) -> Target {
     Target {
@@ -138,6 +142,39 @@ fn tag_counts(c: &mut Criterion) {
     g.finish();
 }
 
+/// A bulk negative over 10,000 replies: one transaction, one undo step.
+fn bulk(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let mut journal = Journal::open(&dir.path().join("journal.db")).expect("the journal opens");
+    let mut g = c.benchmark_group("journal_bulk");
+    g.sample_size(10);
+    let mut round = 0u64;
+    g.bench_function("record_many_10000", |b| {
+        b.iter(|| {
+            round += 1;
+            let items: Vec<BulkItem> = (0..10_000u64)
+                .map(|i| BulkItem {
+                    target: target(round * 100_000 + i),
+                    rated: Rated {
+                        rating: Rating::Negative,
+                        text: None,
+                    },
+                    exchange: Some(Exchange {
+                        prompt: Some("How many videos are in the marketing bucket?".into()),
+                        completion: "There are 42 videos in the marketing bucket.".into(),
+                    }),
+                })
+                .collect();
+            black_box(
+                journal
+                    .record_many_in_window(&items, "ann", None, true)
+                    .expect("recorded"),
+            )
+        })
+    });
+    g.finish();
+}
+
 fn config() -> Criterion {
     Criterion::default()
         .warm_up_time(Duration::from_secs(1))
@@ -147,6 +184,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = record, tag_counts
+    targets = record, tag_counts, bulk
 }
 criterion_main!(benches);

@@ -1,6 +1,7 @@
 //! `verdict export`: every rating in the journal, with its exchange, as JSONL or CSV;
 //! or the corrections as DPO pairs (`dpo`).
 
+mod deferred;
 mod dpo;
 
 use super::client;
@@ -45,10 +46,12 @@ pub async fn export(connect: &ConnectArgs, args: ExportArgs) -> anyhow::Result<(
         dpo::write(&mut out, &corrections)?;
         return emit(&args, &out, corrections.len(), "correction pair(s)");
     }
+    let mut deferred = Vec::new();
     let rows = match read_journal(&path, since.clone()).await {
         Ok((rows, journal)) => {
             let mut rows = in_scope(rows);
             fill_exchanges(&settings, &journal, &mut rows).await;
+            deferred = deferred::read(&path, since.clone(), &scope).await;
             rows
         }
         // A damaged journal still gives up every rating that can be read.
@@ -71,11 +74,22 @@ pub async fn export(connect: &ConnectArgs, args: ExportArgs) -> anyhow::Result<(
 
     let mut out = Vec::new();
     match args.format {
-        ExportFormat::Jsonl => write_jsonl(&mut out, &rows)?,
-        ExportFormat::Csv => write_csv(&mut out, &rows)?,
+        ExportFormat::Jsonl => {
+            write_jsonl(&mut out, &rows)?;
+            deferred::write_jsonl(&mut out, &deferred)?;
+        }
+        ExportFormat::Csv => {
+            write_csv(&mut out, &rows)?;
+            deferred::write_csv(&mut out, &deferred)?;
+        }
         ExportFormat::Dpo => {}
     }
-    emit(&args, &out, rows.len(), "rating(s)")
+    if deferred.is_empty() {
+        emit(&args, &out, rows.len(), "rating(s)")
+    } else {
+        let what = format!("rating(s) and {} deferred reply(ies)", deferred.len());
+        emit(&args, &out, rows.len(), &what)
+    }
 }
 
 /// Writes the export to `--output` (saying how many `what` it holds) or standard output.
@@ -150,7 +164,7 @@ impl Scope {
         self.holds_target(&row.entry.target)
     }
 
-    fn holds_target(&self, target: &crate::journal::Target) -> bool {
+    pub(super) fn holds_target(&self, target: &crate::journal::Target) -> bool {
         self.targets.as_ref().is_none_or(|targets| {
             targets.iter().any(|(server, namespace)| {
                 target.base_url == *server && target.namespace == *namespace
@@ -373,7 +387,7 @@ pub fn write_jsonl(out: &mut impl Write, rows: &[ExportRow]) -> anyhow::Result<(
     Ok(())
 }
 
-const CSV_HEADER: [&str; 17] = [
+const CSV_HEADER: [&str; 18] = [
     "session_id",
     "message_id",
     "rating",
@@ -391,6 +405,7 @@ const CSV_HEADER: [&str; 17] = [
     "base_url",
     "note",
     "tags",
+    "deferred_reason",
 ];
 
 /// RFC 4180: CRLF line ends, a header, fields quoted when they hold `"`, `,`, CR or LF.
@@ -419,13 +434,14 @@ pub fn write_csv(out: &mut impl Write, rows: &[ExportRow]) -> anyhow::Result<()>
                 r.base_url.to_string(),
                 r.note.clone().unwrap_or_default(),
                 r.tags.join(" "),
+                String::new(),
             ],
         )?;
     }
     Ok(())
 }
 
-fn write_csv_line(
+pub(super) fn write_csv_line(
     out: &mut impl Write,
     fields: impl IntoIterator<Item = String>,
 ) -> std::io::Result<()> {
@@ -530,7 +546,7 @@ mod tests {
             lines.next().unwrap(),
             "ses_a,msg_b,negative,false,\"bad, \"\"very\"\"\nbad\",ann,2026-01-01T00:00:00.000000Z,\
              2026-01-01T00:00:01Z,false,sent,true,q,\"a\r\nb\",ns,http://127.0.0.1:1,\
-             \"bad, \"\"very\"\"\nbad\",\r\n"
+             \"bad, \"\"very\"\"\nbad\",,\r\n"
         );
     }
 

@@ -1,7 +1,9 @@
 //! The reviewer's own durable record of ratings (SQLite): the outbox of unsent
 //! ratings, what the server answered, and the source of exports.
 
+pub mod bulk;
 pub mod corrections;
+pub mod defer;
 #[cfg(test)]
 mod fixtures;
 mod handle;

@@ -86,7 +86,10 @@ pub struct Outbox {
     window: window::Window,
 }
 
+mod bulk;
 mod window;
+
+pub use bulk::BulkRate;
 
 impl Outbox {
     /// Opens the journal at `journal_path` and starts the sender on the current tokio
@@ -158,6 +161,7 @@ impl Outbox {
             offline_failures: 0,
             last_counts: None,
             watching: HashSet::new(),
+            settled_unwatched: HashSet::new(),
             last_pending: HashSet::new(),
         };
         let task = tokio::spawn(sender.run(rx));
@@ -290,6 +294,10 @@ impl Outbox {
     }
 }
 
+/// The most ratings remembered as settled before their `Rated` command came (ratings
+/// left pending by an earlier run never get one).
+const SETTLED_UNWATCHED_MAX: usize = 100_000;
+
 /// Which message, for keeping one message's ratings strictly in order.
 type MessageKey = (String, String);
 
@@ -331,6 +339,10 @@ struct Sender {
     /// Ratings made through this outbox and not yet settled: another process on the same
     /// journal may send or replace them, and whoever made them must hear of it.
     watching: HashSet<i64>,
+    /// Ratings this outbox settled before their `Rated` command reached it (a bulk action
+    /// queues hundreds at once): not watched when the command comes, so they are not
+    /// mistaken for ratings another process settled.
+    settled_unwatched: HashSet<i64>,
     /// The pending entries the last look at the journal found.
     last_pending: HashSet<i64>,
 }
@@ -387,7 +399,9 @@ impl Sender {
                 }
                 command = commands.recv(), if !stopping => match command {
                     Some(Command::Rated(id)) => {
-                        self.watching.insert(id);
+                        if !self.settled_unwatched.remove(&id) {
+                            self.watching.insert(id);
+                        }
                     }
                     Some(Command::Wake) => {
                         self.gate_until = None;
@@ -532,8 +546,11 @@ impl Sender {
     /// Records the answer to one send and tells the app.
     async fn settle(&mut self, entry: Entry, result: Result<SubmitFeedbackResponse, ApiError>) {
         let id = entry.id;
-        if !result.as_ref().is_err_and(ApiError::is_retryable) {
-            self.watching.remove(&id);
+        if !result.as_ref().is_err_and(ApiError::is_retryable) && !self.watching.remove(&id) {
+            if self.settled_unwatched.len() >= SETTLED_UNWATCHED_MAX {
+                self.settled_unwatched.clear();
+            }
+            self.settled_unwatched.insert(id);
         }
         match result {
             Ok(receipt) => {

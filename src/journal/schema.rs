@@ -6,7 +6,7 @@ use rusqlite::Connection;
 use std::path::Path;
 
 /// The schema version this build writes; `PRAGMA user_version` holds the file's.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// Migration `i` takes a journal from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -93,6 +93,9 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX undo_changes_by_step ON undo_changes (step_id);",
     // 4 -> 5: the ratings whose text holds a tag line, for the namespace's tag count.
     super::tagcounts::MIGRATION,
+    // 5 -> 6: deferred replies (put aside to judge later; never sent), and their part
+    // of an undo step.
+    super::defer::MIGRATION,
 ];
 
 /// Opens (creating and migrating) the journal database at `path`: a private file, a

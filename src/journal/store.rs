@@ -20,32 +20,33 @@ pub(super) fn record(
     reviewer: &str,
     made_at: String,
 ) -> rusqlite::Result<Entry> {
-    tx.execute(
+    // Cached: a bulk action records thousands in one transaction.
+    tx.prepare_cached(
         "UPDATE ratings SET state = 'superseded'
          WHERE base_url = ?1 AND namespace = ?2 AND session_id = ?3 AND message_id = ?4
            AND state = 'pending'",
-        params![
-            target.base_url,
-            target.namespace,
-            target.session_id,
-            target.message_id
-        ],
-    )?;
-    tx.execute(
+    )?
+    .execute(params![
+        target.base_url,
+        target.namespace,
+        target.session_id,
+        target.message_id
+    ])?;
+    tx.prepare_cached(
         "INSERT INTO ratings (base_url, namespace, session_id, message_id, rating, text,
                               reviewer, made_at, state, attempts)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', 0)",
-        params![
-            target.base_url,
-            target.namespace,
-            target.session_id,
-            target.message_id,
-            rating.as_str(),
-            text,
-            reviewer,
-            made_at
-        ],
-    )?;
+    )?
+    .execute(params![
+        target.base_url,
+        target.namespace,
+        target.session_id,
+        target.message_id,
+        rating.as_str(),
+        text,
+        reviewer,
+        made_at
+    ])?;
     Ok(Entry {
         id: tx.last_insert_rowid(),
         target: target.clone(),
@@ -133,7 +134,9 @@ pub(super) fn drafts(
 /// One entry by id.
 pub(super) fn entry(conn: &Connection, id: i64) -> rusqlite::Result<Option<Entry>> {
     let sql = format!("SELECT {ENTRY_COLUMNS} FROM ratings WHERE id = ?1");
-    conn.query_row(&sql, params![id], entry_from_row).optional()
+    conn.prepare_cached(&sql)?
+        .query_row(params![id], entry_from_row)
+        .optional()
 }
 
 /// Pending entries for a server + namespace, oldest first.
@@ -426,23 +429,23 @@ pub(super) fn cache_exchange(
     target: &Target,
     exchange: &Exchange,
 ) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO exchanges (base_url, namespace, session_id, message_id, prompt,
                                 completion, fetched_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (base_url, namespace, session_id, message_id)
          DO UPDATE SET prompt = excluded.prompt, completion = excluded.completion,
                        fetched_at = excluded.fetched_at",
-        params![
-            target.base_url,
-            target.namespace,
-            target.session_id,
-            target.message_id,
-            exchange.prompt,
-            exchange.completion,
-            now_rfc3339()
-        ],
-    )?;
+    )?
+    .execute(params![
+        target.base_url,
+        target.namespace,
+        target.session_id,
+        target.message_id,
+        exchange.prompt,
+        exchange.completion,
+        now_rfc3339()
+    ])?;
     Ok(())
 }
 

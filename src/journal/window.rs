@@ -59,6 +59,8 @@ pub struct Change {
 pub struct Step {
     pub id: i64,
     pub changes: Vec<Change>,
+    /// What the step did to deferred replies (`journal::defer`).
+    pub deferrals: Vec<super::defer::DeferChange>,
 }
 
 fn db(path: &std::path::Path) -> impl Fn(rusqlite::Error) -> JournalError + '_ {
@@ -89,14 +91,23 @@ impl Journal {
         });
         let entry =
             record(&tx, target, rated, reviewer, made_at.clone(), send_after).map_err(&failed)?;
+        // A rating ends the reply's deferral; the undo step brings it back.
+        let deferred = super::defer::state(&tx, target).map_err(&failed)?;
+        if deferred.is_some() {
+            super::defer::clear(&tx, target).map_err(&failed)?;
+        }
         if history {
             let owner = Owner {
                 base_url: target.base_url.clone(),
                 namespace: target.namespace.clone(),
                 reviewer: reviewer.to_string(),
             };
-            push_step(&tx, &owner, &made_at, &[(target, before.as_ref(), rated)])
+            let step = push_step(&tx, &owner, &made_at, &[(target, before.as_ref(), rated)])
                 .map_err(&failed)?;
+            if deferred.is_some() {
+                super::defer::log_change(&tx, step, target, deferred.as_ref(), None)
+                    .map_err(&failed)?;
+            }
         }
         tx.commit().map_err(&failed)?;
         Ok(entry)
@@ -218,17 +229,22 @@ impl Journal {
                 applied,
             });
         }
+        let deferrals = super::defer::walk_step(&tx, id, owner, undo).map_err(&failed)?;
         tx.execute(
             "UPDATE undo_steps SET undone = ?2 WHERE id = ?1",
             params![id, undo],
         )
         .map_err(&failed)?;
         tx.commit().map_err(&failed)?;
-        Ok(Some(Step { id, changes: out }))
+        Ok(Some(Step {
+            id,
+            changes: out,
+            deferrals,
+        }))
     }
 }
 
-fn record(
+pub(super) fn record(
     tx: &Transaction<'_>,
     target: &Target,
     rated: &Rated,
@@ -259,10 +275,12 @@ fn latest_with_window(
     target: &Target,
 ) -> rusqlite::Result<Option<(Entry, Option<String>)>> {
     let id: Option<(i64, Option<String>)> = conn
-        .query_row(
+        .prepare_cached(
             "SELECT id, send_after FROM ratings
              WHERE base_url = ?1 AND namespace = ?2 AND session_id = ?3 AND message_id = ?4
              ORDER BY id DESC LIMIT 1",
+        )?
+        .query_row(
             params![
                 target.base_url,
                 target.namespace,
@@ -278,18 +296,20 @@ fn latest_with_window(
     }
 }
 
-fn latest(conn: &Connection, target: &Target) -> rusqlite::Result<Option<Entry>> {
+pub(super) fn latest(conn: &Connection, target: &Target) -> rusqlite::Result<Option<Entry>> {
     Ok(latest_with_window(conn, target)?.map(|(e, _)| e))
 }
 
 /// The newest row of a message that the server has or will have: sent, or pending.
 fn newest_standing(conn: &Connection, target: &Target) -> rusqlite::Result<Option<Entry>> {
     let id: Option<i64> = conn
-        .query_row(
+        .prepare_cached(
             "SELECT id FROM ratings
              WHERE base_url = ?1 AND namespace = ?2 AND session_id = ?3 AND message_id = ?4
                AND state IN ('sent', 'pending')
              ORDER BY id DESC LIMIT 1",
+        )?
+        .query_row(
             params![
                 target.base_url,
                 target.namespace,
@@ -325,7 +345,8 @@ fn apply(
         e.state == RatingState::Pending && after.as_deref().is_some_and(|a| a > now.as_str())
     });
     if withdrawable && let Some((e, _)) = &current {
-        tx.execute("DELETE FROM ratings WHERE id = ?1", params![e.id])?;
+        tx.prepare_cached("DELETE FROM ratings WHERE id = ?1")?
+            .execute(params![e.id])?;
         let standing = newest_standing(tx, target)?;
         return match wanted {
             None => Ok(Applied::Withdrawn {
@@ -434,22 +455,23 @@ pub(super) fn push_step(
         params![owner.base_url, owner.namespace, owner.reviewer, made_at],
     )?;
     let step = tx.last_insert_rowid();
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO undo_changes (step_id, session_id, message_id, before_rating,
+                                   before_text, after_rating, after_text)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
     for (target, before, after) in changes {
-        tx.execute(
-            "INSERT INTO undo_changes (step_id, session_id, message_id, before_rating,
-                                       before_text, after_rating, after_text)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                step,
-                target.session_id,
-                target.message_id,
-                before.map(|b| b.rating.as_str()),
-                before.and_then(|b| b.text.as_deref()),
-                after.rating.as_str(),
-                after.text.as_deref()
-            ],
-        )?;
+        insert.execute(params![
+            step,
+            target.session_id,
+            target.message_id,
+            before.map(|b| b.rating.as_str()),
+            before.and_then(|b| b.text.as_deref()),
+            after.rating.as_str(),
+            after.text.as_deref()
+        ])?;
     }
+    drop(insert);
     let cut: Option<i64> = tx
         .query_row(
             "SELECT id FROM undo_steps WHERE base_url = ?1 AND namespace = ?2 AND reviewer = ?3
@@ -676,7 +698,8 @@ mod tests {
                 .unwrap();
             j.conn
                 .execute_batch(
-                    "DROP TABLE undo_changes; DROP TABLE undo_steps;
+                    "DROP TABLE undo_deferrals; DROP TABLE deferrals;
+                     DROP TABLE undo_changes; DROP TABLE undo_steps;
                      ALTER TABLE ratings DROP COLUMN send_after; PRAGMA user_version = 3;",
                 )
                 .unwrap();

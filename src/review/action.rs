@@ -61,11 +61,15 @@ pub enum Command {
     Redo,
     Palette,
     ToggleOrder,
+    Defer,
+    MarkRange,
+    Mark,
+    MarkMatches,
 }
 
 impl Command {
     /// In the order the help screen lists them.
-    pub const ALL: [Command; 43] = [
+    pub const ALL: [Command; 47] = [
         Command::RatePositive,
         Command::RateNegative,
         Command::RateWithText,
@@ -83,6 +87,10 @@ impl Command {
         Command::ShowDiff,
         Command::Undo,
         Command::Redo,
+        Command::Defer,
+        Command::MarkRange,
+        Command::Mark,
+        Command::MarkMatches,
         Command::NextUnrated,
         Command::PrevUnrated,
         Command::Up,
@@ -158,6 +166,10 @@ impl Command {
             Redo => "redo",
             Palette => "palette",
             ToggleOrder => "toggle_order",
+            Defer => "defer",
+            MarkRange => "mark_range",
+            Mark => "mark",
+            MarkMatches => "mark_matches",
         }
     }
 
@@ -185,6 +197,8 @@ impl Command {
             Refresh | SwitchProfile | Help | Quit => "Other",
             Palette => "Other",
             Send | Cancel | ToggleRating => "In the rating editor",
+            Defer => "Rate",
+            MarkRange | Mark | MarkMatches => "Select",
         }
     }
 
@@ -228,6 +242,10 @@ impl Command {
             Redo => "redo what undo took back",
             Palette => "command palette: run any action by name, with arguments",
             ToggleOrder => "order sessions newest first or risk first",
+            Defer => "defer the reply to judge later (again: un-defer)",
+            MarkRange => "mark a range of replies (or sessions)",
+            Mark => "mark or unmark the reply (or session)",
+            MarkMatches => "mark every reply the search matched",
         }
     }
 
@@ -365,4 +383,16 @@ pub enum Action {
         generation: u64,
         found: Vec<(String, Result<GetHistoryResponse, ApiError>)>,
     },
+    /// The journal committed a bulk rating (or could not): its entries, in order.
+    BulkRecorded {
+        replies: Vec<super::bulk::Reply>,
+        rating: Rating,
+        result: Result<Vec<Entry>, String>,
+    },
+    /// The journal kept a deferral or its end (or could not).
+    DeferRecorded {
+        result: Result<usize, String>,
+    },
+    /// The deferred replies kept by the journal.
+    DeferralsLoaded(Result<Vec<crate::journal::defer::Deferral>, String>),
 }

@@ -111,6 +111,18 @@ pub enum Effect {
         generation: u64,
         ids: Vec<String>,
     },
+    /// A bulk rating: every reply in one journal transaction (one undo step), then sent.
+    RateMany {
+        items: Vec<crate::journal::outbox::BulkRate>,
+    },
+    /// Defer (`on`) or un-defer replies, in the journal only (never sent).
+    Defer {
+        replies: Vec<super::bulk::Reply>,
+        reason: Option<String>,
+        on: bool,
+    },
+    /// The deferred replies of this server and namespace.
+    LoadDeferrals,
 }
 
 /// The sort verdict asks for: most recent activity first.
@@ -358,6 +370,9 @@ async fn write_journal(
             Write::Effect(Effect::SavePaletteHistory { history }) => {
                 save_palette_history(&outbox, history).await;
             }
+            Write::Effect(e @ (Effect::RateMany { .. } | Effect::Defer { .. })) => {
+                super::bulk_effect::write(&outbox, &actions, e).await;
+            }
             Write::Effect(other) => {
                 tracing::error!(?other, "not a journal write; nothing done");
             }
@@ -498,7 +513,9 @@ impl Runner {
             | Effect::SaveDraft { .. }
             | Effect::DeleteDraft { .. }
             | Effect::SaveCorrection { .. }
-            | Effect::SavePaletteHistory { .. }) => {
+            | Effect::SavePaletteHistory { .. }
+            | Effect::RateMany { .. }
+            | Effect::Defer { .. }) => {
                 // A rating the writer can no longer take is told to the app as not saved.
                 if let Err(e) = self.writes.send(Write::Effect(write))
                     && let Write::Effect(Effect::Rate {
@@ -515,6 +532,10 @@ impl Runner {
                         result: Err("the journal writer has stopped".to_string()),
                     });
                 }
+            }
+            Effect::LoadDeferrals => {
+                let outbox = self.outbox.clone();
+                tokio::spawn(super::bulk_effect::load(outbox, tx));
             }
             Effect::LoadDrafts => {
                 let outbox = self.outbox.clone();

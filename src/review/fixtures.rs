@@ -354,10 +354,10 @@ pub fn loaded(w: u16, h: u16) -> Model {
     let mut m = model(w, h);
     let fx = start(&mut m);
     let rest = serve_demo(&mut m, fx);
-    debug_assert!(
-        rest.iter()
-            .all(|e| matches!(e, Effect::LoadCounts | Effect::LoadDrafts))
-    );
+    debug_assert!(rest.iter().all(|e| matches!(
+        e,
+        Effect::LoadCounts | Effect::LoadDrafts | Effect::LoadDeferrals
+    )));
     m
 }
 

@@ -255,6 +255,10 @@ fn defaults(cmd: Command) -> &'static [&'static str] {
         TagPicker => &["#"],
         Palette => &[":"],
         ToggleOrder => &["o"],
+        Defer => &["s"],
+        MarkRange => &["v"],
+        Mark => &["space"],
+        MarkMatches => &["*"],
     }
 }
 
@@ -490,6 +494,13 @@ impl Keymap {
                     .filter(|c| *c == Command::Quit)
                     .map(|_| Action::ConfirmYes),
             },
+            KeyMode::Ask => match key.code {
+                KeyCode::Char('y') | KeyCode::Char('Y') | KeyCode::Enter => {
+                    Some(Action::ConfirmYes)
+                }
+                KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => Some(Action::ConfirmNo),
+                _ => None,
+            },
         }
     }
 }
@@ -504,6 +515,8 @@ pub enum KeyMode {
     Confirm,
     /// A list over the panes: search results, profiles.
     List,
+    /// A yes/no question that only `y`, `n`, Enter and Esc answer (a bulk positive).
+    Ask,
 }
 
 #[cfg(test)]

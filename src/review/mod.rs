@@ -2,6 +2,8 @@
 
 pub mod action;
 pub mod batch;
+pub mod bulk;
+pub mod bulk_effect;
 pub mod editor;
 pub mod effect;
 pub mod found;
@@ -21,6 +23,8 @@ pub mod view;
 // Their homes before typeset: the benches name them here.
 pub use typeset::{markdown, text};
 
+#[cfg(test)]
+mod bulk_view_tests;
 #[cfg(test)]
 mod correct_view_tests;
 #[cfg(test)]

@@ -491,11 +491,12 @@ pub fn key_mode(m: &Model) -> KeyMode {
         Mode::Browse => KeyMode::Browse,
         Mode::Compose(_) | Mode::Correct(_) => KeyMode::Compose,
         Mode::Diff(_) => KeyMode::Help,
-        Mode::Search(_) | Mode::Tags(_) => KeyMode::Prompt,
+        Mode::Search(_) | Mode::Tags(_) | Mode::Defer(_) => KeyMode::Prompt,
         Mode::Palette(_) => KeyMode::Prompt,
         Mode::Help { .. } => KeyMode::Help,
         Mode::Results(_) | Mode::Profiles { .. } => KeyMode::List,
         Mode::ConfirmQuit => KeyMode::Confirm,
+        Mode::ConfirmBulk(_) => KeyMode::Ask,
     }
 }
 

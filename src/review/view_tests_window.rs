@@ -42,6 +42,7 @@ fn an_undo_notice_after_a_withdrawn_rating() {
         update(&mut m, Action::Command(Command::Undo));
         let step = Step {
             id: 1,
+            deferrals: Vec::new(),
             changes: vec![Change {
                 session_id: "ses_a".into(),
                 message_id: "a4".into(),

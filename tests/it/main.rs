@@ -24,6 +24,8 @@ mod journal_faults;
 mod journal_restart;
 mod journal_shared;
 mod review_app;
+mod review_bulk;
+mod review_bulk_tmux;
 mod review_cli;
 mod review_correct;
 mod review_order;

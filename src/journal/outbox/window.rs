@@ -43,12 +43,17 @@ impl Outbox {
         self
     }
 
+    /// Whether ratings made here are steps of the reviewer's undo history.
+    pub(super) fn keeps_history(&self) -> bool {
+        self.window.history
+    }
+
     /// How long a rating waits before it leaves.
     pub fn send_delay(&self) -> Duration {
         self.window.delay
     }
 
-    fn send_after(&self) -> Option<String> {
+    pub(super) fn send_after(&self) -> Option<String> {
         if self.window.delay.is_zero() {
             return None;
         }
@@ -86,7 +91,7 @@ impl Outbox {
         Ok(n)
     }
 
-    fn owner(&self) -> Owner {
+    pub(super) fn owner(&self) -> Owner {
         Owner {
             base_url: self.base_url.clone(),
             namespace: self.namespace.clone(),

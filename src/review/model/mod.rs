@@ -252,6 +252,10 @@ pub enum Mode {
     Tags(Box<TagPicker>),
     /// The command palette (`:`): its prompt at the bottom, the matching commands above.
     Palette(Box<super::palette::Prompt>),
+    /// The defer prompt (`s`): an optional reason.
+    Defer(Box<super::bulk::DeferPrompt>),
+    /// A bulk positive asking first (`y` stores every exchange to memory).
+    ConfirmBulk(Box<super::bulk::Confirm>),
 }
 
 /// The tag picker: what is typed, the tags it matches, and the reply they go on.
@@ -389,6 +393,8 @@ pub struct Model {
     pub tag_tally: TagTally,
     /// Triage order (`o`): newest or risk first, and the risk known of each session.
     pub order: super::order::OrderState,
+    /// Marked replies and sessions, bulk actions on their way, deferred replies.
+    pub bulk: super::bulk::Bulk,
 }
 
 /// The send window and the walk on after a session's last reply.
@@ -462,6 +468,7 @@ impl Model {
             palette: super::palette::Palette::new(&init.keymap),
             tag_tally: TagTally::default(),
             order: Default::default(),
+            bulk: Default::default(),
         }
     }
 

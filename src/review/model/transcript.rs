@@ -172,6 +172,9 @@ pub struct Transcript {
     /// Each reviewer's judgment shown under a reply, by message id (a queue's, or in
     /// blind mode others' once this reviewer has rated).
     pub judgments: HashMap<String, Vec<crate::queue::Judgment>>,
+    /// Deferred replies with their reason, by message id: passed by the walk to the next
+    /// unrated reply until nothing else is unrated.
+    pub deferred: HashMap<String, Option<String>>,
 }
 
 impl Transcript {
@@ -211,7 +214,21 @@ impl Transcript {
 
     /// An assistant message nobody has rated (a refused rating counts as unrated).
     pub fn is_unrated(&self, i: usize) -> bool {
+        self.is_unrated_or_deferred(i) && !self.is_deferred(i)
+    }
+
+    /// An unrated assistant message, deferred or not.
+    pub fn is_unrated_or_deferred(&self, i: usize) -> bool {
         self.is_assistant(i) && self.counts(i) && !self.receipt(i).is_some_and(Receipt::is_rating)
+    }
+
+    /// Message i is deferred (`s`).
+    pub fn is_deferred(&self, i: usize) -> bool {
+        !self.deferred.is_empty()
+            && self
+                .messages
+                .get(i)
+                .is_some_and(|m| self.deferred.contains_key(&m.message_id))
     }
 
     /// Whether message i counts in the walk and the counts (see `only`).

@@ -307,6 +307,8 @@ enum Right<'a> {
         draft: bool,
         corrected: bool,
     },
+    /// An unrated reply deferred for later, with its reason.
+    Deferred(Option<String>),
     Nothing,
 }
 
@@ -316,6 +318,23 @@ impl Right<'_> {
         match self {
             Right::Time(time) => vec![vec![time.clone()], Vec::new()],
             Right::Nothing => vec![Vec::new()],
+            Right::Deferred(reason) => {
+                let g = m.look.glyphs;
+                let style = m.look.theme.pending;
+                let mut forms = Vec::new();
+                if let Some(r) = reason {
+                    let left = room.saturating_sub(text::width("deferred ") + 2);
+                    let r = text::sanitize(r);
+                    if let Some(why) = text::truncate_words(&r, left, g.ellipsis) {
+                        forms.push(vec![Span::styled(
+                            format!("deferred {} {why}", g.dot),
+                            style,
+                        )]);
+                    }
+                }
+                forms.push(vec![Span::styled("deferred".to_string(), style)]);
+                forms
+            }
             Right::Receipt {
                 receipt,
                 draft,
@@ -422,10 +441,17 @@ pub fn header(t: &Transcript, i: usize, width: usize, m: &Model) -> Line<'static
                     .drafts
                     .contains_key(&(t.session_id.clone(), msg.message_id.clone()));
                 let corrected = t.corrections.contains_key(&msg.message_id);
-                right_side = Right::Receipt {
-                    receipt,
-                    draft,
-                    corrected,
+                let deferred = t
+                    .deferred
+                    .get(&msg.message_id)
+                    .filter(|_| receipt.is_none());
+                right_side = match deferred {
+                    Some(reason) if !draft && !corrected => Right::Deferred(reason.clone()),
+                    _ => Right::Receipt {
+                        receipt,
+                        draft,
+                        corrected,
+                    },
                 };
             } else {
                 right_side = Right::Nothing;

@@ -6,7 +6,7 @@ use crate::review::action::Command;
 use crate::review::effect::{Effect, SESSIONS_PAGE};
 use crate::review::model::*;
 
-fn land(m: &mut Model, session_id: &str, i: usize) {
+pub(super) fn land(m: &mut Model, session_id: &str, i: usize) {
     m.landed = true;
     set_open(m, session_id);
     if let Some(pos) = m.sessions.position(session_id) {
@@ -118,6 +118,10 @@ fn cross_sessions(m: &mut Model, forward: bool, fx: &mut Vec<Effect>) {
             limit: SESSIONS_PAGE,
         });
         m.set_notice(Level::Info, wording::loading_more_sessions(m));
+        return;
+    }
+    // Nothing else unrated: back to the replies deferred for later.
+    if forward && super::defer::back_to_deferred(m, fx) {
         return;
     }
     m.set_notice(Level::Success, wording::none_unrated(m, forward));

@@ -1,8 +1,11 @@
 //! `update(&mut Model, Action) -> Vec<Effect>`: every change of state, with no I/O.
 
 mod batch;
+mod bulk;
+mod bulk_words;
 mod compose;
 mod correct;
+mod defer;
 mod jump;
 mod mouse;
 mod order;
@@ -37,6 +40,8 @@ use rating::{outbox_event, rate_recorded, rate_selected};
 use results::{results, search_loaded};
 use search::{prompt, step_match};
 
+pub use bulk::{marked_count, marked_replies, marked_sessions, range_replies};
+pub use bulk_words::store_question;
 pub use results::SEARCH_PAGE;
 use sessions::{move_session, open_session, preview_rested, sessions_loaded};
 use transcript::{history_loaded, known_loaded, move_cursor, toggle_all_tools, toggle_fold};
@@ -50,6 +55,7 @@ pub fn start(m: &mut Model) -> Vec<Effect> {
             Effect::LoadCounts,
             Effect::LoadDrafts,
             Effect::LoadTagCounts,
+            Effect::LoadDeferrals,
         ];
     }
     let generation = m.next_generation();
@@ -64,6 +70,7 @@ pub fn start(m: &mut Model) -> Vec<Effect> {
         Effect::LoadCounts,
         Effect::LoadDrafts,
         Effect::LoadTagCounts,
+        Effect::LoadDeferrals,
     ];
     order::start(m, &mut fx);
     fx
@@ -130,7 +137,11 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
             rating,
             result,
         } => rate_recorded(m, &session_id, &message_id, rating, result),
-        Action::Outbox(ev) => outbox_event(m, ev),
+        Action::Outbox(ev) => {
+            let settles = bulk::settles(&ev);
+            outbox_event(m, ev);
+            bulk::settled(m, settles);
+        }
         Action::DraftsLoaded(result) => drafts_loaded(m, result),
         Action::SearchLoaded {
             generation,
@@ -148,8 +159,11 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
             message_id,
             result,
         } => correct::recorded(m, &session_id, &message_id, result),
-        Action::Undone { redo, result } => undo::undone(m, redo, result, &mut fx),
         Action::PaletteHistoryLoaded(result) => palette::history_loaded(m, result, &mut fx),
+        Action::Undone { redo, result } => {
+            bulk::undone(m);
+            undo::undone(m, redo, result, &mut fx)
+        }
         Action::CorrectionsLoaded {
             session_id,
             generation,
@@ -158,6 +172,13 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
         Action::TagCountsLoaded(result) => tags::counts_loaded(m, result),
         Action::OrderListed { generation, result } => order::listed(m, generation, result, &mut fx),
         Action::RiskProbed { generation, found } => order::probed(m, generation, found),
+        Action::BulkRecorded {
+            replies,
+            rating,
+            result,
+        } => bulk::recorded(m, replies, rating, result),
+        Action::DeferRecorded { result } => defer::recorded(m, result),
+        Action::DeferralsLoaded(result) => defer::loaded(m, result),
         // Too small to draw: the screen only says so. A stray key must not rate or move
         // what the reviewer cannot see; quitting is all that works (unsent ratings stay
         // in the journal either way).
@@ -177,8 +198,12 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
             Mode::ConfirmQuit => confirm(m, other),
             Mode::Tags(_) => tags::picker(m, other, &mut fx),
             Mode::Palette(_) => palette::keys(m, other, &mut fx),
+            Mode::Defer(_) => defer::prompt(m, other, &mut fx),
+            Mode::ConfirmBulk(_) => bulk::confirm(m, other, &mut fx),
         },
     }
+    defer::sync(m);
+    bulk::gathered(m, &mut fx);
     flush_queued(m, &mut fx);
     batch::after(m);
     settle(m);
@@ -240,6 +265,10 @@ fn browse(m: &mut Model, action: Action, fx: &mut Vec<Effect>) {
         Action::Command(cmd) => command(m, cmd, fx),
         // Esc clears the search highlights first, then the last notice.
         Action::Dismiss => {
+            // Marks first, then the search highlights, then the notice.
+            if bulk::clear(m) {
+                return;
+            }
             let had_search = m.search.take().is_some();
             if !had_search {
                 m.notice = None;
@@ -255,6 +284,9 @@ pub(super) fn command(m: &mut Model, cmd: Command, fx: &mut Vec<Effect>) {
     let just_rated = m.just_rated.take();
     if m.jump.is_some() && waits_for_jump(cmd) {
         queue_key(m, cmd);
+        return;
+    }
+    if bulk::intercept(m, cmd, fx) {
         return;
     }
     match cmd {
@@ -325,5 +357,9 @@ pub(super) fn command(m: &mut Model, cmd: Command, fx: &mut Vec<Effect>) {
         TagPicker => tags::open_picker(m, just_rated),
         Palette => palette::open(m, just_rated, fx),
         Send | Cancel | ToggleRating => {}
+        Defer => defer::key(m, fx),
+        MarkRange => bulk::range(m),
+        Mark => bulk::mark(m),
+        MarkMatches => bulk::mark_matches(m),
     }
 }

@@ -114,6 +114,7 @@ pub(super) fn rate(
         exchange,
     });
     m.just_rated = Some((session_id.to_string(), message_id.to_string()));
+    super::defer::rated(m, session_id, message_id);
     if without_note {
         m.set_notice(Level::Warning, wording::rated_without_draft(m, rating));
     } else {

@@ -49,8 +49,9 @@ pub(super) fn history_loaded(
     // Only the session on screen (or one a walk waits for) keeps loading: a session
     // glanced at while moving through the list stops after the page it asked for, and
     // goes on from there if it is opened again.
-    let wanted =
-        m.open.as_deref() == Some(id) || m.jump.as_ref().is_some_and(|j| j.session_id == id);
+    let wanted = m.open.as_deref() == Some(id)
+        || m.jump.as_ref().is_some_and(|j| j.session_id == id)
+        || super::bulk::wants(m, id);
     let Some(t) = m.transcripts.get_mut(id) else {
         return;
     };

@@ -69,7 +69,19 @@ pub(super) fn undone(
     for change in &step.changes {
         show(m, change);
     }
+    super::defer::undone(m, &step.deferrals);
     let Some(first) = step.changes.first() else {
+        // A step of deferrals only: the cursor to the first, and what it is now.
+        if let Some(d) = step.deferrals.first() {
+            let (s, msg) = (d.session_id.clone(), d.message_id.clone());
+            go_to(m, &s, &msg, fx);
+            let text = super::bulk_words::defer_undone(m, redo, &step.deferrals);
+            m.notice = Some(Notice {
+                text,
+                level: Level::Info,
+                about: Some(s),
+            });
+        }
         return;
     };
     go_to(m, &first.session_id, &first.message_id, fx);

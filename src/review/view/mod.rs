@@ -3,6 +3,7 @@
 pub mod compose;
 pub mod correct;
 pub mod help;
+pub mod marks;
 pub mod palette;
 pub mod pane;
 pub mod profiles;
@@ -45,7 +46,8 @@ pub fn draw(f: &mut Frame, m: &Model) {
         Mode::Profiles { selected } => profiles::draw(f, m, *selected),
         Mode::Tags(p) => tags::draw(f, m, p),
         Mode::Palette(p) => palette::draw(f, m, p, &a),
-        Mode::Browse | Mode::Search(_) => {}
+        Mode::ConfirmBulk(c) => marks::draw_confirm(f, m, c),
+        Mode::Browse | Mode::Search(_) | Mode::Defer(_) => {}
     }
 }
 

@@ -91,6 +91,7 @@ pub fn draw(f: &mut Frame, m: &Model, a: &Areas) {
         .keys()
         .map(|(session, _)| session.as_str())
         .collect();
+    let marked = super::marks::sessions_marked(m);
     let buf = f.buffer_mut();
     for (slot, pos) in (s.offset..s.visible.len())
         .take(a.session_rows())
@@ -129,7 +130,7 @@ pub fn draw(f: &mut Frame, m: &Model, a: &Areas) {
         let name = text::truncate_with(row.title(), name_room, g.ellipsis).into_owned();
         let pad = width.saturating_sub(text::width(&name) + cw + EDGE_SPACES);
         let mut first = Line::from(vec![
-            Span::raw(" "),
+            super::marks::session_cell(m, marked.contains(&row.id)),
             Span::raw(name),
             Span::raw(" ".repeat(pad)),
             counts,

@@ -47,6 +47,10 @@ pub fn draw_banner(f: &mut Frame, m: &Model, a: &Areas) {
 pub fn draw_notice(f: &mut Frame, m: &Model, a: &Areas) {
     let t = &m.look.theme;
     let width = a.notice.width as usize;
+    if let Mode::Defer(p) = &m.mode {
+        super::marks::draw_prompt(f, m, p, a);
+        return;
+    }
     if let Mode::Search(p) = &m.mode {
         let hint = format!("  Enter search {} Esc cancel", m.look.glyphs.dot);
         let room = width.saturating_sub(1 + text::width(&hint) + 1);
@@ -156,7 +160,7 @@ pub fn draw_status(f: &mut Frame, m: &Model, a: &Areas) {
     let g = m.look.glyphs;
     let width = a.status.width as usize;
     let (pos, neg) = m.run_counts();
-    let mut right: Vec<Span> = Vec::new();
+    let mut right: Vec<Span> = super::marks::status(m);
     if let Some(scope) = crate::review::batch::status_label(m, g.dot) {
         right.push(Span::styled(format!("{scope} {} ", g.dot), t.status_bar));
     }

@@ -146,6 +146,7 @@ fn draw_lines(f: &mut Frame, m: &Model, t: &Transcript, area: Rect, focused: boo
         theme.cursor_unfocused
     };
     let indent = " ".repeat(BODY_INDENT);
+    let marked = super::marks::marked_here(m);
     let buf = f.buffer_mut();
     let rows = area.height as usize;
     let mut row = 0;
@@ -166,6 +167,8 @@ fn draw_lines(f: &mut Frame, m: &Model, t: &Transcript, area: Rect, focused: boo
             if selected {
                 buf.set_string(area.x, y, g.cursor, cursor_style);
             }
+            let is_marked = !marked.is_empty() && marked.contains(&t.messages[item].message_id);
+            super::marks::gutter(buf, m, is_marked, area.x, y);
             let line = if within == 0 {
                 let mut l = header(t, item, content_width, m);
                 if selected && focused {

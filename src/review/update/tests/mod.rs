@@ -1,6 +1,7 @@
 //! update() flows, one file per feature as in update/; here, what holds for every key.
 
 mod batch;
+mod bulk;
 mod compose;
 mod correct;
 mod helpers;

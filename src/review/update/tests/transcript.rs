@@ -9,10 +9,10 @@ fn long_histories_load_page_after_page_in_the_background() {
     let sessions = vec![session("ses_l", "Long", SessionStatus::Active, None)];
     let fx = crate::review::update::start(&mut m);
     let fx = serve(&mut m, fx, &sessions, &[], &[]);
-    assert!(
-        fx.iter()
-            .all(|e| matches!(e, Effect::LoadCounts | Effect::LoadDrafts))
-    );
+    assert!(fx.iter().all(|e| matches!(
+        e,
+        Effect::LoadCounts | Effect::LoadDrafts | Effect::LoadDeferrals
+    )));
     // The first page arrives alone: it is shown and the next one is asked for.
     let t = m.transcripts.get("ses_l").unwrap();
     let generation = t.generation;

@@ -34,6 +34,7 @@ fn words(m: &Model, message: &str) -> String {
 fn step(message: &str, wanted: Option<Rating>, left: Rating, applied: Applied) -> Step {
     Step {
         id: 1,
+        deferrals: Vec::new(),
         changes: vec![Change {
             session_id: "ses_a".into(),
             message_id: message.into(),
@@ -210,6 +211,7 @@ fn undo_of_a_reply_in_another_session_opens_it_at_that_reply() {
             redo: false,
             result: Ok(Some(Step {
                 id: 3,
+                deferrals: Vec::new(),
                 changes: vec![Change {
                     session_id: "ses_b".into(),
                     message_id: "b2".into(),
