@@ -192,7 +192,10 @@ mod tests {
             )
             .unwrap();
             j.conn
-                .execute_batch("DROP INDEX ratings_tagged; PRAGMA user_version = 4;")
+                .execute_batch(
+                    "DROP TABLE undo_deferrals; DROP TABLE deferrals;
+                     DROP INDEX ratings_tagged; PRAGMA user_version = 4;",
+                )
                 .unwrap();
         }
         let j = Journal::open(&path).unwrap();
