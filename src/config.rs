@@ -97,6 +97,9 @@ pub struct ReviewSettings {
     /// Where the cursor goes once a session's last unrated reply is rated (only while
     /// `advance_after_rating` is on; off, the cursor never moves after a rating).
     pub advance: Advance,
+    /// A markdown file (the rubric) shown beside the transcript with `i`; a relative path
+    /// is read from the config file's directory.
+    pub guidelines: Option<std::path::PathBuf>,
 }
 
 /// The longest send window obeyed (`review.send_delay` beyond it is cut to it).
@@ -121,6 +124,7 @@ impl Default for ReviewSettings {
             blind: false,
             send_delay: 5,
             advance: Advance::NextSession,
+            guidelines: None,
         }
     }
 }

@@ -7,6 +7,7 @@ mod fixtures;
 mod handle;
 pub mod outbox;
 mod schema;
+pub mod stats;
 mod store;
 pub mod window;
 

@@ -59,11 +59,15 @@ pub enum Command {
     TagPicker,
     Undo,
     Redo,
+    Stats,
+    Guidelines,
+    GuidelinesDown,
+    GuidelinesUp,
 }
 
 impl Command {
     /// In the order the help screen lists them.
-    pub const ALL: [Command; 41] = [
+    pub const ALL: [Command; 45] = [
         Command::RatePositive,
         Command::RateNegative,
         Command::RateWithText,
@@ -105,6 +109,10 @@ impl Command {
         Command::Send,
         Command::ToggleRating,
         Command::Cancel,
+        Command::Stats,
+        Command::Guidelines,
+        Command::GuidelinesDown,
+        Command::GuidelinesUp,
     ];
 
     /// The name used in `[keys]`.
@@ -152,6 +160,10 @@ impl Command {
             TagPicker => "tags",
             Undo => "undo",
             Redo => "redo",
+            Stats => "stats",
+            Guidelines => "guidelines",
+            GuidelinesDown => "guidelines_down",
+            GuidelinesUp => "guidelines_up",
         }
     }
 
@@ -177,6 +189,7 @@ impl Command {
             Search | NextMatch | PrevMatch | Filter => "Find",
             Refresh | SwitchProfile | Help | Quit => "Other",
             Send | Cancel | ToggleRating => "In the rating editor",
+            Stats | Guidelines | GuidelinesDown | GuidelinesUp => "Stats and guidelines",
         }
     }
 
@@ -218,6 +231,10 @@ impl Command {
             TagPicker => "pick or create a tag, with how often each is used",
             Undo => "undo your last rating, note or tags",
             Redo => "redo what undo took back",
+            Stats => "stats: this run and all time, pace, tags, sessions, reviewers",
+            Guidelines => "show or hide the guidelines beside the transcript",
+            GuidelinesDown => "scroll the guidelines down",
+            GuidelinesUp => "scroll the guidelines up",
         }
     }
 
@@ -340,4 +357,11 @@ pub enum Action {
         generation: u64,
         own: std::collections::HashMap<String, String>,
     },
+    /// The stats screen's numbers, from the journal.
+    StatsLoaded {
+        generation: u64,
+        result: Result<super::stats::StatsReport, String>,
+    },
+    /// What a poll of the guidelines file found.
+    GuidelinesRead(super::guidelines::Read),
 }

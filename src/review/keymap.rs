@@ -253,6 +253,10 @@ fn defaults(cmd: Command) -> &'static [&'static str] {
         Tag8 => &["8"],
         Tag9 => &["9"],
         TagPicker => &["#"],
+        Stats => &["S"],
+        Guidelines => &["i"],
+        GuidelinesDown => &["}"],
+        GuidelinesUp => &["{"],
     }
 }
 
@@ -455,6 +459,7 @@ impl Keymap {
                         | Command::Bottom),
                     ) => Some(Action::Command(cmd)),
                     Some(Command::Help | Command::Quit) => Some(Action::Dismiss),
+                    Some(Command::Stats) => Some(Action::Dismiss),
                     _ => None,
                 },
             },

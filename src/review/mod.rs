@@ -5,12 +5,14 @@ pub mod batch;
 pub mod editor;
 pub mod effect;
 pub mod found;
+pub mod guidelines;
 pub mod keymap;
 pub mod layout;
 pub mod model;
 pub mod run;
 pub mod sample;
 pub mod scroll;
+pub mod stats;
 pub mod typeset;
 pub mod update;
 pub mod view;
@@ -22,6 +24,8 @@ pub use typeset::{markdown, text};
 mod correct_view_tests;
 #[cfg(test)]
 mod fixtures;
+#[cfg(test)]
+mod stats_view_tests;
 #[cfg(test)]
 mod tags_view_tests;
 #[cfg(test)]

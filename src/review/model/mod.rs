@@ -248,6 +248,8 @@ pub enum Mode {
     },
     /// The tag picker (`#`), over the panes.
     Tags(Box<TagPicker>),
+    /// The stats screen (`S`), over the panes.
+    Stats(Box<crate::review::stats::StatsScreen>),
 }
 
 /// The tag picker: what is typed, the tags it matches, and the reply they go on.
@@ -379,6 +381,10 @@ pub struct Model {
     pub just_rated: Option<(String, String)>,
     /// The send window, the advance to the next session, and what undo needs to say.
     pub window: Window,
+    /// When this run started and when it rated each reply: the pace in the status bar.
+    pub pace: crate::review::stats::RunPace,
+    /// The guidelines file and its pane (`i`).
+    pub guidelines: crate::review::guidelines::Guidelines,
 }
 
 /// The send window and the walk on after a session's last reply.
@@ -449,6 +455,8 @@ impl Model {
             tags: crate::api::tags::taxonomy(None, &BTreeMap::new()).unwrap_or_default(),
             just_rated: None,
             window: Window::default(),
+            pace: crate::review::stats::RunPace::new(init.now),
+            guidelines: Default::default(),
         }
     }
 
@@ -528,6 +536,7 @@ impl Model {
     pub fn animating(&self) -> bool {
         self.transcripts.values().any(|t| t.retrying > 0)
             || self.window.until.values().any(|t| *t > self.now)
+            || (self.guidelines.open && self.guidelines.path.is_some())
     }
 
     pub fn areas(&self) -> Option<layout::Areas> {
@@ -536,7 +545,12 @@ impl Model {
 
     /// The regions for a screen of `width` x `height` with what the model shows now.
     pub fn areas_for(&self, width: u16, height: u16) -> Option<layout::Areas> {
-        layout::areas(width, height, self.conn.demo, self.notice_rows(width))
+        let a = layout::areas(width, height, self.conn.demo, self.notice_rows(width));
+        if self.guidelines.open {
+            a.map(layout::with_guidelines)
+        } else {
+            a
+        }
     }
 
     /// A notice says what to do at its end: when it does not fit one line it gets two,

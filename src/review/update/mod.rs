@@ -11,6 +11,7 @@ mod rating;
 mod results;
 mod search;
 mod sessions;
+mod stats;
 mod tags;
 mod transcript;
 mod undo;
@@ -73,7 +74,12 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
             m.resized = true;
             return fx;
         }
-        Action::Tick => preview_rested(m, &mut fx),
+        Action::Tick => {
+            preview_rested(m, &mut fx);
+            stats::tick(m, &mut fx);
+        }
+        Action::StatsLoaded { generation, result } => stats::loaded(m, generation, result),
+        Action::GuidelinesRead(read) => stats::read(m, read),
         Action::Mouse(ev) => mouse(m, ev, &mut fx),
         Action::SessionsLoaded {
             generation,
@@ -161,6 +167,7 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
             Mode::Help { .. } => help(m, other),
             Mode::ConfirmQuit => confirm(m, other),
             Mode::Tags(_) => tags::picker(m, other, &mut fx),
+            Mode::Stats(_) => stats::keys(m, other),
         },
     }
     flush_queued(m, &mut fx);
@@ -176,6 +183,7 @@ pub fn prepare(m: &mut Model) {
         m.resized = false;
         reveal_cursor(m);
     }
+    m.pace.settle();
     settle(m);
 }
 
@@ -306,6 +314,10 @@ pub(super) fn command(m: &mut Model, cmd: Command, fx: &mut Vec<Effect>) {
             tags::toggle_nth(m, n, just_rated, fx);
         }
         TagPicker => tags::open_picker(m, just_rated),
+        Stats => stats::open(m, fx),
+        Guidelines => stats::toggle_guidelines(m, fx),
+        GuidelinesDown => stats::scroll(m, true),
+        GuidelinesUp => stats::scroll(m, false),
         Send | Cancel | ToggleRating => {}
     }
 }

@@ -2,11 +2,13 @@
 
 pub mod compose;
 pub mod correct;
+pub mod guidelines;
 pub mod help;
 pub mod pane;
 pub mod profiles;
 pub mod results;
 pub mod sessions;
+pub mod stats;
 pub mod status;
 pub mod tags;
 pub mod theme;
@@ -32,6 +34,7 @@ pub fn draw(f: &mut Frame, m: &Model) {
     status::draw_banner(f, m, &a);
     sessions::draw(f, m, &a);
     transcript::draw(f, m, &a);
+    guidelines::draw(f, m, &a);
     status::draw_notice(f, m, &a);
     status::draw_status(f, m, &a);
     match &m.mode {
@@ -43,6 +46,7 @@ pub fn draw(f: &mut Frame, m: &Model) {
         Mode::Results(r) => results::draw(f, m, r),
         Mode::Profiles { selected } => profiles::draw(f, m, *selected),
         Mode::Tags(p) => tags::draw(f, m, p),
+        Mode::Stats(s) => stats::draw(f, m, s),
         Mode::Browse | Mode::Search(_) => {}
     }
 }

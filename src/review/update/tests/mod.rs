@@ -13,6 +13,7 @@ mod rating;
 mod results;
 mod search;
 mod sessions;
+mod stats;
 mod tags;
 mod transcript;
 mod undo;
