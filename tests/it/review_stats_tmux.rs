@@ -84,7 +84,7 @@ fn s_shows_the_stats_of_a_rating_and_i_the_guidelines() {
         s.contains("Guidelines · rubric.md") && s.contains("Team rubric")
     });
     assert!(
-        screen.contains("negative when a number is made up"),
+        screen.contains("negative when a number"),
         "{screen}"
     );
     // The file changes: the pane follows on the next tick.
