@@ -83,10 +83,7 @@ fn s_shows_the_stats_of_a_rating_and_i_the_guidelines() {
     let screen = tmux.wait_for("the guidelines pane", |s| {
         s.contains("Guidelines · rubric.md") && s.contains("Team rubric")
     });
-    assert!(
-        screen.contains("negative when a number"),
-        "{screen}"
-    );
+    assert!(screen.contains("negative when a number"), "{screen}");
     // The file changes: the pane follows on the next tick.
     std::fs::write(config.join("rubric.md"), "# Rubric v2\n").expect("rubric");
     tmux.wait_for("the new rubric", |s| s.contains("Rubric v2"));

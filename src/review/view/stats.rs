@@ -80,8 +80,11 @@ fn say(f: &mut Frame, area: Rect, s: &str, style: Style) {
     f.render_widget(Paragraph::new(lines), area);
 }
 
-/// `12 rated · 75% positive · 38/h · 21 s median`
-fn headline(m: &Model, s: &Summary) -> Vec<Span<'static>> {
+/// Below this inner width a headline leaves out the count of negatives.
+const FULL_HEADLINE_WIDTH: u16 = 72;
+
+/// `12 rated · 75% positive · 3 negative · 38/h · 21 s median`
+fn headline(m: &Model, s: &Summary, full: bool) -> Vec<Span<'static>> {
     let t = &m.look.theme;
     let dot = m.look.glyphs.dot;
     let mut v = vec![Span::styled(
@@ -94,11 +97,13 @@ fn headline(m: &Model, s: &Summary) -> Vec<Span<'static>> {
             format!("{:.0}% positive", share * 100.0),
             t.positive,
         ));
-        v.push(Span::styled(format!(" {dot} "), t.dim));
-        v.push(Span::styled(
-            format!("{} negative", thousands(s.negative)),
-            t.negative,
-        ));
+        if full {
+            v.push(Span::styled(format!(" {dot} "), t.dim));
+            v.push(Span::styled(
+                format!("{} negative", thousands(s.negative)),
+                t.negative,
+            ));
+        }
     }
     if let Some(p) = s.pace.line(dot) {
         v.push(Span::styled(format!(" {dot} {p}"), t.text));
@@ -112,10 +117,11 @@ fn report(f: &mut Frame, m: &Model, r: &StatsReport, area: Rect) {
     let mut top: Vec<Line> = Vec::new();
     let label = |s: &str| Span::styled(format!("{s:<10}"), t.heading);
     let mut run = vec![label("This run")];
-    run.extend(headline(m, &r.run));
+    let full = area.width >= FULL_HEADLINE_WIDTH;
+    run.extend(headline(m, &r.run, full));
     top.push(Line::from(run));
     let mut all = vec![label("All time")];
-    all.extend(headline(m, &r.all));
+    all.extend(headline(m, &r.all, full));
     top.push(Line::from(all));
     let mut third = vec![label("")];
     match status_label(m, dot) {
