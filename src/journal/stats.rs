@@ -53,25 +53,20 @@ impl Journal {
 }
 
 fn rows(conn: &Connection, since: Option<&str>, scope: &Scope) -> rusqlite::Result<Vec<Rated>> {
-    // All time: the latest id of each message straight from `ratings_by_message` (its
-    // last column is the id), then the rows by id. A window: the rows since, through
-    // `ratings_by_made_at`, each checked for a newer rating of its message.
+    // `replaced` (kept by triggers, schema step 4 -> 5) marks all but the latest rating
+    // of each message. All time: one pass over the table (nearly every row is a latest
+    // one, so an index would only add a lookup per row). A window: the latest ratings
+    // since, through `ratings_latest_by_made_at`.
     let (sql, param) = match since {
         None => (
-            "SELECT r.base_url, r.namespace, r.session_id, r.rating, r.text, r.reviewer, r.made_at
-             FROM (SELECT MAX(id) AS id FROM ratings
-                   GROUP BY base_url, namespace, session_id, message_id) l
-             JOIN ratings r ON r.id = l.id",
+            "SELECT base_url, namespace, session_id, rating, text, reviewer, made_at
+             FROM ratings NOT INDEXED WHERE replaced = 0",
             None,
         ),
         Some(s) => (
-            "SELECT r.base_url, r.namespace, r.session_id, r.rating, r.text, r.reviewer, r.made_at
-             FROM ratings r
-             WHERE r.made_at >= ?1
-               AND NOT EXISTS (SELECT 1 FROM ratings n
-                               WHERE n.base_url = r.base_url AND n.namespace = r.namespace
-                                 AND n.session_id = r.session_id AND n.message_id = r.message_id
-                                 AND n.id > r.id)",
+            "SELECT base_url, namespace, session_id, rating, text, reviewer, made_at
+             FROM ratings INDEXED BY ratings_latest_by_made_at
+             WHERE replaced = 0 AND made_at >= ?1",
             Some(s),
         ),
     };
@@ -320,6 +315,29 @@ mod tests {
     use crate::journal::fixtures::{open, target};
 
     const S: i64 = 1_000_000;
+
+    #[test]
+    fn the_latest_rating_is_kept_through_new_ratings_and_deletions() {
+        let (_dir, mut j) = open();
+        let t = target("m1");
+        j.record(&t, Rating::Positive, None, "ann").unwrap();
+        let second = j.record(&t, Rating::Negative, None, "ann").unwrap();
+        let rows = j.stats_rows(None, &None).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].rating, Rating::Negative);
+        // A rating withdrawn (deleted, as undo inside the send window does): the one
+        // before it is the latest again.
+        j.conn
+            .execute("DELETE FROM ratings WHERE id = ?1", [second.id])
+            .unwrap();
+        let rows = j.stats_rows(None, &None).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].rating, Rating::Positive);
+        let since = j
+            .stats_rows(Some("2000-01-01T00:00:00.000000Z"), &None)
+            .unwrap();
+        assert_eq!(since.len(), 1);
+    }
 
     #[test]
     fn pace_leaves_breaks_out() {

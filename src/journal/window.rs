@@ -676,7 +676,9 @@ mod tests {
                 .unwrap();
             j.conn
                 .execute_batch(
-                    "DROP TABLE undo_changes; DROP TABLE undo_steps;
+                    "DROP TRIGGER ratings_replace; DROP TRIGGER ratings_unreplace;
+                     DROP INDEX ratings_latest_by_made_at; ALTER TABLE ratings DROP COLUMN replaced;
+                     DROP TABLE undo_changes; DROP TABLE undo_steps;
                      ALTER TABLE ratings DROP COLUMN send_after; PRAGMA user_version = 3;",
                 )
                 .unwrap();
