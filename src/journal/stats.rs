@@ -105,11 +105,36 @@ fn rows(conn: &Connection, since: Option<&str>, scope: &Scope) -> rusqlite::Resu
     Ok(out)
 }
 
-/// A journal time as microseconds since the epoch (0 when it cannot be read).
+/// A journal time as microseconds since the epoch (0 when it cannot be read). The
+/// journal's own format (`2026-03-01T09:00:00.000000Z`) is read by hand, since every row
+/// has one; anything else goes through RFC 3339.
 pub fn parse_micros(s: &str) -> i64 {
-    chrono::DateTime::parse_from_rfc3339(s)
-        .map(|t| t.timestamp_micros())
-        .unwrap_or(0)
+    fixed_micros(s).unwrap_or_else(|| {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .map(|t| t.timestamp_micros())
+            .unwrap_or(0)
+    })
+}
+
+fn fixed_micros(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() != 27
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[19] != b'.'
+        || b[26] != b'Z'
+    {
+        return None;
+    }
+    let num = |from: usize, to: usize| -> Option<u32> {
+        b[from..to].iter().try_fold(0u32, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    let date = chrono::NaiveDate::from_ymd_opt(num(0, 4)? as i32, num(5, 7)?, num(8, 10)?)?;
+    let t = date.and_hms_micro_opt(num(11, 13)?, num(14, 16)?, num(17, 19)?, num(20, 26)?)?;
+    Some(t.and_utc().timestamp_micros())
 }
 
 /// How fast the reviewer goes.
@@ -351,6 +376,21 @@ mod tests {
         assert_eq!(p.line("·").as_deref(), Some("180/h · 20 s median"));
         assert_eq!(Pace::of(&[5]).line("·"), None);
         assert_eq!(Pace::of(&[]), Pace::default());
+    }
+
+    #[test]
+    fn journal_times_are_read_as_chrono_reads_them() {
+        for s in [
+            "2026-03-01T09:00:00.000000Z",
+            "2026-12-31T23:59:59.999999Z",
+            "2026-03-01T09:00:00Z",
+            "2026-03-01T10:00:00+01:00",
+        ] {
+            let chrono = chrono::DateTime::parse_from_rfc3339(s).unwrap();
+            assert_eq!(parse_micros(s), chrono.timestamp_micros(), "{s}");
+        }
+        assert_eq!(parse_micros("2026-13-01T09:00:00.000000Z"), 0);
+        assert_eq!(parse_micros("soon"), 0);
     }
 
     #[test]
