@@ -186,13 +186,16 @@ impl Pace {
         }
     }
 
-    /// `38/h · 21 s median`, or `None` before there are two ratings close enough.
+    /// `38/h · 21 s median`, or `None` before there are two ratings close enough (and
+    /// not in the same instant, as a bulk action's are).
     pub fn line(&self, dot: &str) -> Option<String> {
         let median = self.median_seconds?;
-        let rate = self
-            .per_hour
-            .map_or_else(|| "-".to_string(), |r| format!("{:.0}/h", r.min(1e6)));
-        Some(format!("{rate} {dot} {} median", seconds(median)))
+        let rate = self.per_hour?;
+        Some(format!(
+            "{:.0}/h {dot} {} median",
+            rate.min(1e6),
+            seconds(median)
+        ))
     }
 }
 
