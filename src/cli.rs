@@ -34,6 +34,10 @@ pub struct Cli {
     #[command(flatten)]
     pub batch: BatchArgs,
 
+    /// A markdown file shown beside the transcript with `i` (or review.guidelines).
+    #[arg(long, value_name = "FILE")]
+    pub guidelines: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -168,6 +172,8 @@ pub enum Command {
     Agree(AgreeArgs),
     /// Count each tag in the journal: ratings, negatives, positives, and its sessions.
     Tags(TagsArgs),
+    /// The reviewer's numbers from the journal: ratings, positive share, negatives per tag, pace, sessions, reviewers.
+    Stats(StatsArgs),
 }
 
 /// The shells `verdict completions` writes for.
@@ -259,6 +265,24 @@ pub struct RateArgs {
 pub struct TagsArgs {
     /// Only ratings made on or after this date (YYYY-MM-DD or RFC 3339).
     #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Print one JSON document instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Every rating in the journal, whatever server and namespace it was made on (the demo too).
+    #[arg(long)]
+    pub all: bool,
+    /// Also the ratings made in the built-in demo (left out by default).
+    #[arg(long)]
+    pub demo: bool,
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct StatsArgs {
+    /// Only ratings made since this date (YYYY-MM-DD or RFC 3339) or this long ago (90m, 8h, 7d).
+    #[arg(long, value_name = "DATE|DURATION")]
     pub since: Option<String>,
     /// Print one JSON document instead of a table.
     #[arg(long)]
@@ -469,6 +493,7 @@ where
         Some(Command::Rate(a)) => a.connect.inherit(&outer),
         Some(Command::Export(a)) => a.connect.inherit(&outer),
         Some(Command::Tags(a)) => a.connect.inherit(&outer),
+        Some(Command::Stats(a)) => a.connect.inherit(&outer),
         Some(Command::Search(a)) => a.connect.inherit(&outer),
         Some(Command::Sync(a)) => a.connect.inherit(&outer),
         Some(Command::Status(connect) | Command::Doctor(connect) | Command::Logout(connect)) => {

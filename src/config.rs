@@ -99,6 +99,9 @@ pub struct ReviewSettings {
     pub advance: Advance,
     /// The order sessions are walked in: `newest` first, or `risk` first.
     pub order: ReviewOrder,
+    /// A markdown file (the rubric) shown beside the transcript with `i`; a relative path
+    /// is read from the config file's directory.
+    pub guidelines: Option<std::path::PathBuf>,
 }
 
 /// `review.order`: newest first (the server's order), or the sessions most likely to
@@ -134,6 +137,7 @@ impl Default for ReviewSettings {
             send_delay: 5,
             advance: Advance::NextSession,
             order: ReviewOrder::Newest,
+            guidelines: None,
         }
     }
 }

@@ -160,6 +160,11 @@ impl Scope {
         })
     }
 
+    /// The `(server, namespace)` pairs in scope; `None`: everything.
+    pub(super) fn targets(&self) -> Option<Vec<(String, String)>> {
+        self.targets.clone()
+    }
+
     pub(super) fn holds(&self, row: &ExportRow) -> bool {
         self.holds_target(&row.entry.target)
     }

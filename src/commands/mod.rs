@@ -13,6 +13,7 @@ pub mod review;
 pub mod search;
 pub mod seed;
 pub mod serve;
+pub mod stats;
 pub mod status;
 pub mod sync;
 pub mod tags;
@@ -27,7 +28,15 @@ use std::path::PathBuf;
 /// Runs what the command line asks for.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        None => review::run(&cli.connect, cli.demo, &cli.batch).await,
+        None => {
+            review::run(
+                &cli.connect,
+                cli.demo,
+                &cli.batch,
+                cli.guidelines.as_deref(),
+            )
+            .await
+        }
         Some(Command::Serve(args)) => serve::serve(&cli.connect, args).await,
         Some(Command::Keys(KeysCommand::Create { namespace, db })) => {
             keys::keys_create(&cli.connect, &namespace, db.as_deref())
@@ -46,6 +55,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Man) => completions::man(),
         Some(Command::Agree(args)) => agree::agree(args),
         Some(Command::Tags(args)) => tags::tags(&args.connect.clone(), args).await,
+        Some(Command::Stats(args)) => stats::stats(&args.connect.clone(), args).await,
     }
 }
 

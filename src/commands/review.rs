@@ -74,12 +74,17 @@ pub async fn open(settings: &Settings, demo: bool) -> anyhow::Result<Opened> {
 /// server in-process on the demo transcripts. Switching account from inside (`P`) ends
 /// one run and starts the next on the chosen profile (without the batch: a sample or a
 /// queue belongs to the account it was drawn for).
-pub async fn run(connect: &ConnectArgs, demo: bool, batch: &BatchArgs) -> anyhow::Result<()> {
+pub async fn run(
+    connect: &ConnectArgs,
+    demo: bool,
+    batch: &BatchArgs,
+    guidelines: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
     let mut overrides = connect.overrides();
     let mut demo = demo;
     let mut batch = batch.clone();
     loop {
-        let Some(profile) = run_once(&overrides, demo, &batch).await? else {
+        let Some(profile) = run_once(&overrides, demo, &batch, guidelines).await? else {
             return Ok(());
         };
         tracing::info!(%profile, "switching profile");
@@ -97,6 +102,7 @@ async fn run_once(
     overrides: &crate::config::Overrides,
     demo: bool,
     batch: &BatchArgs,
+    guidelines: Option<&std::path::Path>,
 ) -> anyhow::Result<Option<String>> {
     // Everything that can be wrong with the setup is said on stderr, before the
     // terminal is taken over.
@@ -164,6 +170,7 @@ async fn run_once(
             app.set_order(order);
             app.with_profiles(settings.profiles.clone(), settings.profile.clone())
                 .with_tags(settings.tags.clone())
+                .with_guidelines(guidelines_path(&settings, guidelines))
         }
         Err(e) => {
             run::tty::restore();
@@ -295,6 +302,23 @@ fn queue_batch(path: &std::path::Path, conn: &Connection) -> anyhow::Result<Opti
     let mut batch = Batch::queue(ours, created_at);
     batch.left_out = theirs.len();
     Ok(Some(batch))
+}
+
+/// The guidelines file: `--guidelines` (from the working directory), else
+/// `review.guidelines` (from the config file's directory).
+fn guidelines_path(
+    settings: &crate::config::Settings,
+    flag: Option<&std::path::Path>,
+) -> Option<std::path::PathBuf> {
+    use crate::review::guidelines::resolve;
+    match flag {
+        Some(p) => Some(resolve(p, std::env::current_dir().ok().as_deref())),
+        None => settings
+            .review
+            .guidelines
+            .as_deref()
+            .map(|p| resolve(p, settings.paths.config_file.parent())),
+    }
 }
 
 #[cfg(test)]

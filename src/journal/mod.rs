@@ -9,6 +9,7 @@ mod fixtures;
 mod handle;
 pub mod outbox;
 mod schema;
+pub mod stats;
 mod store;
 pub mod tagcounts;
 pub mod window;

@@ -6,7 +6,7 @@ use rusqlite::Connection;
 use std::path::Path;
 
 /// The schema version this build writes; `PRAGMA user_version` holds the file's.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 /// Migration `i` takes a journal from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -96,6 +96,29 @@ const MIGRATIONS: &[&str] = &[
     // 5 -> 6: deferred replies (put aside to judge later; never sent), and their part
     // of an undo step.
     super::defer::MIGRATION,
+    // 6 -> 7, stats: `replaced` marks every rating but the latest of its message, kept by
+    // triggers (a newer rating replaces; deleting the latest, as undo in the send window
+    // does, makes the one before it the latest again), so the stats read the latest
+    // ratings in one pass instead of comparing each row with its message's others.
+    "ALTER TABLE ratings ADD COLUMN replaced INTEGER NOT NULL DEFAULT 0;
+    UPDATE ratings SET replaced = 1
+     WHERE EXISTS (SELECT 1 FROM ratings n
+                   WHERE n.base_url = ratings.base_url AND n.namespace = ratings.namespace
+                     AND n.session_id = ratings.session_id
+                     AND n.message_id = ratings.message_id AND n.id > ratings.id);
+    CREATE INDEX ratings_latest_by_made_at ON ratings (replaced, made_at);
+    CREATE TRIGGER ratings_replace AFTER INSERT ON ratings BEGIN
+        UPDATE ratings SET replaced = 1
+         WHERE base_url = NEW.base_url AND namespace = NEW.namespace
+           AND session_id = NEW.session_id AND message_id = NEW.message_id
+           AND id < NEW.id AND replaced = 0;
+    END;
+    CREATE TRIGGER ratings_unreplace AFTER DELETE ON ratings WHEN OLD.replaced = 0 BEGIN
+        UPDATE ratings SET replaced = 0
+         WHERE id = (SELECT MAX(id) FROM ratings
+                     WHERE base_url = OLD.base_url AND namespace = OLD.namespace
+                       AND session_id = OLD.session_id AND message_id = OLD.message_id);
+    END;",
 ];
 
 /// Opens (creating and migrating) the journal database at `path`: a private file, a
@@ -190,6 +213,37 @@ mod tests {
                 .corrected,
             "new"
         );
+    }
+
+    #[test]
+    fn a_version_4_journal_marks_all_but_the_latest_rating_of_each_message_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            for m in &MIGRATIONS[..4] {
+                conn.execute_batch(m).unwrap();
+            }
+            for (msg, rating) in [("m1", "positive"), ("m1", "negative"), ("m2", "positive")] {
+                conn.execute(
+                    "INSERT INTO ratings (base_url, namespace, session_id, message_id, rating, reviewer, made_at, state)
+                     VALUES ('http://127.0.0.1:1', 'ns', 'ses_a', ?1, ?2, 'ann', '2026-01-01T00:00:00.000000Z', 'sent')",
+                    [msg, rating],
+                )
+                .unwrap();
+            }
+            conn.pragma_update(None, "user_version", 4).unwrap();
+        }
+        let j = Journal::open(&path).unwrap();
+        let replaced: Vec<(i64, i64)> = j
+            .conn
+            .prepare("SELECT id, replaced FROM ratings ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(replaced, vec![(1, 1), (2, 0), (3, 0)]);
     }
 
     #[test]

@@ -193,7 +193,9 @@ mod tests {
             .unwrap();
             j.conn
                 .execute_batch(
-                    "DROP TABLE undo_deferrals; DROP TABLE deferrals;
+                    "DROP TRIGGER ratings_replace; DROP TRIGGER ratings_unreplace;
+                     DROP INDEX ratings_latest_by_made_at; ALTER TABLE ratings DROP COLUMN replaced;
+                     DROP TABLE undo_deferrals; DROP TABLE deferrals;
                      DROP INDEX ratings_tagged; PRAGMA user_version = 4;",
                 )
                 .unwrap();

@@ -699,6 +699,8 @@ mod tests {
             j.conn
                 .execute_batch(
                     "DROP TABLE undo_deferrals; DROP TABLE deferrals;
+                     DROP TRIGGER ratings_replace; DROP TRIGGER ratings_unreplace;
+                     DROP INDEX ratings_latest_by_made_at; ALTER TABLE ratings DROP COLUMN replaced;
                      DROP TABLE undo_changes; DROP TABLE undo_steps;
                      ALTER TABLE ratings DROP COLUMN send_after; PRAGMA user_version = 3;",
                 )

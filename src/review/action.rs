@@ -65,11 +65,15 @@ pub enum Command {
     MarkRange,
     Mark,
     MarkMatches,
+    Stats,
+    Guidelines,
+    GuidelinesDown,
+    GuidelinesUp,
 }
 
 impl Command {
     /// In the order the help screen lists them.
-    pub const ALL: [Command; 47] = [
+    pub const ALL: [Command; 51] = [
         Command::RatePositive,
         Command::RateNegative,
         Command::RateWithText,
@@ -117,6 +121,10 @@ impl Command {
         Command::ToggleRating,
         Command::Cancel,
         Command::Palette,
+        Command::Stats,
+        Command::Guidelines,
+        Command::GuidelinesDown,
+        Command::GuidelinesUp,
     ];
 
     /// The name used in `[keys]`.
@@ -170,6 +178,10 @@ impl Command {
             MarkRange => "mark_range",
             Mark => "mark",
             MarkMatches => "mark_matches",
+            Stats => "stats",
+            Guidelines => "guidelines",
+            GuidelinesDown => "guidelines_down",
+            GuidelinesUp => "guidelines_up",
         }
     }
 
@@ -199,6 +211,7 @@ impl Command {
             Send | Cancel | ToggleRating => "In the rating editor",
             Defer => "Rate",
             MarkRange | Mark | MarkMatches => "Select",
+            Stats | Guidelines | GuidelinesDown | GuidelinesUp => "Stats and guidelines",
         }
     }
 
@@ -246,6 +259,10 @@ impl Command {
             MarkRange => "mark a range of replies (or sessions)",
             Mark => "mark or unmark the reply (or session)",
             MarkMatches => "mark every reply the search matched",
+            Stats => "stats: this run and all time, pace, tags, sessions, reviewers",
+            Guidelines => "show or hide the guidelines beside the transcript",
+            GuidelinesDown => "scroll the guidelines down",
+            GuidelinesUp => "scroll the guidelines up",
         }
     }
 
@@ -395,4 +412,11 @@ pub enum Action {
     },
     /// The deferred replies kept by the journal.
     DeferralsLoaded(Result<Vec<crate::journal::defer::Deferral>, String>),
+    /// The stats screen's numbers, from the journal.
+    StatsLoaded {
+        generation: u64,
+        result: Result<super::stats::StatsReport, String>,
+    },
+    /// What a poll of the guidelines file found.
+    GuidelinesRead(super::guidelines::Read),
 }

@@ -123,6 +123,18 @@ pub enum Effect {
     },
     /// The deferred replies of this server and namespace.
     LoadDeferrals,
+    /// The stats screen's numbers: this run (ratings made since `run_since`, journal
+    /// time) and all time, on this server and namespace; `now` ends the per-minute series.
+    LoadStats {
+        generation: u64,
+        run_since: String,
+        now: chrono::DateTime<chrono::Utc>,
+    },
+    /// Read the guidelines file unless its modification time is still `known`.
+    ReadGuidelines {
+        path: std::path::PathBuf,
+        known: Option<std::time::SystemTime>,
+    },
 }
 
 /// The sort verdict asks for: most recent activity first.
@@ -626,6 +638,29 @@ impl Runner {
                 tokio::spawn(async move {
                     let found = super::sample::read_ahead(&client, ids).await;
                     let _ = tx.send(Action::RiskProbed { generation, found });
+                });
+            }
+            Effect::LoadStats {
+                generation,
+                run_since,
+                now,
+            } => {
+                let outbox = self.outbox.clone();
+                tokio::spawn(async move {
+                    let result = super::stats::load(&outbox, run_since, now).await;
+                    let _ = tx.send(Action::StatsLoaded { generation, result });
+                });
+            }
+            Effect::ReadGuidelines { path, known } => {
+                tokio::spawn(async move {
+                    let read =
+                        tokio::task::spawn_blocking(move || super::guidelines::read(&path, known))
+                            .await
+                            .unwrap_or_else(|e| super::guidelines::Read::Changed {
+                                modified: None,
+                                content: super::guidelines::Content::Unreadable(e.to_string()),
+                            });
+                    let _ = tx.send(Action::GuidelinesRead(read));
                 });
             }
             Effect::LoadCounts => {

@@ -259,6 +259,10 @@ fn defaults(cmd: Command) -> &'static [&'static str] {
         MarkRange => &["v"],
         Mark => &["space"],
         MarkMatches => &["*"],
+        Stats => &["S"],
+        Guidelines => &["i"],
+        GuidelinesDown => &["}"],
+        GuidelinesUp => &["{"],
     }
 }
 
@@ -461,6 +465,7 @@ impl Keymap {
                         | Command::Bottom),
                     ) => Some(Action::Command(cmd)),
                     Some(Command::Help | Command::Quit) => Some(Action::Dismiss),
+                    Some(Command::Stats) => Some(Action::Dismiss),
                     _ => None,
                 },
             },

@@ -37,6 +37,8 @@ pub struct Areas {
     /// The result of the last action, or the search prompt.
     pub notice: Rect,
     pub status: Rect,
+    /// The guidelines pane, while it is open.
+    pub guidelines: Option<Rect>,
 }
 
 fn inner(r: Rect) -> Rect {
@@ -111,7 +113,35 @@ pub fn areas(width: u16, height: u16, demo: bool, notice_rows: u16) -> Option<Ar
         transcript: Rect::new(left, y, width - left, panes_height),
         notice: Rect::new(0, height - STATUS_ROWS - notice_rows, width, notice_rows),
         status: Rect::new(0, height - STATUS_ROWS, width, STATUS_ROWS),
+        guidelines: None,
     })
+}
+
+/// From this width the guidelines pane sits right of the transcript; below it, it takes
+/// the session list's place (the transcript keeps its width, the list comes back when
+/// the pane closes).
+pub const GUIDELINES_BESIDE_WIDTH: u16 = 110;
+/// The guidelines pane beside the transcript: two fifths of the transcript's width,
+/// within these bounds.
+const GUIDELINES_MIN_WIDTH: u16 = 34;
+const GUIDELINES_MAX_WIDTH: u16 = 60;
+
+/// The regions with the guidelines pane open.
+pub fn with_guidelines(mut a: Areas) -> Areas {
+    let t = a.transcript;
+    if t.x + t.width >= GUIDELINES_BESIDE_WIDTH {
+        let w = (t.width * 2 / 5).clamp(GUIDELINES_MIN_WIDTH, GUIDELINES_MAX_WIDTH);
+        a.transcript.width = t.width - w;
+        a.guidelines = Some(Rect::new(t.x + t.width - w, t.y, w, t.height));
+    } else {
+        a.guidelines = Some(a.sessions);
+    }
+    a
+}
+
+/// Whether the guidelines pane covers the session list (a narrow screen).
+pub fn guidelines_cover_sessions(a: &Areas) -> bool {
+    a.guidelines == Some(a.sessions)
 }
 
 /// Lines each search hit takes in the results list: where it is, then the snippet.

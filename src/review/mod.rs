@@ -7,6 +7,7 @@ pub mod bulk_effect;
 pub mod editor;
 pub mod effect;
 pub mod found;
+pub mod guidelines;
 pub mod keymap;
 pub mod layout;
 pub mod model;
@@ -16,6 +17,7 @@ pub mod risk;
 pub mod run;
 pub mod sample;
 pub mod scroll;
+pub mod stats;
 pub mod typeset;
 pub mod update;
 pub mod view;
@@ -33,6 +35,8 @@ mod fixtures;
 pub(crate) mod order_view_tests;
 #[cfg(test)]
 mod palette_view_tests;
+#[cfg(test)]
+mod stats_view_tests;
 #[cfg(test)]
 mod tags_view_tests;
 #[cfg(test)]

@@ -289,6 +289,12 @@ where
         self
     }
 
+    /// The guidelines file the pane (`i`) shows.
+    pub fn with_guidelines(mut self, path: Option<std::path::PathBuf>) -> Self {
+        self.model.guidelines.path = path;
+        self
+    }
+
     pub fn with_profiles(
         mut self,
         profiles: Vec<crate::config::ProfileSummary>,
@@ -494,6 +500,7 @@ pub fn key_mode(m: &Model) -> KeyMode {
         Mode::Search(_) | Mode::Tags(_) | Mode::Defer(_) => KeyMode::Prompt,
         Mode::Palette(_) => KeyMode::Prompt,
         Mode::Help { .. } => KeyMode::Help,
+        Mode::Stats(_) => KeyMode::Help,
         Mode::Results(_) | Mode::Profiles { .. } => KeyMode::List,
         Mode::ConfirmQuit => KeyMode::Confirm,
         Mode::ConfirmBulk(_) => KeyMode::Ask,

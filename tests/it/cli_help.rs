@@ -4,7 +4,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 /// Every command path that has a help page.
-const COMMANDS: [&[&str]; 15] = [
+const COMMANDS: [&[&str]; 16] = [
     &[],
     &["serve"],
     &["keys"],
@@ -20,6 +20,7 @@ const COMMANDS: [&[&str]; 15] = [
     &["doctor"],
     &["agree"],
     &["tags"],
+    &["stats"],
 ];
 
 /// The reviewer's connection flags.

@@ -256,6 +256,8 @@ pub enum Mode {
     Defer(Box<super::bulk::DeferPrompt>),
     /// A bulk positive asking first (`y` stores every exchange to memory).
     ConfirmBulk(Box<super::bulk::Confirm>),
+    /// The stats screen (`S`), over the panes.
+    Stats(Box<crate::review::stats::StatsScreen>),
 }
 
 /// The tag picker: what is typed, the tags it matches, and the reply they go on.
@@ -395,6 +397,10 @@ pub struct Model {
     pub order: super::order::OrderState,
     /// Marked replies and sessions, bulk actions on their way, deferred replies.
     pub bulk: super::bulk::Bulk,
+    /// When this run started and when it rated each reply: the pace in the status bar.
+    pub pace: crate::review::stats::RunPace,
+    /// The guidelines file and its pane (`i`).
+    pub guidelines: crate::review::guidelines::Guidelines,
 }
 
 /// The send window and the walk on after a session's last reply.
@@ -469,6 +475,8 @@ impl Model {
             tag_tally: TagTally::default(),
             order: Default::default(),
             bulk: Default::default(),
+            pace: crate::review::stats::RunPace::new(init.now),
+            guidelines: Default::default(),
         }
     }
 
@@ -548,6 +556,7 @@ impl Model {
     pub fn animating(&self) -> bool {
         self.transcripts.values().any(|t| t.retrying > 0)
             || self.window.until.values().any(|t| *t > self.now)
+            || (self.guidelines.open && self.guidelines.path.is_some())
     }
 
     pub fn areas(&self) -> Option<layout::Areas> {
@@ -556,7 +565,12 @@ impl Model {
 
     /// The regions for a screen of `width` x `height` with what the model shows now.
     pub fn areas_for(&self, width: u16, height: u16) -> Option<layout::Areas> {
-        layout::areas(width, height, self.conn.demo, self.notice_rows(width))
+        let a = layout::areas(width, height, self.conn.demo, self.notice_rows(width));
+        if self.guidelines.open {
+            a.map(layout::with_guidelines)
+        } else {
+            a
+        }
     }
 
     /// A notice says what to do at its end: when it does not fit one line it gets two,

@@ -16,6 +16,7 @@ mod rating;
 mod results;
 mod search;
 mod sessions;
+mod stats;
 mod tags;
 mod transcript;
 mod undo;
@@ -91,7 +92,12 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
             m.resized = true;
             return fx;
         }
-        Action::Tick => preview_rested(m, &mut fx),
+        Action::Tick => {
+            preview_rested(m, &mut fx);
+            stats::tick(m, &mut fx);
+        }
+        Action::StatsLoaded { generation, result } => stats::loaded(m, generation, result),
+        Action::GuidelinesRead(read) => stats::read(m, read),
         Action::Mouse(ev) => mouse(m, ev, &mut fx),
         Action::SessionsLoaded {
             generation,
@@ -200,6 +206,7 @@ pub fn update(m: &mut Model, action: Action) -> Vec<Effect> {
             Mode::Palette(_) => palette::keys(m, other, &mut fx),
             Mode::Defer(_) => defer::prompt(m, other, &mut fx),
             Mode::ConfirmBulk(_) => bulk::confirm(m, other, &mut fx),
+            Mode::Stats(_) => stats::keys(m, other),
         },
     }
     defer::sync(m);
@@ -217,6 +224,7 @@ pub fn prepare(m: &mut Model) {
         m.resized = false;
         reveal_cursor(m);
     }
+    m.pace.settle();
     settle(m);
 }
 
@@ -356,6 +364,10 @@ pub(super) fn command(m: &mut Model, cmd: Command, fx: &mut Vec<Effect>) {
         }
         TagPicker => tags::open_picker(m, just_rated),
         Palette => palette::open(m, just_rated, fx),
+        Stats => stats::open(m, fx),
+        Guidelines => stats::toggle_guidelines(m, fx),
+        GuidelinesDown => stats::scroll(m, true),
+        GuidelinesUp => stats::scroll(m, false),
         Send | Cancel | ToggleRating => {}
         Defer => defer::key(m, fx),
         MarkRange => bulk::range(m),

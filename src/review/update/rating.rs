@@ -199,6 +199,7 @@ pub(super) fn rate_recorded(
                 let until = m.now + m.window.delay();
                 m.window.until.insert(entry.id, until);
             }
+            super::stats::rated(m, &key);
             m.this_run.insert(key, rating);
             if let Some(n) = &m.notice
                 && wording::is_saving(&n.text)

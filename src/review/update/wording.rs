@@ -515,3 +515,16 @@ pub(super) fn no_correction(m: &Model) -> String {
 pub(super) fn corrections_unread(e: &str) -> String {
     format!("Cannot read this session's corrections from the journal: {e}")
 }
+
+/// `i` with no guidelines file configured.
+pub(super) fn no_guidelines() -> String {
+    "No guidelines file: set review.guidelines = \"rubric.md\" in config.toml, or start with --guidelines FILE.".to_string()
+}
+
+/// `}` or `{` with the guidelines pane closed.
+pub(super) fn guidelines_closed(m: &Model) -> String {
+    format!(
+        "The guidelines are hidden; press {} to show them.",
+        m.key(Command::Guidelines)
+    )
+}

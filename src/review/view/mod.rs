@@ -2,6 +2,7 @@
 
 pub mod compose;
 pub mod correct;
+pub mod guidelines;
 pub mod help;
 pub mod marks;
 pub mod palette;
@@ -9,6 +10,7 @@ pub mod pane;
 pub mod profiles;
 pub mod results;
 pub mod sessions;
+pub mod stats;
 pub mod status;
 pub mod tags;
 pub mod theme;
@@ -34,6 +36,7 @@ pub fn draw(f: &mut Frame, m: &Model) {
     status::draw_banner(f, m, &a);
     sessions::draw(f, m, &a);
     transcript::draw(f, m, &a);
+    guidelines::draw(f, m, &a);
     status::draw_notice(f, m, &a);
     status::draw_status(f, m, &a);
     match &m.mode {
@@ -47,6 +50,7 @@ pub fn draw(f: &mut Frame, m: &Model) {
         Mode::Tags(p) => tags::draw(f, m, p),
         Mode::Palette(p) => palette::draw(f, m, p, &a),
         Mode::ConfirmBulk(c) => marks::draw_confirm(f, m, c),
+        Mode::Stats(s) => stats::draw(f, m, s),
         Mode::Browse | Mode::Search(_) | Mode::Defer(_) => {}
     }
 }

@@ -164,6 +164,9 @@ pub fn draw_status(f: &mut Frame, m: &Model, a: &Areas) {
     if let Some(scope) = crate::review::batch::status_label(m, g.dot) {
         right.push(Span::styled(format!("{scope} {} ", g.dot), t.status_bar));
     }
+    if let Some(pace) = m.pace.pace.line(g.dot) {
+        right.push(Span::styled(format!("{pace} {} ", g.dot), t.status_bar));
+    }
     right.push(Span::styled(
         format!("this run {}{pos} ", g.positive),
         t.positive,

@@ -16,6 +16,7 @@ mod rating;
 mod results;
 mod search;
 mod sessions;
+mod stats;
 mod tags;
 mod transcript;
 mod undo;
