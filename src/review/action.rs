@@ -117,14 +117,14 @@ impl Command {
         Command::SwitchProfile,
         Command::Help,
         Command::Quit,
-        Command::Send,
-        Command::ToggleRating,
-        Command::Cancel,
         Command::Palette,
         Command::Stats,
         Command::Guidelines,
         Command::GuidelinesDown,
         Command::GuidelinesUp,
+        Command::Send,
+        Command::ToggleRating,
+        Command::Cancel,
     ];
 
     /// The name used in `[keys]`.
