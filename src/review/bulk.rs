@@ -47,6 +47,8 @@ pub struct Progress {
     /// Entries the outbox settled before the journal's answer reached the app (it sends
     /// as soon as the commit is done).
     pub early: HashSet<i64>,
+    /// A tag put on (true) or taken off every reply, when the action is a tag's.
+    pub tag: Option<(String, bool)>,
 }
 
 /// The defer prompt: the reason being typed and the replies it goes on.

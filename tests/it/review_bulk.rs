@@ -110,6 +110,44 @@ async fn one_undo_inside_the_window_withdraws_all_500_and_the_server_sees_nothin
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tag_key_on_50_marked_replies_reaches_the_server_on_every_one_and_one_undo_takes_it_back()
+{
+    const TAGGED: usize = 50;
+    let server = TestServer::start().await;
+    server.import(&session("tagged", TAGGED));
+    let id = server.session_named("tagged").await.session_id;
+    let mut app = app(&server, Duration::ZERO);
+    ready(&mut app, TAGGED).await;
+    app.key('v');
+    app.key('G');
+    app.wait_for("the range", |s| s.contains(&format!("{TAGGED} marked")))
+        .await;
+    // `1`: the taxonomy's first tag, on every marked reply (unrated: rated negative).
+    app.key('1');
+    let done = format!("{TAGGED}/{TAGGED} rated");
+    app.wait_for("every tagged reply sent", |s| {
+        s.contains(&done) && s.contains(&format!("Sent: tag hallucination on {TAGGED} replies"))
+    })
+    .await;
+    let records = records(&server, &id).await;
+    assert_eq!(records.len(), TAGGED, "one POST per reply");
+    assert!(records.iter().all(|r| r.rating == Rating::Negative));
+    assert!(
+        records.iter().all(|r| r
+            .feedback_text
+            .as_deref()
+            .is_some_and(|t| t.contains("#hallucination"))),
+        "{records:?}"
+    );
+    app.key('u');
+    app.wait_for("the undo of all of them", |s| {
+        s.contains(&format!("{TAGGED} replies: Undone in your journal"))
+    })
+    .await;
+    app.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn next_unrated_passes_a_deferred_reply_then_comes_back_to_it() {
     let server = TestServer::start().await;
     server.import(&session("defer", 3));

@@ -338,10 +338,38 @@ pub(super) fn confirm(m: &mut Model, action: Action, fx: &mut Vec<Effect>) {
 
 /// Rates every reply: receipts say "saving", and one journal write takes them all.
 pub(super) fn send(m: &mut Model, replies: Vec<Reply>, rating: Rating, fx: &mut Vec<Effect>) {
+    let items = replies
+        .into_iter()
+        .map(|reply| Item {
+            reply,
+            rating,
+            text: None,
+        })
+        .collect();
+    let total = send_each(m, items, false, fx);
+    m.set_notice(Level::Info, words::bulk_saving(total, rating));
+}
+
+/// One reply of a bulk action: the rating it takes and the feedback text with it.
+pub(super) struct Item {
+    pub reply: Reply,
+    pub rating: Rating,
+    pub text: Option<String>,
+}
+
+/// Sends every item in one journal write (one undo step); with `notes`, each reply's
+/// note-and-tags text becomes the item's. Returns how many went.
+pub(super) fn send_each(
+    m: &mut Model,
+    items: Vec<Item>,
+    notes: bool,
+    fx: &mut Vec<Effect>,
+) -> usize {
     // Each session's messages by id, once: the exchanges are found without a scan each.
     let mut at: HashMap<String, HashMap<String, usize>> = HashMap::new();
-    let mut items = Vec::with_capacity(replies.len());
-    for (s, msg) in &replies {
+    let mut out = Vec::with_capacity(items.len());
+    for it in &items {
+        let (s, msg) = &it.reply;
         let index = at.entry(s.clone()).or_insert_with(|| {
             m.transcripts.get(s).map_or_else(HashMap::new, |t| {
                 t.messages
@@ -358,38 +386,47 @@ pub(super) fn send(m: &mut Model, replies: Vec<Reply>, rating: Rating, fx: &mut 
                 completion: t.messages[i].content.clone(),
             })
         });
-        items.push(BulkRate {
+        out.push(BulkRate {
             session_id: s.clone(),
             message_id: msg.clone(),
-            rating,
-            text: None,
+            rating: it.rating,
+            text: it.text.clone(),
             exchange,
         });
     }
     let mut touched: HashSet<String> = HashSet::new();
-    for (s, msg) in &replies {
+    for it in items {
+        let (s, msg) = it.reply;
         let t = m
             .transcripts
             .entry(s.clone())
-            .or_insert_with(|| Transcript::new(s));
-        let after = t.receipts.get(msg).and_then(Receipt::entry);
-        t.receipts
-            .insert(msg.clone(), Receipt::Saving { rating, after });
-        touched.insert(s.clone());
+            .or_insert_with(|| Transcript::new(&s));
+        let after = t.receipts.get(&msg).and_then(Receipt::entry);
+        if notes {
+            super::rating::set_note(t, &msg, it.text);
+        }
+        t.receipts.insert(
+            msg,
+            Receipt::Saving {
+                rating: it.rating,
+                after,
+            },
+        );
+        touched.insert(s);
     }
     for s in &touched {
         if let Some(t) = m.transcripts.get_mut(s) {
             t.recount();
         }
     }
-    let total = items.len();
+    let total = out.len();
     m.bulk.progress = Some(Progress {
         total,
         saving: true,
         ..Progress::default()
     });
-    fx.push(Effect::RateMany { items });
-    m.set_notice(Level::Info, words::bulk_saving(total, rating));
+    fx.push(Effect::RateMany { items: out });
+    total
 }
 
 /// The journal committed the bulk action (or could not).
@@ -409,6 +446,7 @@ pub(super) fn recorded(
                 .as_mut()
                 .map(|p| std::mem::take(&mut p.early))
                 .unwrap_or_default();
+            let tag = m.bulk.progress.as_mut().and_then(|p| p.tag.take());
             let mut sent = 0;
             let mut waiting = HashSet::with_capacity(entries.len());
             for e in &entries {
@@ -446,21 +484,28 @@ pub(super) fn recorded(
             let total = entries.len();
             if waiting.is_empty() {
                 m.bulk.progress = None;
-                m.set_general_notice(Level::Success, words::bulk_sent(total));
+                let text = super::tags::bulk_sent(tag.as_ref(), total)
+                    .unwrap_or_else(|| words::bulk_sent(total));
+                m.set_general_notice(Level::Success, text);
             } else {
+                let text = super::tags::bulk_sending(m, tag.as_ref(), total)
+                    .unwrap_or_else(|| words::bulk_sending(m, total, rating));
                 m.bulk.progress = Some(Progress {
                     total,
                     sent,
                     waiting,
                     saving: false,
                     early: HashSet::new(),
+                    tag,
                 });
-                m.set_notice(Level::Info, words::bulk_sending(m, total, rating));
+                m.set_notice(Level::Info, text);
             }
         }
         Err(e) => {
             for (s, msg) in &replies {
                 if let Some(t) = m.transcripts.get_mut(s) {
+                    // A tag keeps each reply's own rating: the one it was saving.
+                    let rating = t.receipts.get(msg).map_or(rating, Receipt::rating);
                     t.receipts.insert(
                         msg.clone(),
                         Receipt::Failed {
@@ -509,8 +554,10 @@ pub(super) fn settled(m: &mut Model, entry: Option<i64>) {
     p.sent += 1;
     if p.waiting.is_empty() && !p.saving {
         let total = p.total;
+        let text = super::tags::bulk_sent(p.tag.as_ref(), total)
+            .unwrap_or_else(|| words::bulk_sent(total));
         m.bulk.progress = None;
-        m.set_general_notice(Level::Success, words::bulk_sent(total));
+        m.set_general_notice(Level::Success, text);
     }
 }
 

@@ -327,7 +327,11 @@ fn check(m: &Model, e: &Entry, args: &str, p: &Prompt) -> Result<Chosen, String>
         Run::Tag if args.is_empty() => Ok(Chosen::TagPicker),
         Run::Tag => {
             let tag = tags::normalize(args).ok_or_else(|| tags::invalid(args))?;
-            let Some((session, message)) = p.just_rated.clone().or_else(|| selected_assistant(m))
+            // Marked replies: the tag goes on all of them (`tags::toggle` sees the marks).
+            let marked = super::bulk::marked_replies(m).into_iter().next();
+            let Some((session, message)) = marked
+                .or_else(|| p.just_rated.clone())
+                .or_else(|| selected_assistant(m))
             else {
                 return Err(
                     "tag: no reply is selected; put the cursor on an assistant reply first."

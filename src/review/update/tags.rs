@@ -31,6 +31,9 @@ pub(super) fn toggle_nth(
         m.set_notice(Level::Warning, text);
         return;
     };
+    if bulk_toggle(m, &tag, fx) {
+        return;
+    }
     match just_rated.or_else(|| selected_assistant(m)) {
         Some((session, message)) => toggle(m, &session, &message, &tag, fx),
         None => not_on_assistant(m),
@@ -66,6 +69,9 @@ pub(super) fn toggle(
     tag: &str,
     fx: &mut Vec<Effect>,
 ) {
+    if bulk_toggle(m, tag, fx) {
+        return;
+    }
     let (note, current) = tags_on(m, session_id, message_id);
     let (next, on) = tags::toggle(&current, tag);
     if !tags::fits(note.as_deref(), &next) {
@@ -116,6 +122,108 @@ pub(super) fn toggle(
     m.just_rated = Some((session_id.to_string(), message_id.to_string()));
 }
 
+/// Replies marked: `tag` goes on every one of them, or off every one when all of them
+/// have it, as one bulk action (one journal write, one undo step). A rated reply keeps
+/// its rating; an unrated one is rated negative, as a single tag does. Returns whether
+/// there were marks.
+pub(super) fn bulk_toggle(m: &mut Model, tag: &str, fx: &mut Vec<Effect>) -> bool {
+    let replies = super::bulk::marked_replies(m);
+    if replies.is_empty() {
+        return false;
+    }
+    let on = !replies
+        .iter()
+        .all(|(s, msg)| tags_on(m, s, msg).1.iter().any(|t| t == tag));
+    let (mut items, mut full, mut unrated) = (Vec::with_capacity(replies.len()), 0, 0);
+    for (s, msg) in replies {
+        let (note, current) = tags_on(m, &s, &msg);
+        let (next, now_on) = tags::toggle(&current, tag);
+        if now_on != on {
+            // Already as the action leaves it.
+            continue;
+        }
+        if !tags::fits(note.as_deref(), &next) {
+            full += 1;
+            continue;
+        }
+        let rated = m
+            .transcripts
+            .get(&s)
+            .and_then(|t| t.receipts.get(&msg))
+            .filter(|r| r.is_rating())
+            .map(Receipt::rating);
+        unrated += usize::from(rated.is_none());
+        items.push(super::bulk::Item {
+            reply: (s, msg),
+            rating: rated.unwrap_or(Rating::Negative),
+            text: tags::compose(note.as_deref(), &next),
+        });
+    }
+    m.bulk.clear();
+    m.just_rated = None;
+    if items.is_empty() {
+        let text = format!(
+            "No room for tag {tag} on any marked reply: the note and its tags would pass {} characters (or {} tags); nothing changed.",
+            crate::api::limits::FEEDBACK_TEXT_MAX,
+            tags::TAGS_MAX
+        );
+        m.set_notice(Level::Warning, text);
+        return true;
+    }
+    let n = super::bulk::send_each(m, items, true, fx);
+    if let Some(p) = &mut m.bulk.progress {
+        p.tag = Some((tag.to_string(), on));
+    }
+    let mut text = if on {
+        format!("Tag {tag} on {}", replies_word(n))
+    } else {
+        format!(
+            "Tag {tag} off {} (every marked reply had it)",
+            replies_word(n)
+        )
+    };
+    if unrated > 0 {
+        text.push_str(&format!(
+            "; {unrated} unrated rated negative (a tag is a failure mode)"
+        ));
+    }
+    if full > 0 {
+        text.push_str(&format!("; {full} left as they were (no room for the tag)"));
+    }
+    text.push_str("; saving it.");
+    m.set_notice(Level::Info, text);
+    true
+}
+
+fn replies_word(n: usize) -> String {
+    if n == 1 {
+        "1 reply".to_string()
+    } else {
+        format!("{n} replies")
+    }
+}
+
+/// The notice while a bulk tag is on its way, if the bulk action is a tag's.
+pub(super) fn bulk_sending(m: &Model, tag: Option<&(String, bool)>, n: usize) -> Option<String> {
+    let (tag, on) = tag?;
+    Some(format!(
+        "Tag {tag} {} {} (one action: {} undoes all of them).",
+        if *on { "on" } else { "off" },
+        replies_word(n),
+        m.key(crate::review::action::Command::Undo)
+    ))
+}
+
+/// The notice once a bulk tag has reached the server, if the bulk action is a tag's.
+pub(super) fn bulk_sent(tag: Option<&(String, bool)>, n: usize) -> Option<String> {
+    let (tag, on) = tag?;
+    Some(format!(
+        "Sent: tag {tag} {} {}.",
+        if *on { "on" } else { "off" },
+        replies_word(n)
+    ))
+}
+
 /// The journal's count of the namespace's tags arrived (read once at start; ratings made
 /// since are counted from the transcripts they changed, so it is never read again).
 pub(super) fn counts_loaded(m: &mut Model, result: Result<TagCounts, String>) {
@@ -131,7 +239,13 @@ pub(super) fn counts_loaded(m: &mut Model, result: Result<TagCounts, String>) {
 
 /// `#`: the picker for the reply just rated, else the selected one.
 pub(super) fn open_picker(m: &mut Model, just_rated: Option<(String, String)>) {
-    let Some((session_id, message_id)) = just_rated.or_else(|| selected_assistant(m)) else {
+    let marked = super::bulk::marked_replies(m);
+    let Some((session_id, message_id)) = marked
+        .first()
+        .cloned()
+        .or(just_rated)
+        .or_else(|| selected_assistant(m))
+    else {
         not_on_assistant(m);
         return;
     };
@@ -144,7 +258,12 @@ pub(super) fn open_picker(m: &mut Model, just_rated: Option<(String, String)>) {
     let mut others: Vec<(String, usize)> = counts.into_iter().collect();
     others.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     known.extend(others);
-    let on = tags_on(m, &session_id, &message_id).1;
+    let mut on = tags_on(m, &session_id, &message_id).1;
+    // Marked replies: a tag shows as on when every one of them has it.
+    for (s, msg) in marked.iter().skip(1) {
+        let theirs = tags_on(m, s, msg).1;
+        on.retain(|t| theirs.contains(t));
+    }
     m.mode = Mode::Tags(Box::new(TagPicker {
         session_id,
         message_id,

@@ -287,3 +287,178 @@ fn a_new_tag_typed_is_offered_next_time_with_its_count() {
     update(&mut m, cmd(Command::TagPicker));
     assert!(offered(&m).contains(&("stale_docs".to_string(), 1)));
 }
+
+/// Every item of the bulk write: (message, rating, text).
+fn rate_many(fx: &[Effect]) -> Vec<(String, Rating, Option<String>)> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::RateMany { items } => Some(
+                items
+                    .iter()
+                    .map(|i| (i.message_id.clone(), i.rating, i.text.clone()))
+                    .collect::<Vec<_>>(),
+            ),
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
+/// a4 unrated, a6 rated positive with a note, b2 (another session) unrated: all marked.
+fn three_marked() -> Model {
+    let mut m = loaded(120, 40);
+    if let Some(t) = m.transcripts.get_mut("ses_a") {
+        t.receipts.insert(
+            "a6".into(),
+            Receipt::Sent {
+                rating: Rating::Positive,
+                stored: false,
+                entry: None,
+            },
+        );
+        t.notes.insert("a6".into(), "terse".into());
+    }
+    mark_all(&mut m);
+    m
+}
+
+fn mark_all(m: &mut Model) {
+    for (s, msg) in [("ses_a", "a4"), ("ses_a", "a6"), ("ses_b", "b2")] {
+        m.bulk.mark((s.into(), msg.into()));
+    }
+}
+
+fn tagged(note: Option<&str>, tag: &str) -> Option<String> {
+    crate::api::tags::compose(note, &[tag.to_string()])
+}
+
+#[test]
+fn a_digit_with_three_marked_replies_tags_all_three_and_again_takes_it_off() {
+    let mut m = three_marked();
+    let fx = update(&mut m, cmd(Command::Tag1));
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::Rate { .. })),
+        "one bulk write, not one rating per reply: {fx:?}"
+    );
+    assert_eq!(
+        rate_many(&fx),
+        vec![
+            ("a4".into(), Rating::Negative, tagged(None, "hallucination")),
+            (
+                "a6".into(),
+                Rating::Positive,
+                tagged(Some("terse"), "hallucination")
+            ),
+            ("b2".into(), Rating::Negative, tagged(None, "hallucination")),
+        ],
+        "a rated reply keeps its rating and note; an unrated one is rated negative"
+    );
+    let said = notice(&m);
+    assert!(said.contains("Tag hallucination on 3 replies"), "{said}");
+    assert!(said.contains("2 unrated rated negative"), "{said}");
+    assert!(!m.bulk.selecting(), "the marks go once applied");
+    assert!(m.bulk.progress.as_ref().is_some_and(|p| p.saving));
+
+    // Every marked reply has it now: the same key takes it off all of them.
+    mark_all(&mut m);
+    let fx = update(&mut m, cmd(Command::Tag1));
+    assert_eq!(
+        rate_many(&fx),
+        vec![
+            ("a4".into(), Rating::Negative, None),
+            ("a6".into(), Rating::Positive, Some("terse".into())),
+            ("b2".into(), Rating::Negative, None),
+        ]
+    );
+    let said = notice(&m);
+    assert!(said.contains("Tag hallucination off 3 replies"), "{said}");
+    assert!(said.contains("every marked reply had it"), "{said}");
+}
+
+#[test]
+fn a_bulk_tag_adds_only_where_it_is_missing_when_some_marked_replies_have_it() {
+    let mut m = three_marked();
+    if let Some(t) = m.transcripts.get_mut("ses_a") {
+        t.notes.insert("a6".into(), "tags: #hallucination".into());
+    }
+    let fx = update(&mut m, cmd(Command::Tag1));
+    let sent: Vec<String> = rate_many(&fx).into_iter().map(|i| i.0).collect();
+    assert_eq!(sent, vec!["a4".to_string(), "b2".to_string()]);
+    assert!(notice(&m).contains("on 2 replies"), "{}", notice(&m));
+}
+
+#[test]
+fn the_picker_enter_and_colon_tag_apply_to_every_marked_reply() {
+    let mut m = three_marked();
+    update(&mut m, cmd(Command::TagPicker));
+    assert!(matches!(m.mode, Mode::Tags(_)));
+    let fx = update(&mut m, Action::PromptSubmit);
+    let items = rate_many(&fx);
+    assert_eq!(items.len(), 3, "{fx:?}");
+    assert!(
+        items
+            .iter()
+            .all(|i| i.2.as_deref().is_some_and(|t| t.contains("#hallucination")))
+    );
+
+    let mut m = three_marked();
+    let mut fx = update(&mut m, cmd(Command::Palette));
+    for c in "tag wrong_tool".chars() {
+        fx.extend(update(&mut m, Action::PromptKey(key(c))));
+    }
+    fx.extend(update(&mut m, Action::PromptSubmit));
+    let items = rate_many(&fx);
+    assert_eq!(items.len(), 3, "{fx:?}");
+    assert!(
+        items
+            .iter()
+            .all(|i| i.2.as_deref().is_some_and(|t| t.contains("#wrong_tool")))
+    );
+    assert!(notice(&m).contains("Tag wrong_tool on 3 replies"));
+}
+
+#[test]
+fn a_bulk_tag_says_so_while_sending_and_a_failed_write_keeps_each_rating() {
+    let mut m = three_marked();
+    update(&mut m, cmd(Command::Tag1));
+    let replies = vec![
+        ("ses_a".to_string(), "a4".to_string()),
+        ("ses_a".to_string(), "a6".to_string()),
+        ("ses_b".to_string(), "b2".to_string()),
+    ];
+    update(
+        &mut m,
+        Action::BulkRecorded {
+            replies: replies.clone(),
+            rating: Rating::Negative,
+            result: Ok(vec![
+                crate::review::fixtures::entry(11, "ses_a", "a4", Rating::Negative),
+                crate::review::fixtures::entry(12, "ses_a", "a6", Rating::Positive),
+                crate::review::fixtures::entry(13, "ses_b", "b2", Rating::Negative),
+            ]),
+        },
+    );
+    let said = notice(&m);
+    assert!(
+        said.contains("Tag hallucination on 3 replies (one action"),
+        "{said}"
+    );
+
+    let mut m = three_marked();
+    update(&mut m, cmd(Command::Tag1));
+    update(
+        &mut m,
+        Action::BulkRecorded {
+            replies,
+            rating: Rating::Negative,
+            result: Err("disk full".into()),
+        },
+    );
+    assert!(matches!(
+        receipt(&m, "ses_a", "a6"),
+        Some(Receipt::Failed {
+            rating: Rating::Positive,
+            ..
+        })
+    ));
+}
