@@ -7,6 +7,8 @@ mod feedback;
 mod messages;
 mod schema;
 mod search;
+mod list_count;
+mod session_json;
 mod sessions;
 mod tenancy;
 
@@ -19,11 +21,12 @@ pub(crate) use db::{Db, open};
 pub(crate) use encode::{new_api_key, now_us};
 pub(crate) use feedback::{list_feedback, list_memory, submit_feedback};
 pub(crate) use messages::history_json;
+pub(crate) use session_json::list_sessions_json;
 pub use schema::SCHEMA_VERSION;
 pub(crate) use search::{catch_up_indexing, defer_indexing, query_problem, search};
 pub(crate) use sessions::{
     ListCursor, PageAt, SessionFilter, SessionOrder, SortField, create_session, get_session,
-    list_sessions, patch_session, terminate_session,
+    patch_session, terminate_session,
 };
 pub(crate) use tenancy::{
     NamespaceRow, count_sessions, ensure_namespace, find_key_org, find_namespace, insert_key,
