@@ -198,8 +198,7 @@ fn main() {
         let (result, ranking) = rt.block_on(async {
             let (all, cut) = list_all(&client, |_| {}).await.expect("list");
             let r = Instant::now();
-            let ranked =
-                tokio::task::spawn_blocking(move || rank_listing(all, &known, cut)).await;
+            let ranked = tokio::task::spawn_blocking(move || rank_listing(all, &known, cut)).await;
             (ranked.expect("ranked"), r.elapsed())
         });
         rank_times.push(ranking);
@@ -256,7 +255,10 @@ fn main() {
         update(&mut m, Action::Command(Command::ToggleOrder));
         // Ranked again from what is known, without reading the list again.
     }
-    report("  o back to newest: update() re-sorts every row", &mut times);
+    report(
+        "  o back to newest: update() re-sorts every row",
+        &mut times,
+    );
 
     rt.block_on(server.shutdown());
 }

@@ -603,7 +603,9 @@ impl Runner {
                             super::order::rank_listing(sessions, &known, cut)
                         })
                         .await
-                        .map_err(|e| crate::api::ApiError::Network(format!("ranking stopped: {e}"))),
+                        .map_err(|e| {
+                            crate::api::ApiError::Network(format!("ranking stopped: {e}"))
+                        }),
                         Err(e) => Err(e),
                     };
                     if let Err(e) = &result {

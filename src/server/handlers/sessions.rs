@@ -3,8 +3,7 @@
 use super::{Checks, Params, body_json, body_object, json_response, to_json};
 use crate::api::model::{
     AGENT_CONFIG, CREATE_SESSION_REQUEST, CreateSessionRequest, LIST_SESSIONS_REQUEST,
-    PATCH_SESSION_REQUEST, PatchSessionRequest, SESSION_QUOTAS,
-    SessionStatus, ValidationError,
+    PATCH_SESSION_REQUEST, PatchSessionRequest, SESSION_QUOTAS, SessionStatus, ValidationError,
 };
 use crate::server::AppState;
 use crate::server::auth::Tenant;

@@ -4,10 +4,10 @@ mod bulk;
 mod db;
 mod encode;
 mod feedback;
+mod list_count;
 mod messages;
 mod schema;
 mod search;
-mod list_count;
 mod session_json;
 mod sessions;
 mod tenancy;
@@ -21,9 +21,9 @@ pub(crate) use db::{Db, open};
 pub(crate) use encode::{new_api_key, now_us};
 pub(crate) use feedback::{list_feedback, list_memory, submit_feedback};
 pub(crate) use messages::history_json;
-pub(crate) use session_json::list_sessions_json;
 pub use schema::SCHEMA_VERSION;
 pub(crate) use search::{catch_up_indexing, defer_indexing, query_problem, search};
+pub(crate) use session_json::list_sessions_json;
 pub(crate) use sessions::{
     ListCursor, PageAt, SessionFilter, SessionOrder, SortField, create_session, get_session,
     patch_session, terminate_session,

@@ -5,10 +5,10 @@
 //! them: most rows reuse the bytes of the last), so a stored value that is not what
 //! the contract says still comes out as the struct path makes it.
 
+use super::StoreError;
 use super::encode::{push_json_str, write_time};
 use super::sessions::{ListCursor, PageAt, SessionFilter, SessionOrder, page_rows};
 use super::tenancy::NamespaceRow;
-use super::StoreError;
 use crate::api::model::{AgentConfig, SessionStatus};
 use rusqlite::Connection;
 use serde::Serialize;
@@ -101,15 +101,15 @@ impl Memo {
 }
 
 fn text<'r>(r: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<&'r str> {
-    r.get_ref(i)?
-        .as_str()
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
+    r.get_ref(i)?.as_str().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+    })
 }
 
 fn optional_text<'r>(r: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Option<&'r str>> {
-    r.get_ref(i)?
-        .as_str_or_null()
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e)))
+    r.get_ref(i)?.as_str_or_null().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
+    })
 }
 
 /// One session, as `GetSessionResponse` serializes (the columns of `SESSION_COLUMNS`).
