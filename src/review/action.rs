@@ -390,10 +390,10 @@ pub enum Action {
     PaletteHistoryLoaded(Result<Option<Vec<String>>, String>),
     /// The tags of the namespace, counted from the journal (latest rating per message).
     TagCountsLoaded(Result<crate::journal::tagcounts::TagCounts, String>),
-    /// The whole session list, read for risk order (`true`: cut at the candidate cap).
+    /// The whole session list, read for risk order, scored and ranked off the UI thread.
     OrderListed {
         generation: u64,
-        result: Result<(Vec<crate::api::model::GetSessionResponse>, bool), ApiError>,
+        result: Result<super::order::Ranked, ApiError>,
     },
     /// Histories read ahead at the top of the risk order.
     RiskProbed {

@@ -105,6 +105,8 @@ pub enum Effect {
     /// Read the server's whole session list, for risk order.
     ListForOrder {
         generation: u64,
+        /// Risks already refined from a history, kept over the listing's.
+        known: std::collections::HashMap<String, super::risk::Risk>,
     },
     /// Read the first history page of these sessions (a few at once), for risk order.
     ProbeRisk {
@@ -625,9 +627,20 @@ impl Runner {
                     let _ = tx.send(Action::PaletteHistoryLoaded(result));
                 });
             }
-            Effect::ListForOrder { generation } => {
+            Effect::ListForOrder { generation, known } => {
                 tokio::spawn(async move {
-                    let result = super::sample::list_all(&client, |_| {}).await;
+                    let result = match super::sample::list_all(&client, |_| {}).await {
+                        // Scoring and ranking 100,000 rows is CPU work: off the loop's
+                        // threads, and never in update().
+                        Ok((sessions, cut)) => tokio::task::spawn_blocking(move || {
+                            super::order::rank_listing(sessions, &known, cut)
+                        })
+                        .await
+                        .map_err(|e| {
+                            crate::api::ApiError::Network(format!("ranking stopped: {e}"))
+                        }),
+                        Err(e) => Err(e),
+                    };
                     if let Err(e) = &result {
                         tracing::warn!("listing every session for risk order failed: {e}");
                     }

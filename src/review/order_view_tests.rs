@@ -64,11 +64,11 @@ pub(crate) fn run(m: &mut Model, fx: Vec<Effect>, sessions: &[GetSessionResponse
         let mut next = Vec::new();
         for e in std::mem::take(&mut queue) {
             match e {
-                Effect::ListForOrder { generation } => next.extend(update(
+                Effect::ListForOrder { generation, known } => next.extend(update(
                     m,
                     Action::OrderListed {
                         generation,
-                        result: Ok((sessions.to_vec(), false)),
+                        result: Ok(super::order::rank_listing(sessions.to_vec(), &known, false)),
                     },
                 )),
                 Effect::ProbeRisk { generation, ids } => {

@@ -258,3 +258,44 @@ async fn without_a_cursor_the_client_pages_by_offset() {
     drop(proxy);
     server.stop().await;
 }
+
+/// The count every page carries follows each write: the server keeps it between pages
+/// only while nothing is committed.
+#[tokio::test]
+async fn the_total_follows_every_write_between_pages() {
+    use verdict::api::model::{AgentConfig, CreateSessionRequest};
+    let server = with_sessions(30).await;
+    let client = server.client();
+    let active = ListSessionsRequest {
+        status: Some(SessionStatus::Active),
+        ..Default::default()
+    };
+    let totals = async |all: u64, act: u64| {
+        // Several pages each time, so the kept count is the one sent.
+        for start in [PageStart::Offset(0), PageStart::Offset(10)] {
+            let page = client
+                .list_sessions_from(&ListSessionsRequest::default(), 10, &start)
+                .await
+                .unwrap();
+            assert_eq!(page.response.total, all);
+            let page = client
+                .list_sessions_from(&active, 10, &start)
+                .await
+                .unwrap();
+            assert_eq!(page.response.total, act);
+        }
+    };
+    totals(30, 20).await;
+    let created = client
+        .create_session(&CreateSessionRequest {
+            agent_config: AgentConfig::default(),
+            enable_memory: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    totals(31, 21).await;
+    client.terminate_session(&created.session_id).await.unwrap();
+    totals(31, 20).await;
+    server.stop().await;
+}

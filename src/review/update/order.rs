@@ -3,12 +3,12 @@
 //! what the listing says, ranks the list, then reads ahead a bounded number of
 //! histories at the top of the order and re-ranks only the rows not yet reached.
 
-use super::sessions::{open_session, sessions_loaded};
-use crate::api::model::{GetHistoryResponse, GetSessionResponse, ListSessionsResponse};
-use crate::api::{ApiError, PageStart, SessionsPage};
+use super::sessions::open_session;
+use crate::api::ApiError;
+use crate::api::model::{GetHistoryResponse, GetSessionResponse};
 use crate::review::effect::Effect;
 use crate::review::model::*;
-use crate::review::order::Order;
+use crate::review::order::{Order, Ranked};
 use crate::review::risk::{Risk, Signals};
 
 /// Histories read ahead at the top of the risk order, to find failed tool calls.
@@ -59,7 +59,13 @@ fn start_listing(m: &mut Model, fx: &mut Vec<Effect>) {
         Level::Info,
         "Reading every session to rank them by risk…".to_string(),
     );
-    fx.push(Effect::ListForOrder { generation });
+    let known = m
+        .order
+        .probed
+        .iter()
+        .filter_map(|id| Some((id.clone(), *m.order.risk.get(id)?)))
+        .collect();
+    fx.push(Effect::ListForOrder { generation, known });
 }
 
 /// Whether rows of a page are scored as they arrive: in risk order, and for a batch
@@ -94,7 +100,7 @@ pub(super) fn page_arriving(m: &mut Model, first: bool, sessions: &[GetSessionRe
 /// A page's rows were added: in risk order, the rows not yet reached are ranked again.
 /// A first page outside a batch (a refresh) means the whole list is read again.
 pub(super) fn page_added(m: &mut Model, first: bool, fx: &mut Vec<Effect>) {
-    if m.order.order != Order::Risk || m.order.installing {
+    if m.order.order != Order::Risk {
         return;
     }
     if first && m.batch.is_none() && m.order.listing.is_none() {
@@ -105,18 +111,20 @@ pub(super) fn page_added(m: &mut Model, first: bool, fx: &mut Vec<Effect>) {
     rank(m, from);
 }
 
-/// The whole list, read for risk order.
+/// The whole list, read for risk order, scored and ranked in the background: put in
+/// place as it is. No sorting and no per-row work beyond the visible list here, so the
+/// frame after it is drawn at once even for 100,000 sessions.
 pub(super) fn listed(
     m: &mut Model,
     generation: u64,
-    result: Result<(Vec<GetSessionResponse>, bool), ApiError>,
+    result: Result<Ranked, ApiError>,
     fx: &mut Vec<Effect>,
 ) {
     if m.order.listing != Some(generation) || m.order.order != Order::Risk {
         return;
     }
     m.order.listing = None;
-    let (sessions, cut) = match result {
+    let ranked = match result {
         Ok(r) => r,
         Err(e) => {
             let msg = super::wording::say(m, &e);
@@ -127,21 +135,38 @@ pub(super) fn listed(
             return;
         }
     };
-    let total = sessions.len();
-    let page = SessionsPage {
-        response: ListSessionsResponse {
-            total: total as u64,
-            results: sessions,
-            pagination: Default::default(),
-        },
-        next: None,
-        unreadable: Vec::new(),
-    };
-    let generation = m.sessions.generation;
-    m.order.installing = true;
-    sessions_loaded(m, generation, PageStart::Offset(0), Ok(page), fx);
-    m.order.installing = false;
-    ranked_from_top(m, fx);
+    let total = ranked.rows.len();
+    let Ranked {
+        rows,
+        index,
+        mut risk,
+        arrival,
+        cut,
+    } = ranked;
+    // A history read while the list was being ranked keeps what it found (the row
+    // stays where the listing ranked it).
+    for id in &m.order.probed {
+        if let (Some(r), Some(slot)) = (m.order.risk.get(id), risk.get_mut(id)) {
+            *slot = *r;
+        }
+    }
+    m.sessions.rows = rows;
+    m.sessions.index = index;
+    m.order.risk = risk;
+    m.order.arrival = arrival;
+    let s = &mut m.sessions;
+    s.loading = false;
+    s.next = None;
+    s.error = None;
+    s.loaded_once = true;
+    s.total = Some(total as u64);
+    s.exhausted = true;
+    s.to_end = false;
+    let visible: Vec<usize> = (0..m.sessions.rows.len())
+        .filter(|&i| m.passes_filter(&m.sessions.rows[i]))
+        .collect();
+    m.sessions.visible = visible;
+    from_top(m, fx);
     if cut {
         m.set_general_notice(
             Level::Warning,
@@ -153,6 +178,11 @@ pub(super) fn listed(
 /// Ranks every row, opens the riskiest, and reads ahead the top of the order.
 fn ranked_from_top(m: &mut Model, fx: &mut Vec<Effect>) {
     rank(m, 0);
+    from_top(m, fx);
+}
+
+/// The rows ranked: opens the riskiest, and reads ahead the top of the order.
+fn from_top(m: &mut Model, fx: &mut Vec<Effect>) {
     m.sessions.selected = 0;
     m.sessions.offset = 0;
     if let Some(id) = m.sessions.selected_row().map(|r| r.id.clone()) {

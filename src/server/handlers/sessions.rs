@@ -3,8 +3,7 @@
 use super::{Checks, Params, body_json, body_object, json_response, to_json};
 use crate::api::model::{
     AGENT_CONFIG, CREATE_SESSION_REQUEST, CreateSessionRequest, LIST_SESSIONS_REQUEST,
-    ListSessionsResponse, PATCH_SESSION_REQUEST, PatchSessionRequest, SESSION_QUOTAS,
-    SessionStatus, ValidationError,
+    PATCH_SESSION_REQUEST, PatchSessionRequest, SESSION_QUOTAS, SessionStatus, ValidationError,
 };
 use crate::server::AppState;
 use crate::server::auth::Tenant;
@@ -124,48 +123,51 @@ pub(crate) async fn list_sessions(
                 Some((_, c)) => PageAt::After(c),
                 None => PageAt::Offset(offset),
             };
-            let Some(page) = store::list_sessions(conn, &tenant.ns, &filter, order, limit, at)?
-            else {
-                return Ok(None);
-            };
-            let has_more = page.next.is_some();
-            // `total` is cheap from the index, so it is always sent, asked for or not.
-            let mut pagination = Map::new();
-            pagination.insert("limit".into(), json!(limit));
-            pagination.insert("page_size".into(), json!(limit));
-            if cursor.is_none() {
-                pagination.insert("offset".into(), json!(offset));
-                // The page number, when this page starts on a whole page.
-                pagination.insert(
-                    "page".into(),
-                    if offset.is_multiple_of(limit) {
-                        json!(offset / limit + 1)
-                    } else {
-                        Value::Null
-                    },
-                );
-            }
-            pagination.insert("has_more".into(), json!(has_more));
-            let next_offset = offset + page.sessions.len() as u64;
-            pagination.insert(
-                "next_offset".into(),
-                if has_more && cursor.is_none() && next_offset <= LIST_OFFSET_MAX as u64 {
-                    json!(next_offset)
-                } else {
-                    Value::Null
+            let paged = cursor.is_some();
+            // Rows are written straight to JSON; the count is kept between pages while
+            // nothing changes (both: see `store::list_sessions_json`).
+            store::list_sessions_json(
+                conn,
+                &tenant.ns,
+                &filter,
+                order,
+                limit,
+                at,
+                |total, next, returned| {
+                    let has_more = next.is_some();
+                    let mut pagination = Map::new();
+                    pagination.insert("limit".into(), json!(limit));
+                    pagination.insert("page_size".into(), json!(limit));
+                    if !paged {
+                        pagination.insert("offset".into(), json!(offset));
+                        // The page number, when this page starts on a whole page.
+                        pagination.insert(
+                            "page".into(),
+                            if offset.is_multiple_of(limit) {
+                                json!(offset / limit + 1)
+                            } else {
+                                Value::Null
+                            },
+                        );
+                    }
+                    pagination.insert("has_more".into(), json!(has_more));
+                    let next_offset = offset + returned;
+                    pagination.insert(
+                        "next_offset".into(),
+                        if has_more && !paged && next_offset <= LIST_OFFSET_MAX as u64 {
+                            json!(next_offset)
+                        } else {
+                            Value::Null
+                        },
+                    );
+                    pagination.insert(
+                        "next_cursor".into(),
+                        next.map_or(Value::Null, |c| json!(c.encode())),
+                    );
+                    pagination.insert("total".into(), json!(total));
+                    pagination
                 },
-            );
-            pagination.insert(
-                "next_cursor".into(),
-                page.next.map_or(Value::Null, |c| json!(c.encode())),
-            );
-            pagination.insert("total".into(), json!(page.total));
-            to_json(&ListSessionsResponse {
-                results: page.sessions,
-                total: page.total,
-                pagination,
-            })
-            .map(Some)
+            )
         })
         .await?;
     match bytes {

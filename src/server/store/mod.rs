@@ -4,9 +4,11 @@ mod bulk;
 mod db;
 mod encode;
 mod feedback;
+mod list_count;
 mod messages;
 mod schema;
 mod search;
+mod session_json;
 mod sessions;
 mod tenancy;
 
@@ -21,9 +23,10 @@ pub(crate) use feedback::{list_feedback, list_memory, submit_feedback};
 pub(crate) use messages::history_json;
 pub use schema::SCHEMA_VERSION;
 pub(crate) use search::{catch_up_indexing, defer_indexing, query_problem, search};
+pub(crate) use session_json::list_sessions_json;
 pub(crate) use sessions::{
     ListCursor, PageAt, SessionFilter, SessionOrder, SortField, create_session, get_session,
-    list_sessions, patch_session, terminate_session,
+    patch_session, terminate_session,
 };
 pub(crate) use tenancy::{
     NamespaceRow, count_sessions, ensure_namespace, find_key_org, find_namespace, insert_key,

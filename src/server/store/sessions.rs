@@ -12,7 +12,7 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Map, Value};
 
-const SESSION_COLUMNS: &str = "id, user_id, session_name, agent_config, user_memory, status, \
+pub(super) const SESSION_COLUMNS: &str = "id, user_id, session_name, agent_config, user_memory, status, \
     message_count, tool_calls, created_us, updated_us, last_activity_us, expires_us, \
     assistant_messages, rated_messages";
 
@@ -176,6 +176,7 @@ pub(crate) enum PageAt<'a> {
 }
 
 /// One page of sessions, how many match in all, and the cursor of the next page.
+#[cfg(test)]
 #[derive(Debug)]
 pub(crate) struct SessionPage {
     pub sessions: Vec<GetSessionResponse>,
@@ -188,6 +189,7 @@ pub(crate) struct SessionPage {
 /// has one place in the order; a cursor page seeks the index straight to its place, so
 /// it costs the same at any depth. `Ok(None)` when the cursor's session is not in this
 /// namespace (a cursor made elsewhere).
+#[cfg(test)]
 pub(crate) fn list_sessions(
     conn: &Connection,
     ns: &NamespaceRow,
@@ -196,6 +198,36 @@ pub(crate) fn list_sessions(
     limit: u64,
     at: PageAt<'_>,
 ) -> Result<Option<SessionPage>, StoreError> {
+    let mut sessions = Vec::new();
+    let Some((total, next)) = page_rows(conn, ns, filter, order, limit, at, false, |r| {
+        sessions.push(session_from_row(ns, r)?);
+        Ok(())
+    })?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(SessionPage {
+        sessions,
+        total,
+        next,
+    }))
+}
+
+/// The rows of one page of the list, each handed to `each` (at most `limit` of them),
+/// with the count of matching sessions and the next page's cursor. `Ok(None)` when the
+/// cursor's session is not in this namespace. `kept_count`: the count may come from
+/// [`super::list_count`] (only for a connection that lives as long as its thread).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn page_rows(
+    conn: &Connection,
+    ns: &NamespaceRow,
+    filter: &SessionFilter,
+    order: SessionOrder,
+    limit: u64,
+    at: PageAt<'_>,
+    kept_count: bool,
+    mut each: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<()>,
+) -> Result<Option<(u64, Option<ListCursor>)>, StoreError> {
     let mut clause = String::from("namespace_rowid = ?1");
     let mut args: Vec<SqlValue> = vec![SqlValue::Integer(ns.rowid)];
     if let Some(status) = filter.status {
@@ -214,9 +246,11 @@ pub(crate) fn list_sessions(
         args.push(SqlValue::Integer(i64::from(mem)));
         clause.push_str(&format!(" AND enable_memory = ?{}", args.len()));
     }
-    let total: i64 = conn
-        .prepare_cached(&format!("SELECT count(*) FROM sessions WHERE {clause}"))?
-        .query_row(rusqlite::params_from_iter(args.iter()), |r| r.get(0))?;
+    let total = if kept_count {
+        super::list_count::count(conn, ns.rowid, &clause, &args)?
+    } else {
+        super::list_count::count_now(conn, &clause, &args)?
+    };
     let col = order.field.column();
     let dir = if order.ascending { "ASC" } else { "DESC" };
     let offset = match at {
@@ -253,32 +287,34 @@ pub(crate) fn list_sessions(
     args.push(SqlValue::Integer(limit.saturating_add(1) as i64));
     args.push(SqlValue::Integer(offset as i64));
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| {
-        Ok((
-            session_from_row(ns, r)?,
-            r.get::<_, i64>(SORT_VALUE_COLUMN)?,
-        ))
-    })?;
-    let mut rows = rows.collect::<Result<Vec<_>, _>>()?;
-    let more = rows.len() as u64 > limit;
-    rows.truncate(limit as usize);
-    let next = match rows.last() {
-        Some((last, value)) if more => Some(ListCursor {
+    let mut rows = stmt.query(rusqlite::params_from_iter(args.iter()))?;
+    let mut returned = 0u64;
+    let mut last: Option<(i64, String)> = None;
+    let mut more = false;
+    while let Some(r) = rows.next()? {
+        if returned == limit {
+            more = true;
+            break;
+        }
+        returned += 1;
+        each(r)?;
+        if returned == limit {
+            last = Some((r.get(SORT_VALUE_COLUMN)?, r.get(0)?));
+        }
+    }
+    let next = match last {
+        Some((value, session_id)) if more => Some(ListCursor {
             order,
-            value: *value,
-            session_id: last.session_id.clone(),
+            value,
+            session_id,
         }),
         _ => None,
     };
-    Ok(Some(SessionPage {
-        sessions: rows.into_iter().map(|(s, _)| s).collect(),
-        total: total as u64,
-        next,
-    }))
+    Ok(Some((total, next)))
 }
 
 /// Where the sort column lands after [`SESSION_COLUMNS`] in a list query.
-const SORT_VALUE_COLUMN: usize = 14;
+pub(super) const SORT_VALUE_COLUMN: usize = 14;
 
 pub(crate) fn get_session(
     conn: &Connection,

@@ -71,11 +71,15 @@ fn the_read_ahead_reranks_only_rows_not_yet_reached() {
     while let Some(e) = queue.pop() {
         match e {
             Effect::ProbeRisk { generation, ids } => probe = Some((generation, ids)),
-            Effect::ListForOrder { generation } => queue.extend(update(
+            Effect::ListForOrder { generation, known } => queue.extend(update(
                 &mut m,
                 Action::OrderListed {
                     generation,
-                    result: Ok((sessions.clone(), false)),
+                    result: Ok(crate::review::order::rank_listing(
+                        sessions.clone(),
+                        &known,
+                        false,
+                    )),
                 },
             )),
             other => {
@@ -157,7 +161,7 @@ fn the_title_and_rows_say_the_order_and_the_reasons() {
 fn a_failed_listing_says_so_and_keeps_the_list() {
     let mut m = started(Order::Newest);
     let fx = update(&mut m, cmd(Command::ToggleOrder));
-    let Some(Effect::ListForOrder { generation }) = fx
+    let Some(Effect::ListForOrder { generation, .. }) = fx
         .iter()
         .find(|e| matches!(e, Effect::ListForOrder { .. }))
         .cloned()
@@ -178,4 +182,37 @@ fn a_failed_listing_says_so_and_keeps_the_list() {
         .map(|n| n.text.clone())
         .unwrap_or_default();
     assert!(notice.contains("Cannot rank"), "{notice}");
+}
+
+#[test]
+fn the_ranked_list_is_put_in_place_as_ranked() {
+    // update() ranks nothing itself when the list arrives: the order computed in the
+    // background stands, even one update() would not have chosen.
+    let mut m = started(Order::Newest);
+    let fx = update(&mut m, cmd(Command::ToggleOrder));
+    let Some(Effect::ListForOrder { generation, known }) = fx
+        .iter()
+        .find(|e| matches!(e, Effect::ListForOrder { .. }))
+        .cloned()
+    else {
+        panic!("{fx:?}")
+    };
+    let mut ranked = crate::review::order::rank_listing(triage_sessions(), &known, false);
+    ranked.rows.reverse();
+    let n = ranked.rows.len();
+    for (i, row) in ranked.rows.iter().enumerate() {
+        ranked.index.insert(row.id.clone(), i);
+    }
+    let expected: Vec<String> = ranked.rows.iter().map(|r| r.id.clone()).collect();
+    update(
+        &mut m,
+        Action::OrderListed {
+            generation,
+            result: Ok(ranked),
+        },
+    );
+    assert_eq!(order_of(&m), expected);
+    assert_eq!(m.sessions.total, Some(n as u64));
+    assert!(m.sessions.exhausted);
+    assert_eq!(m.open.as_deref(), Some(expected[0].as_str()));
 }
