@@ -1,50 +1,15 @@
 //! End to end: the real binary with `--demo` in a tmux pane; `v`, a motion and `-` rate
 //! every reply of the range at once.
 
-use crate::common::tmux::{Tmux, quote, tmux_available};
-use std::path::Path;
-
-fn start(dir: &Path) -> Tmux {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let tmux = Tmux {
-        socket: format!("verdict-bulk-{}-{nanos}", std::process::id()),
-    };
-    let command = format!(
-        "env -u MIXPEEK_API_KEY -u MIXPEEK_NAMESPACE -u MIXPEEK_BASE_URL -u NO_COLOR \
-         VERDICT_DATA_DIR={} VERDICT_CONFIG_DIR={} {} --demo; echo \"verdict exited with $?\"; sleep 600",
-        quote(&dir.join("data").display().to_string()),
-        quote(&dir.join("config").display().to_string()),
-        quote(env!("CARGO_BIN_EXE_verdict")),
-    );
-    let out = tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "review",
-        "-x",
-        "120",
-        "-y",
-        "40",
-        &command,
-    ]);
-    assert!(out.status.success(), "tmux new-session: {out:?}");
-    tmux
-}
+use crate::common::tmux::start_demo;
 
 #[test]
 fn v_a_motion_and_minus_rate_the_range_in_the_real_binary() {
-    assert!(
-        tmux_available(),
-        "tmux is needed for this test (CI installs it)"
-    );
     let dir = tempfile::tempdir().expect("tempdir");
     let config = dir.path().join("config");
     std::fs::create_dir_all(&config).expect("config dir");
     std::fs::write(config.join("config.toml"), "[review]\nsend_delay = 0\n").expect("config file");
-    let tmux = start(dir.path());
+    let tmux = start_demo(dir.path(), "bulk");
     let first = tmux.wait_for("the demo with an unrated reply", |s| {
         s.contains("○ unrated")
     });

@@ -2,44 +2,7 @@
 //! a few letters, Tab, the argument, Enter starts a sample; the command is in the
 //! history of the next run, recalled with Up.
 
-use crate::common::tmux::{Tmux, shell_quote, tmux_available};
-use std::path::Path;
-
-/// `verdict --demo` in a fresh tmux server with its own data and config dirs; `run`
-/// tells two runs of one test apart.
-fn start_demo(dir: &Path, run: &str) -> Tmux {
-    assert!(
-        tmux_available(),
-        "tmux is needed for this test (CI installs it)"
-    );
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let tmux = Tmux {
-        socket: format!("verdict-palette-{}-{run}-{nanos}", std::process::id()),
-    };
-    let command = format!(
-        "env -u MIXPEEK_API_KEY -u MIXPEEK_NAMESPACE -u MIXPEEK_BASE_URL -u NO_COLOR \
-         VERDICT_DATA_DIR={} VERDICT_CONFIG_DIR={} {} --demo; echo \"verdict exited with $?\"; sleep 600",
-        shell_quote(&dir.join("data")),
-        shell_quote(&dir.join("config")),
-        shell_quote(Path::new(env!("CARGO_BIN_EXE_verdict"))),
-    );
-    let out = tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "review",
-        "-x",
-        "120",
-        "-y",
-        "40",
-        &command,
-    ]);
-    assert!(out.status.success(), "tmux new-session: {out:?}");
-    tmux
-}
+use crate::common::tmux::start_demo;
 
 #[test]
 fn the_palette_starts_a_sample_and_remembers_it_across_runs() {

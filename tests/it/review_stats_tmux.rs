@@ -1,46 +1,7 @@
 //! End to end: the real binary with `--demo` in a tmux pane; a rating, then `S` shows
 //! it on the stats screen, and `i` the guidelines file beside the transcript.
 
-use crate::common::tmux::{Tmux, shell_quote, tmux_available};
-use std::path::Path;
-
-fn start_demo(dir: &Path, test: &str) -> Tmux {
-    assert!(
-        tmux_available(),
-        "tmux is needed for this test (CI installs it)"
-    );
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let tmux = Tmux {
-        socket: format!("verdict-test-{}-{test}-{nanos}", std::process::id()),
-    };
-    let inner = format!(
-        "exec {} --demo",
-        shell_quote(Path::new(env!("CARGO_BIN_EXE_verdict"))),
-    );
-    let command = format!(
-        "env -u MIXPEEK_API_KEY -u MIXPEEK_NAMESPACE -u MIXPEEK_BASE_URL -u NO_COLOR \
-         VERDICT_DATA_DIR={} VERDICT_CONFIG_DIR={} sh -c {}; echo \"verdict exited with $?\"; sleep 600",
-        shell_quote(&dir.join("data")),
-        shell_quote(&dir.join("config")),
-        shell_quote(Path::new(&inner)),
-    );
-    let out = tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "review",
-        "-x",
-        "120",
-        "-y",
-        "40",
-        &command,
-    ]);
-    assert!(out.status.success(), "tmux new-session: {out:?}");
-    tmux
-}
+use crate::common::tmux::start_demo;
 
 #[test]
 fn s_shows_the_stats_of_a_rating_and_i_the_guidelines() {
