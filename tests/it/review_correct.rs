@@ -25,18 +25,7 @@ fn start(dir: &Path, run: &str, visual: &str) -> Tmux {
         quote(&dir.join("config").display().to_string()),
         quote(env!("CARGO_BIN_EXE_verdict")),
     );
-    let out = tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "review",
-        "-x",
-        "120",
-        "-y",
-        "40",
-        &command,
-    ]);
-    assert!(out.status.success(), "tmux new-session: {out:?}");
+    tmux.open(&command);
     tmux
 }
 

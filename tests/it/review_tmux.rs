@@ -116,18 +116,7 @@ fn start_with_config(dir: &Path, test: &str, config_toml: &str) -> Tmux {
         shell_quote(&config),
         shell_quote(Path::new(env!("CARGO_BIN_EXE_verdict"))),
     );
-    let out = tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "review",
-        "-x",
-        "120",
-        "-y",
-        "40",
-        &command,
-    ]);
-    assert!(out.status.success(), "tmux new-session: {out:?}");
+    tmux.open(&command);
     tmux
 }
 

@@ -17,6 +17,22 @@ pub struct Tmux {
 }
 
 impl Tmux {
+    /// Opens the session `review` (120x40) on this server, running `command`.
+    pub fn open(&self, command: &str) {
+        let out = self.run(&[
+            "new-session",
+            "-d",
+            "-s",
+            "review",
+            "-x",
+            "120",
+            "-y",
+            "40",
+            command,
+        ]);
+        assert!(out.status.success(), "tmux new-session: {out:?}");
+    }
+
     pub fn run(&self, args: &[&str]) -> std::process::Output {
         Command::new("tmux")
             .arg("-L")
@@ -112,18 +128,7 @@ pub fn start_demo(dir: &Path, test: &str) -> Tmux {
         shell_quote(&dir.join("config")),
         shell_quote(Path::new(&inner)),
     );
-    let out = tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "review",
-        "-x",
-        "120",
-        "-y",
-        "40",
-        &command,
-    ]);
-    assert!(out.status.success(), "tmux new-session: {out:?}");
+    tmux.open(&command);
     tmux
 }
 
