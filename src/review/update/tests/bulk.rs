@@ -184,18 +184,6 @@ fn the_journal_commit_queues_every_reply_and_the_status_bar_counts_the_sends() {
     ));
     assert_eq!(m.run_counts(), (0, 2));
     assert!(screen(&m).contains("sending 0/2"), "{}", screen(&m));
-    let sent = |e: &crate::journal::Entry| {
-        Action::Outbox(OutboxEvent::Sent {
-            entry: e.clone(),
-            receipt: crate::api::model::SubmitFeedbackResponse {
-                session_id: e.target.session_id.clone(),
-                message_id: e.target.message_id.clone(),
-                rating: e.rating,
-                stored: false,
-                recorded_at: "2026-11-23T12:00:00Z".into(),
-            },
-        })
-    };
     update(&mut m, sent(&entries[0]));
     assert!(screen(&m).contains("sending 1/2"));
     update(&mut m, sent(&entries[1]));
@@ -391,18 +379,6 @@ fn a_send_reported_before_the_journal_answer_still_counts() {
         entry(11, "ses_a", "a4", Rating::Negative),
         entry(12, "ses_a", "a6", Rating::Negative),
     ];
-    let sent = |e: &crate::journal::Entry| {
-        Action::Outbox(OutboxEvent::Sent {
-            entry: e.clone(),
-            receipt: crate::api::model::SubmitFeedbackResponse {
-                session_id: e.target.session_id.clone(),
-                message_id: e.target.message_id.clone(),
-                rating: e.rating,
-                stored: false,
-                recorded_at: "2026-11-23T12:00:00Z".into(),
-            },
-        })
-    };
     // The outbox sends as soon as the commit is done, so its report may come first.
     update(&mut m, sent(&entries[0]));
     update(
@@ -420,4 +396,18 @@ fn a_send_reported_before_the_journal_answer_still_counts() {
     ));
     update(&mut m, sent(&entries[1]));
     assert!(m.bulk.progress.is_none());
+}
+
+/// The outbox's report that `e` was sent (not stored to memory).
+fn sent(e: &crate::journal::Entry) -> Action {
+    Action::Outbox(OutboxEvent::Sent {
+        entry: e.clone(),
+        receipt: crate::api::model::SubmitFeedbackResponse {
+            session_id: e.target.session_id.clone(),
+            message_id: e.target.message_id.clone(),
+            rating: e.rating,
+            stored: false,
+            recorded_at: "2026-11-23T12:00:00Z".into(),
+        },
+    })
 }
