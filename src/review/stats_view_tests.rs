@@ -214,3 +214,26 @@ fn a_missing_guidelines_file_says_where_it_looked() {
         assert!(s.contains(words), "{s}");
     }
 }
+
+#[test]
+fn names_from_the_journal_reach_the_screen_made_safe() {
+    let mut m = loaded(120, 40);
+    update(&mut m, Action::Command(Command::Stats));
+    let Mode::Stats(s) = &m.mode else {
+        panic!("stats")
+    };
+    let generation = s.generation;
+    let mut r = report();
+    r.run.sessions = vec![breakdown("ses_\u{1b}]0;owned\u{7}x", 1, 0)];
+    r.all.reviewers = vec![breakdown("eve\u{1b}[2J", 1, 0)];
+    update(
+        &mut m,
+        Action::StatsLoaded {
+            generation,
+            result: Ok(r),
+        },
+    );
+    let s = screen(&m);
+    assert!(!s.contains('\u{1b}') && !s.contains('\u{7}'), "{s:?}");
+    assert!(s.contains("ses_\u{fffd}]0;owned\u{fffd}x"), "{s}");
+}

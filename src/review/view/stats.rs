@@ -316,7 +316,10 @@ fn row(m: &Model, b: &Breakdown, width: usize) -> Line<'static> {
         b.negative
     );
     let room = width.saturating_sub(text::width(&counts) + 1);
-    let name = text::truncate_with(&b.name, room, g.ellipsis).into_owned();
+    // Session ids came from a server and reviewer names from a config file: made safe
+    // before a terminal sees them.
+    let safe = crate::sanitize::line(&b.name);
+    let name = text::truncate_with(&safe, room, g.ellipsis).into_owned();
     let pad = room.saturating_sub(text::width(&name));
     Line::from(vec![
         Span::styled(name, t.text),
