@@ -4,7 +4,8 @@
 //! loads and sends are in flight while keys arrive; no key should wait for them.
 //!
 //! Run: cargo bench --bench latency
-//! (VERDICT_LATENCY_KEYS sets keys per run, default 400.)
+//! (VERDICT_LATENCY_KEYS sets keys per run, default 1,000: the p99 is then the tenth
+//! slowest key, not the fourth; the first 50 of a run warm up and are not counted.)
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark may stop on a broken fixture
 
@@ -29,6 +30,8 @@ use verdict::server::seed::{SeedOptions, seed};
 
 const NAMESPACE: &str = "latency";
 const DELAY: Duration = Duration::from_secs(2);
+/// Keys typed at the start of a run before any is counted.
+const WARM_UP: usize = 50;
 /// Pause between keys: a fast typist, and room for answers to arrive in between.
 const PACE: Duration = Duration::from_millis(15);
 
@@ -84,16 +87,19 @@ async fn delaying_proxy(upstream: SocketAddr, delay: Duration) -> (SocketAddr, A
 }
 
 struct Run {
+    /// Key sent to frame drawn.
     latencies: Vec<Duration>,
+    /// Key sent to key read by the app's loop: the wake-up.
+    wakes: Vec<Duration>,
+    /// Key read to frame drawn: update(), then the frame.
+    works: Vec<Duration>,
 }
 
-impl Run {
-    fn percentile(&self, p: f64) -> Duration {
-        let mut sorted = self.latencies.clone();
-        sorted.sort();
-        let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-        sorted.get(i).copied().unwrap_or_default()
-    }
+fn percentile(of: &[Duration], p: f64) -> Duration {
+    let mut sorted = of.to_vec();
+    sorted.sort();
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted.get(i).copied().unwrap_or_default()
 }
 
 /// The keys a reviewer types, over and over: move, open, move in the transcript, rate.
@@ -120,12 +126,38 @@ fn script() -> Vec<KeyCode> {
     ]
 }
 
+/// What a run does besides typing the script.
+#[derive(Default)]
+struct Setup<'a> {
+    /// Keys added to the script.
+    extra: &'a [KeyCode],
+    /// Keys typed before measuring, once the first page of sessions is in: a bulk
+    /// action whose sending the measured keys overlap. The run then measures keys only
+    /// while the journal still holds ratings of it not yet sent.
+    bulk: Option<(&'a [KeyCode], usize)>,
+}
+
+/// Ratings of the journal at `path`: (all, sent).
+fn journal_counts(path: &Path) -> (usize, usize) {
+    let Ok(conn) =
+        rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+    else {
+        return (0, 0);
+    };
+    conn.query_row(
+        "SELECT count(*), coalesce(sum(state = 'sent'), 0) FROM ratings",
+        [],
+        |r| Ok((r.get::<_, i64>(0)? as usize, r.get::<_, i64>(1)? as usize)),
+    )
+    .unwrap_or((0, 0))
+}
+
 async fn measure(
     base_url: String,
     key: ApiKey,
     journal: &Path,
     keys: usize,
-    extra: &[KeyCode],
+    setup: Setup<'_>,
 ) -> Run {
     let client = Client::new(ClientOptions::new(base_url, key, NAMESPACE)).expect("client");
     let conn = Connection::with_client(client, false, journal, "bench".into()).expect("connect");
@@ -133,7 +165,12 @@ async fn measure(
         keymap: Keymap::default(),
         look: Look::new(Theme::colored(), false),
         advance_after_rating: true,
-        send_delay: Duration::from_secs(5),
+        // A bulk action goes at once, so the keys overlap its sending.
+        send_delay: if setup.bulk.is_some() {
+            Duration::ZERO
+        } else {
+            Duration::from_secs(5)
+        },
         next_session: true,
         offset: chrono::FixedOffset::east_opt(0).expect("utc"),
     };
@@ -151,30 +188,96 @@ async fn measure(
         drop(app);
         result
     });
+    let mut typed = 0u64;
+    let mut bulk_total = None;
+    if let Some((keys, total)) = setup.bulk {
+        stamps
+            .wait_for(|s| s.sessions > 0 && s.open)
+            .await
+            .expect("the app is running");
+        for &code in keys {
+            tx.send(Ok(Event::Key(KeyEvent::new(code, KeyModifiers::NONE))))
+                .expect("the app is running");
+            typed += 1;
+        }
+        // Until the bulk action is in the journal (its histories read, then all its
+        // ratings committed in one transaction): the keys are measured while it sends.
+        let started = Instant::now();
+        let journaled = loop {
+            let (all, _) = journal_counts(journal);
+            if all > 0 {
+                break all;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(120),
+                "the bulk action was journaled"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        assert!(
+            journaled >= total,
+            "{journaled} of {total} unrated replies were journaled"
+        );
+        bulk_total = Some(journaled);
+    }
     let mut script = script();
-    script.extend_from_slice(extra);
+    script.extend_from_slice(setup.extra);
     let mut latencies = Vec::with_capacity(keys);
-    for n in 1..=keys as u64 {
-        let code = script[(n as usize - 1) % script.len()];
+    let mut wakes = Vec::with_capacity(keys);
+    let mut works = Vec::with_capacity(keys);
+    for i in 0..keys {
+        if let Some(total) = bulk_total
+            && i % 20 == 0
+            && journal_counts(journal).1 >= total
+        {
+            println!(
+                "{:<34} ({i} keys typed while {total} ratings were sent)",
+                ""
+            );
+            break;
+        }
+        let code = script[i % script.len()];
+        typed += 1;
+        let n = typed;
         let sent = Instant::now();
         tx.send(Ok(Event::Key(KeyEvent::new(code, KeyModifiers::NONE))))
             .expect("the app is running");
         let drawn = loop {
             let stamp = *stamps.borrow_and_update();
             if stamp.events >= n {
-                break stamp.drawn_at;
+                break stamp;
             }
             tokio::time::timeout(Duration::from_secs(10), stamps.changed())
                 .await
                 .expect("a frame within 10 s")
                 .expect("the app is running");
         };
-        latencies.push(drawn.saturating_duration_since(sent));
+        // The first keys warm the caches (the server's pages, the allocator) and are
+        // typed but not counted; a bulk run counts every key while it sends.
+        if i >= WARM_UP || bulk_total.is_some() {
+            latencies.push(drawn.drawn_at.saturating_duration_since(sent));
+            wakes.push(drawn.read_at.saturating_duration_since(sent));
+            works.push(drawn.drawn_at.saturating_duration_since(drawn.read_at));
+        }
         tokio::time::sleep(PACE).await;
+    }
+    if let Some(total) = bulk_total {
+        let (_, sent) = journal_counts(journal);
+        if sent < total {
+            println!(
+                "{:<34} ({} keys typed; {sent} of {total} ratings sent by then)",
+                "",
+                latencies.len()
+            );
+        }
     }
     task.abort();
     let _ = task.await;
-    Run { latencies }
+    Run {
+        latencies,
+        wakes,
+        works,
+    }
 }
 
 /// A journal holding 100,000 sent ratings and 200 steps of undo history.
@@ -228,19 +331,44 @@ fn big_journal(path: &Path, base_url: &str) {
     tx.commit().expect("commit");
 }
 
+/// The bulk run's namespace: 100 sessions of 300 messages on average, some 10,000
+/// assistant replies.
+const BULK_SESSIONS: u64 = 100;
+const BULK_MESSAGES: u64 = 300;
+
+fn print_run(name: &str, run: &Run) {
+    let rows = [
+        (name, &run.latencies),
+        ("  of which: woken", &run.wakes),
+        ("  of which: update + frame", &run.works),
+    ];
+    for (label, of) in rows {
+        println!(
+            "{label:<34} {:>10} {:>10} {:>10} {:>10}",
+            ms(percentile(of, 0.5)),
+            ms(percentile(of, 0.9)),
+            ms(percentile(of, 0.99)),
+            ms(of.iter().max().copied().unwrap_or_default())
+        );
+    }
+}
+
 fn ms(d: Duration) -> String {
     format!("{:.3} ms", d.as_secs_f64() * 1000.0)
 }
 
 fn main() {
-    // `cargo bench` passes --bench; a filter or --list has nothing to select here.
+    // `cargo bench` passes --bench; --list has nothing to list. A word picks the runs
+    // whose names hold it (`cargo bench --bench latency -- bulk`).
     if std::env::args().any(|a| a == "--list") {
         return;
     }
+    let only = std::env::args().skip(1).find(|a| !a.starts_with("--"));
+    let wanted = |name: &str| only.as_deref().is_none_or(|w| name.contains(w));
     let keys: usize = std::env::var("VERDICT_LATENCY_KEYS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(400);
+        .unwrap_or(1000);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -268,30 +396,76 @@ fn main() {
         println!("{:<34} {:>10} {:>10} {:>10} {:>10}", "server", "median", "p90", "p99", "max");
         let undo = [KeyCode::Char('u'), KeyCode::Char('U')];
         let runs = [
-            ("direct (fast)", handle.base_url(), &[][..]),
-            ("through a proxy, 2 s per request", format!("http://{proxy}"), &[][..]),
-            ("direct, journal 100k + 200 undo, u U", handle.base_url(), &undo[..]),
+            ("direct (fast)", handle.base_url(), Setup::default()),
+            ("through a proxy, 2 s per request", format!("http://{proxy}"), Setup::default()),
+            (
+                "direct, journal 100k + 200 undo, u U",
+                handle.base_url(),
+                Setup {
+                    extra: &undo,
+                    ..Setup::default()
+                },
+            ),
         ];
-        for (i, (name, url, extra)) in runs.into_iter().enumerate() {
+        for (i, (name, url, setup)) in runs.into_iter().enumerate() {
+            if !wanted(name) {
+                continue;
+            }
             let journal = dir.path().join(format!("journal-{i}.db"));
-            if !extra.is_empty() {
+            if !setup.extra.is_empty() {
                 big_journal(&journal, &url);
             }
             let before = held.load(Ordering::Relaxed);
-            let run = measure(url, key.clone(), &journal, keys, extra).await;
-            let max = run.latencies.iter().max().copied().unwrap_or_default();
-            println!(
-                "{name:<34} {:>10} {:>10} {:>10} {:>10}",
-                ms(run.percentile(0.5)),
-                ms(run.percentile(0.9)),
-                ms(run.percentile(0.99)),
-                ms(max)
-            );
+            let run = measure(url, key.clone(), &journal, keys, setup).await;
+            print_run(name, &run);
             let delayed = held.load(Ordering::Relaxed) - before;
             if delayed > 0 {
                 println!("{:<34} ({delayed} request chunks held 2 s while the keys were typed)", "");
             }
         }
         handle.shutdown().await;
+
+        // A bulk negative over every reply of 100 sessions (10,000 replies), sending
+        // while the keys are typed: `h` to the sessions pane, `v` `G` marks them all,
+        // `-` reads their histories and rates every unrated reply.
+        if !wanted("bulk") {
+            return;
+        }
+        let bulk_db = dir.path().join("bulk.db");
+        let seeded = seed(
+            &bulk_db,
+            &SeedOptions {
+                namespace: NAMESPACE.into(),
+                sessions: BULK_SESSIONS,
+                messages: BULK_MESSAGES,
+            },
+        )
+        .expect("seed");
+        let bulk_key = server::create_key(&bulk_db, NAMESPACE).expect("key");
+        let bulk_server = server::start(&bulk_db, SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .expect("server");
+        // The replies the bulk rates: the unrated ones (the seed rated some already).
+        let replies = (seeded.assistant_messages - seeded.rated_messages) as usize;
+        let keys_before = [
+            KeyCode::Char('h'),
+            KeyCode::Char('v'),
+            KeyCode::Char('G'),
+            KeyCode::Char('-'),
+        ];
+        let journal = dir.path().join("journal-bulk.db");
+        let run = measure(
+            bulk_server.base_url(),
+            bulk_key,
+            &journal,
+            keys,
+            Setup {
+                bulk: Some((&keys_before, replies)),
+                ..Setup::default()
+            },
+        )
+        .await;
+        print_run(&format!("direct, a bulk of {replies} sending"), &run);
+        bulk_server.shutdown().await;
     });
 }

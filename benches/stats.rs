@@ -1,6 +1,7 @@
-//! The stats screen's query: this run's and all time's numbers from a journal holding
-//! 100,000 ratings (a third negative and tagged, three reviewers, 10,000 sessions, a
-//! month of work, some messages rated twice), as `S` asks of the journal thread.
+//! The stats screen's numbers: this run's and all time's from a journal holding 100,000
+//! ratings (a third negative and tagged, three reviewers, 10,000 sessions, a month of
+//! work, some messages rated twice), as `S` asks of the journal thread: warm (the
+//! thread read the latest ratings at start; one rating was made since) and cold.
 //!
 //! Run: cargo bench --bench stats -- --warm-up-time 1 --measurement-time 5
 
@@ -10,7 +11,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::time::Duration;
 use verdict::journal::Journal;
-use verdict::journal::stats::{Summary, per_minute};
+use verdict::review::stats::report;
 
 const RATINGS: i64 = 100_000;
 const BASE: &str = "http://127.0.0.1:8000";
@@ -73,25 +74,51 @@ fn stats(c: &mut Criterion) {
     let path = dir.path().join("journal.db");
     let now = chrono::Utc::now();
     fill(&path, now);
-    let journal = Journal::open(&path).expect("the journal opens");
+    let mut journal = Journal::open(&path).expect("the journal opens");
     let scope = Some(vec![(BASE.to_string(), NAMESPACE.to_string())]);
     // A run of the last hour.
     let run_since = verdict::journal::to_journal_time(now - chrono::Duration::hours(1));
+    let started = verdict::journal::stats::parse_micros(&run_since);
     let mut g = c.benchmark_group("stats");
     g.sample_size(20);
+    // What `S` costs: the journal's thread read every latest rating at start, and each
+    // opening reads only the ratings made since the last (here one, as after a rating).
+    let mut n = 0u64;
     g.bench_function("screen_100k_ratings", |b| {
-        b.iter(|| {
-            let run = journal.stats_rows(Some(&run_since), &scope).expect("run");
-            let all = journal.stats_rows(None, &scope).expect("all");
-            let times: Vec<i64> = run.iter().map(|r| r.at).collect();
-            let minutes = per_minute(
-                &times,
-                verdict::journal::stats::parse_micros(&run_since),
-                now.timestamp_micros(),
-            );
-            black_box((Summary::of(&run), Summary::of(&all), minutes))
+        b.iter_custom(|iters| {
+            let mut spent = Duration::ZERO;
+            for _ in 0..iters {
+                n += 1;
+                let target = verdict::journal::Target {
+                    base_url: BASE.into(),
+                    namespace: NAMESPACE.into(),
+                    session_id: "ses_new".into(),
+                    message_id: format!("new_{n}"),
+                };
+                journal
+                    .record(
+                        &target,
+                        verdict::api::model::Rating::Negative,
+                        Some("tags: #tone"),
+                        "ann",
+                    )
+                    .expect("record");
+                let t = std::time::Instant::now();
+                black_box(report(&mut journal, &scope, started, now).expect("report"));
+                spent += t.elapsed();
+            }
+            spent
         })
     });
+    // The first opening when the cache was not read yet (or a rating was deleted since).
+    g.bench_function("screen_100k_ratings_cold", |b| {
+        b.iter_batched(
+            || Journal::open(&path).expect("the journal opens"),
+            |mut fresh| black_box(report(&mut fresh, &scope, started, now).expect("report")),
+            criterion::BatchSize::PerIteration,
+        )
+    });
+    // `verdict stats`: one query, no cache.
     g.bench_function("all_time_rows_100k", |b| {
         b.iter(|| black_box(journal.stats_rows(None, &scope).expect("all")))
     });

@@ -10,6 +10,7 @@ mod handle;
 pub mod outbox;
 mod schema;
 pub mod stats;
+pub mod stats_cache;
 mod store;
 pub mod tagcounts;
 pub mod window;
@@ -198,6 +199,8 @@ pub struct Journal {
     conn: Connection,
     /// Named in every error, so a damaged or read-only journal says which file it is.
     path: PathBuf,
+    /// The stats screen's latest ratings, kept between openings (`stats_cache`).
+    stats: Option<stats_cache::Cache>,
 }
 
 impl Journal {
@@ -206,6 +209,7 @@ impl Journal {
         Ok(Journal {
             conn: schema::open(path)?,
             path: path.to_path_buf(),
+            stats: None,
         })
     }
 

@@ -7,7 +7,7 @@ use crate::api::model::{Rating, SubmitFeedbackRequest, SubmitFeedbackResponse};
 use crate::api::{ApiError, Client};
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::path::Path;
 use std::pin::Pin;
@@ -87,6 +87,7 @@ pub struct Outbox {
 }
 
 mod bulk;
+mod queue;
 mod window;
 
 pub use bulk::BulkRate;
@@ -163,6 +164,7 @@ impl Outbox {
             watching: HashSet::new(),
             settled_unwatched: HashSet::new(),
             last_pending: HashSet::new(),
+            queue: None,
         };
         let task = tokio::spawn(sender.run(rx));
         Outbox {
@@ -345,6 +347,8 @@ struct Sender {
     settled_unwatched: HashSet<i64>,
     /// The pending entries the last look at the journal found.
     last_pending: HashSet<i64>,
+    /// Those not yet started, kept between sends (see `queue`).
+    queue: Option<queue::Queue>,
 }
 
 impl Sender {
@@ -365,8 +369,9 @@ impl Sender {
         let mut stopping = false;
         loop {
             let mut deadline = None;
+            let mut read = false;
             if !stopping {
-                match self.start_due(&mut in_flight, &mut busy).await {
+                match self.start_due(&mut in_flight, &mut busy, &mut read).await {
                     Ok(d) => deadline = d,
                     Err(JournalError::Closed) => stopping = true,
                     Err(e) => {
@@ -378,7 +383,8 @@ impl Sender {
                     }
                 }
             }
-            if !self.watching.is_empty() {
+            // Only a new look at the journal can show a watched rating gone.
+            if read && !self.watching.is_empty() {
                 self.check_watched().await;
                 // Another process settles a rating without telling this one: look again soon.
                 if !self.watching.is_empty() && !stopping {
@@ -394,97 +400,48 @@ impl Sender {
                 Some((entry, sent)) = in_flight.next(), if !in_flight.is_empty() => {
                     busy.remove(&key_of(&entry));
                     if let Some(result) = sent {
+                        if result.is_err() {
+                            // Back in line, at its retry time: read it again.
+                            self.queue = None;
+                        }
                         self.settle(entry, result).await;
                     }
                 }
-                command = commands.recv(), if !stopping => match command {
-                    Some(Command::Rated(id)) => {
-                        if !self.settled_unwatched.remove(&id) {
-                            self.watching.insert(id);
+                command = commands.recv(), if !stopping => {
+                    // A rating, a window closed, an undo: the journal changed here. The
+                    // commands already waiting are taken too (a bulk action sends one per
+                    // rating), so the journal is read once for all of them.
+                    self.queue = None;
+                    let mut next = command;
+                    loop {
+                        match next {
+                            Some(Command::Rated(id)) => {
+                                if !self.settled_unwatched.remove(&id) {
+                                    self.watching.insert(id);
+                                }
+                            }
+                            Some(Command::Wake) => {
+                                self.gate_until = None;
+                                self.offline_failures = 0;
+                                self.retries.clear();
+                            }
+                            Some(Command::Shutdown) | None => {
+                                stopping = true;
+                                break;
+                            }
+                        }
+                        match commands.try_recv() {
+                            Ok(c) => next = Some(c),
+                            Err(_) => break,
                         }
                     }
-                    Some(Command::Wake) => {
-                        self.gate_until = None;
-                        self.offline_failures = 0;
-                        self.retries.clear();
-                    }
-                    Some(Command::Shutdown) | None => stopping = true,
-                },
-                _ = sleep_until(deadline), if deadline.is_some() && !stopping => {}
-            }
-        }
-    }
-
-    /// Starts sending every due entry the limits allow; returns when the next one falls due.
-    async fn start_due(
-        &mut self,
-        in_flight: &mut FuturesUnordered<Sending>,
-        busy: &mut HashSet<MessageKey>,
-    ) -> Result<Option<Instant>, JournalError> {
-        let (base, ns) = (self.base_url.clone(), self.namespace.clone());
-        let (pending, windows) = self
-            .journal
-            .call(move |j| Ok((j.pending(&base, &ns)?, j.send_after(&base, &ns)?)))
-            .await?;
-        let ids: HashSet<i64> = pending.iter().map(|e| e.id).collect();
-        self.retries.retain(|id, _| ids.contains(id));
-        self.last_pending = ids;
-
-        // Only the newest pending rating of a message is worth sending. record() keeps one
-        // per message; this guards rows written some other way.
-        let mut newest: HashMap<MessageKey, Entry> = HashMap::new();
-        for entry in pending {
-            newest.insert(key_of(&entry), entry);
-        }
-        let queue: BTreeMap<i64, Entry> = newest.into_values().map(|e| (e.id, e)).collect();
-
-        let now = Instant::now();
-        // While the server is unreachable one probe at a time is enough to notice it is back.
-        let limit = if self.offline {
-            1
-        } else {
-            self.options.max_in_flight.max(1)
-        };
-        let mut next_due: Option<Instant> = None;
-        for entry in queue.into_values() {
-            let key = key_of(&entry);
-            if busy.contains(&key) {
-                continue;
-            }
-            let own = self.retries.get(&entry.id).map(|r| r.next_at);
-            let own = window::later(own, window::due_at(&windows, entry.id, now));
-            let due = match (own, self.gate_until) {
-                (Some(a), Some(b)) => Some(a.max(b)),
-                (a, b) => a.or(b),
-            };
-            if let Some(due) = due
-                && due > now
-            {
-                next_due = Some(next_due.map_or(due, |d: Instant| d.min(due)));
-                continue;
-            }
-            if in_flight.len() >= limit {
-                break;
-            }
-            busy.insert(key);
-            // A task of its own, so the request goes out now, not when this loop is next
-            // free to poll it.
-            let task = tokio::spawn(send(
-                self.journal.clone(),
-                self.client.clone(),
-                entry.clone(),
-            ));
-            in_flight.push(Box::pin(async move {
-                match task.await {
-                    Ok(done) => done,
-                    Err(e) => (
-                        entry,
-                        Some(Err(ApiError::Network(format!("the send task failed: {e}")))),
-                    ),
                 }
-            }));
+                _ = sleep_until(deadline), if deadline.is_some() && !stopping => {
+                    // A window or a retry fell due, or another process may have written.
+                    self.queue = None;
+                }
+            }
         }
-        Ok(next_due)
     }
 
     /// Tells of every watched rating that is no longer pending although this outbox did
@@ -712,8 +669,10 @@ async fn send(journal: JournalHandle, client: Client, entry: Entry) -> (Entry, S
     let id = entry.id;
     match journal.call(move |j| j.entry(id)).await {
         Ok(Some(current)) if current.state != RatingState::Pending => return (entry, None),
+        // Gone: withdrawn (undo inside its send window), since it was picked.
+        Ok(None) => return (entry, None),
         // Unreadable: sending is the safe side, the server keeps the latest rating anyway.
-        _ => {}
+        Ok(Some(_)) | Err(_) => {}
     }
     let request = SubmitFeedbackRequest {
         message_id: entry.target.message_id.clone(),

@@ -151,7 +151,11 @@ pub struct Pace {
 impl Pace {
     /// The pace of ratings made at `times` (microseconds, in any order).
     pub fn of(times: &[i64]) -> Pace {
-        let mut t: Vec<i64> = times.to_vec();
+        Pace::of_owned(times.to_vec())
+    }
+
+    /// The same, sorting `t` in place.
+    pub fn of_owned(mut t: Vec<i64>) -> Pace {
         t.sort_unstable();
         let mut gaps: Vec<i64> = Vec::with_capacity(t.len());
         let mut breaks = 0;
@@ -169,14 +173,16 @@ impl Pace {
                 ..Pace::default()
             };
         }
-        gaps.sort_unstable();
         let n = gaps.len();
-        let median = if n % 2 == 1 {
-            gaps[n / 2] as f64
-        } else {
-            (gaps[n / 2 - 1] as f64 + gaps[n / 2] as f64) / 2.0
-        } / 1e6;
         let total: i64 = gaps.iter().sum();
+        // The middle gap (or the two middle ones) without sorting them all.
+        let (below, &mut mid, _) = gaps.select_nth_unstable(n / 2);
+        let median = if n % 2 == 1 {
+            mid as f64
+        } else {
+            let lower = below.iter().copied().max().unwrap_or(mid);
+            (lower as f64 + mid as f64) / 2.0
+        } / 1e6;
         // Ratings made in the same microsecond: a rate too fast to mean anything.
         let per_hour = (total > 0).then(|| 3600.0 * n as f64 / (total as f64 / 1e6));
         Pace {
@@ -245,23 +251,41 @@ pub struct Summary {
     pub reviewers: Vec<Breakdown>,
 }
 
+/// What a summary is made of, however it was counted (from rows here, from the stats
+/// cache's interned rows in `stats_cache`).
+pub struct Parts<'a, S, R>
+where
+    S: Iterator<Item = (&'a str, (usize, usize))>,
+    R: Iterator<Item = (&'a str, (usize, usize))>,
+{
+    pub positive: usize,
+    pub negative: usize,
+    pub untagged_negatives: usize,
+    /// Negatives per tag, in any order.
+    pub tags: Vec<(String, usize)>,
+    /// When each rating was made (microseconds), in any order.
+    pub times: Vec<i64>,
+    /// Per session and per reviewer: (positive, negative), in any order.
+    pub sessions: S,
+    pub reviewers: R,
+}
+
 impl Summary {
-    pub fn of(rows: &[Rated]) -> Summary {
-        let mut s = Summary {
-            ratings: rows.len(),
-            ..Summary::default()
-        };
+    pub fn of<'a>(rows: impl IntoIterator<Item = &'a Rated>) -> Summary {
+        let (mut positive, mut negative, mut untagged_negatives) = (0, 0, 0);
+        let mut times: Vec<i64> = Vec::new();
         let mut tags: HashMap<&str, usize> = HashMap::new();
         let mut sessions: HashMap<&str, (usize, usize)> = HashMap::new();
         let mut reviewers: HashMap<&str, (usize, usize)> = HashMap::new();
         for r in rows {
+            times.push(r.at);
             let pos = r.rating == Rating::Positive;
             if pos {
-                s.positive += 1;
+                positive += 1;
             } else {
-                s.negative += 1;
+                negative += 1;
                 if r.tags.is_empty() {
-                    s.untagged_negatives += 1;
+                    untagged_negatives += 1;
                 }
                 for t in &r.tags {
                     *tags.entry(t.as_str()).or_default() += 1;
@@ -279,39 +303,77 @@ impl Summary {
                 }
             }
         }
-        s.positive_share = (s.ratings > 0).then(|| s.positive as f64 / s.ratings as f64);
-        let mut by_tag: Vec<TagNegatives> = tags
+        Summary::from_parts(Parts {
+            positive,
+            negative,
+            untagged_negatives,
+            tags: tags.into_iter().map(|(t, n)| (t.to_string(), n)).collect(),
+            times,
+            sessions: sessions.into_iter(),
+            reviewers: reviewers.into_iter(),
+        })
+    }
+
+    pub fn from_parts<'a, S, R>(p: Parts<'a, S, R>) -> Summary
+    where
+        S: Iterator<Item = (&'a str, (usize, usize))>,
+        R: Iterator<Item = (&'a str, (usize, usize))>,
+    {
+        let ratings = p.positive + p.negative;
+        let mut by_tag: Vec<TagNegatives> = p
+            .tags
             .into_iter()
-            .map(|(tag, negative)| TagNegatives {
-                tag: tag.to_string(),
-                negative,
-            })
+            .filter(|(_, n)| *n > 0)
+            .map(|(tag, negative)| TagNegatives { tag, negative })
             .collect();
         by_tag.sort_by(|a, b| b.negative.cmp(&a.negative).then(a.tag.cmp(&b.tag)));
-        s.negatives_by_tag = by_tag;
-        s.session_count = sessions.len();
-        s.reviewer_count = reviewers.len();
-        s.sessions = breakdown(sessions, TOP_SESSIONS);
-        s.reviewers = breakdown(reviewers, TOP_REVIEWERS);
-        let times: Vec<i64> = rows.iter().map(|r| r.at).collect();
-        s.pace = Pace::of(&times);
-        s
+        let (session_count, sessions) = breakdown(p.sessions, TOP_SESSIONS);
+        let (reviewer_count, reviewers) = breakdown(p.reviewers, TOP_REVIEWERS);
+        Summary {
+            ratings,
+            positive: p.positive,
+            negative: p.negative,
+            positive_share: (ratings > 0).then(|| p.positive as f64 / ratings as f64),
+            negatives_by_tag: by_tag,
+            untagged_negatives: p.untagged_negatives,
+            pace: Pace::of_owned(p.times),
+            session_count,
+            reviewer_count,
+            sessions,
+            reviewers,
+        }
     }
 }
 
-fn breakdown(map: HashMap<&str, (usize, usize)>, top: usize) -> Vec<Breakdown> {
-    let mut v: Vec<Breakdown> = map
+/// How many names have a rating, and the `top` with the most (then by name), made safe
+/// to draw. Only those are copied and sanitised.
+fn breakdown<'a>(
+    entries: impl Iterator<Item = (&'a str, (usize, usize))>,
+    top: usize,
+) -> (usize, Vec<Breakdown>) {
+    let mut v: Vec<(&str, usize, usize)> = entries
+        .filter(|(_, (p, n))| p + n > 0)
+        .map(|(name, (p, n))| (name, p, n))
+        .collect();
+    let count = v.len();
+    let order = |a: &(&str, usize, usize), b: &(&str, usize, usize)| {
+        (b.1 + b.2).cmp(&(a.1 + a.2)).then(a.0.cmp(b.0))
+    };
+    if v.len() > top && top > 0 {
+        v.select_nth_unstable_by(top - 1, order);
+    }
+    v.truncate(top);
+    v.sort_by(order);
+    let rows = v
         .into_iter()
-        .map(|(name, (positive, negative))| Breakdown {
+        .map(|(name, positive, negative)| Breakdown {
             name: crate::sanitize::message(name, NAME_CHARS),
             ratings: positive + negative,
             positive,
             negative,
         })
         .collect();
-    v.sort_by(|a, b| b.ratings.cmp(&a.ratings).then(a.name.cmp(&b.name)));
-    v.truncate(top);
-    v
+    (count, rows)
 }
 
 /// Ratings per minute from `from` to `to` (microseconds), the latest [`MAX_MINUTES`]

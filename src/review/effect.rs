@@ -100,7 +100,8 @@ pub enum Effect {
     SavePaletteHistory {
         history: Vec<String>,
     },
-    /// Count the namespace's tags in the journal (answered by `Action::TagCountsLoaded`).
+    /// Count the namespace's tags in the journal (answered by `Action::TagCountsLoaded`),
+    /// then read the latest ratings the stats screen counts, ahead of its first opening.
     LoadTagCounts,
     /// Read the server's whole session list, for risk order.
     ListForOrder {
@@ -695,6 +696,11 @@ impl Runner {
                         tracing::warn!("cannot count the journal's tags: {e}");
                     }
                     let _ = tx.send(Action::TagCountsLoaded(result));
+                    // Then the stats screen's latest ratings, read once now so that `S`
+                    // later reads only what was recorded since.
+                    if let Err(e) = outbox.journal().call(|j| j.stats_cache().map(|_| ())).await {
+                        tracing::warn!("cannot read the journal's ratings for the stats: {e}");
+                    }
                 });
             }
         }

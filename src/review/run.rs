@@ -136,11 +136,18 @@ pub struct App<B: Backend> {
     stamps: Option<watch::Sender<FrameStamp>>,
     /// Terminal events read so far (keys, mouse, resizes, pastes).
     events_read: u64,
+    /// When the last of them was read.
+    read_at: std::time::Instant,
     clock: fn() -> DateTime<Utc>,
     /// The external editor for corrections and the terminal's events to pause around it.
     editor: Option<(String, tty::EventsControl)>,
     /// A correction to edit externally, run by the loop before its next frame.
     edit: Option<Effect>,
+    /// Effects asked for by update() since the last frame, started right after it: a
+    /// key's frame is drawn before the requests and journal writes it starts wake other
+    /// threads (on two cores, those took the CPU from the frame half the time), and the
+    /// effects of a burst of results start once, together.
+    deferred: Vec<Effect>,
 }
 
 /// When a frame was drawn and how many terminal events it reflects: keystroke-to-frame
@@ -148,7 +155,14 @@ pub struct App<B: Backend> {
 #[derive(Debug, Clone, Copy)]
 pub struct FrameStamp {
     pub events: u64,
+    /// When the loop took the last of those events from the stream: the time before it
+    /// is the wake-up, the time after it the app's own work.
+    pub read_at: std::time::Instant,
     pub drawn_at: std::time::Instant,
+    /// Session rows loaded when it was drawn, and whether a transcript was open (a
+    /// benchmark waits for the screen to settle with them).
+    pub sessions: usize,
+    pub open: bool,
 }
 
 impl<B: Backend> App<B>
@@ -185,9 +199,11 @@ where
             frames: None,
             stamps: None,
             events_read: 0,
+            read_at: std::time::Instant::now(),
             clock: Utc::now,
             editor: None,
             edit: None,
+            deferred: Vec::new(),
         })
     }
 
@@ -267,7 +283,10 @@ where
     pub fn frame_stamps(&mut self) -> watch::Receiver<FrameStamp> {
         let (tx, rx) = watch::channel(FrameStamp {
             events: self.events_read,
+            read_at: self.read_at,
             drawn_at: std::time::Instant::now(),
+            sessions: self.model.sessions.rows.len(),
+            open: self.model.open_transcript().is_some(),
         });
         self.stamps = Some(tx);
         rx
@@ -318,8 +337,15 @@ where
                 edit @ Effect::EditCorrection { .. } if self.editor.is_some() => {
                     self.edit = Some(edit);
                 }
-                other => self.runner.run(other),
+                other => self.deferred.push(other),
             }
+        }
+    }
+
+    /// Starts the effects asked for since the last frame, in the order they were asked.
+    fn start_deferred(&mut self) {
+        for effect in std::mem::take(&mut self.deferred) {
+            self.runner.run(effect);
         }
     }
 
@@ -354,7 +380,10 @@ where
         if let Some(tx) = &self.stamps {
             tx.send_replace(FrameStamp {
                 events: self.events_read,
+                read_at: self.read_at,
                 drawn_at: std::time::Instant::now(),
+                sessions: self.model.sessions.rows.len(),
+                open: self.model.open_transcript().is_some(),
             });
         }
         Ok(())
@@ -385,6 +414,7 @@ where
                 self.draw()?;
                 dirty = false;
             }
+            self.start_deferred();
             if self.model.quit {
                 return Ok(());
             }
@@ -394,13 +424,18 @@ where
                 preview_seq = self.model.sessions.preview_seq;
                 preview_at = tokio::time::Instant::now() + PREVIEW_REST;
             }
+            let mut keyed = false;
             tokio::select! {
+                // A key ready with a result is read first (see the drain below).
+                biased;
                 ev = events.next() => match ev {
                     Some(Ok(ev)) => {
                         self.events_read += 1;
+                        self.read_at = std::time::Instant::now();
                         if let Some(a) = self.event_action(ev) {
                             self.apply(a);
                             dirty = true;
+                            keyed = true;
                         }
                     }
                     Some(Err(e)) => return Err(e).context("Cannot read the terminal"),
@@ -425,26 +460,39 @@ where
                 }
             }
             // Everything already waiting is applied before the next frame: a burst of
-            // results or keys costs one draw.
+            // keys or of results costs one draw. Keys go first and are drawn before the
+            // results waiting with them are applied, so a key never waits behind a
+            // result's update (a history of hundreds of messages, a ranked list).
             loop {
                 let mut any = false;
-                while let Ok(action) = self.actions.try_recv() {
-                    self.apply(action);
-                    any = true;
-                    dirty = true;
-                }
-                // Polled with this task's own waker: crossterm keeps the first waker it
-                // sees, so a no-op waker here would leave the loop deaf to keys.
-                let ready =
-                    std::future::poll_fn(|cx| Poll::Ready(events.poll_next_unpin(cx))).await;
-                if let Poll::Ready(Some(Ok(ev))) = ready {
+                loop {
+                    // Polled with this task's own waker: crossterm keeps the first waker
+                    // it sees, so a no-op waker here would leave the loop deaf to keys.
+                    let ready =
+                        std::future::poll_fn(|cx| Poll::Ready(events.poll_next_unpin(cx))).await;
+                    let Poll::Ready(Some(Ok(ev))) = ready else {
+                        break;
+                    };
                     self.events_read += 1;
+                    self.read_at = std::time::Instant::now();
                     any = true;
                     // Events that mean nothing here (mouse motion) draw nothing.
                     if let Some(a) = self.event_action(ev) {
                         self.apply(a);
                         dirty = true;
+                        keyed = true;
                     }
+                }
+                if keyed && !self.model.quit && self.edit.is_none() {
+                    self.draw()?;
+                    dirty = false;
+                    self.start_deferred();
+                }
+                keyed = false;
+                while let Ok(action) = self.actions.try_recv() {
+                    self.apply(action);
+                    any = true;
+                    dirty = true;
                 }
                 if !any {
                     break;
@@ -457,7 +505,9 @@ where
     /// Returns whether the journal committed everything asked of it: when it did not
     /// (a disk that stopped answering), the last ratings or notes may be lost, and the
     /// caller must say so rather than promise they are kept.
-    pub async fn close(self) -> bool {
+    pub async fn close(mut self) -> bool {
+        // Whatever update() asked for last (the run loop starts it before every wait).
+        self.start_deferred();
         // A rating or note typed just before quitting is committed before anything stops.
         let journaled = tokio::time::timeout(JOURNAL_GRACE, self.runner.flush())
             .await

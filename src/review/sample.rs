@@ -92,16 +92,52 @@ pub fn passes(spec: &SampleSpec, s: &GetSessionResponse, rated: &HashSet<String>
 
 /// The `n` lowest-ranked candidates, in rank order.
 pub fn pick(seed: u64, n: usize, candidates: Vec<GetSessionResponse>) -> Vec<GetSessionResponse> {
-    let mut ranked: Vec<([u8; 32], GetSessionResponse)> = candidates
+    let positions: Vec<usize> = (0..candidates.len()).collect();
+    let order = rank_positions(seed, n, &candidates, positions);
+    take(candidates, &order)
+}
+
+/// The `n` lowest-ranked of `positions` in `listed`, in rank order. Only the ranks and
+/// positions are sorted, not the sessions (a listing of 100,000 moved twice was a fifth
+/// of drawing a sample).
+fn rank_positions(
+    seed: u64,
+    n: usize,
+    listed: &[GetSessionResponse],
+    positions: Vec<usize>,
+) -> Vec<usize> {
+    let mut ranked: Vec<([u8; 32], usize)> = positions
         .into_iter()
-        .map(|s| (rank(seed, &s.session_id), s))
+        .filter_map(|i| Some((rank(seed, &listed.get(i)?.session_id), i)))
         .collect();
     if n < ranked.len() {
         ranked.select_nth_unstable_by(n, |a, b| a.0.cmp(&b.0));
         ranked.truncate(n);
     }
     ranked.sort_unstable_by_key(|a| a.0);
-    ranked.into_iter().map(|(_, s)| s).collect()
+    ranked.into_iter().map(|(_, i)| i).collect()
+}
+
+/// The sessions of `listed` at `order` (distinct positions), in that order; the rest of
+/// the listing is freed on a thread of its own, off the path to the first frame.
+fn take(mut listed: Vec<GetSessionResponse>, order: &[usize]) -> Vec<GetSessionResponse> {
+    let mut by_position: Vec<usize> = order.to_vec();
+    // Highest first: `swap_remove` then moves only elements already past every position
+    // still to take.
+    by_position.sort_unstable_by(|a, b| b.cmp(a));
+    let mut taken: HashMap<usize, GetSessionResponse> = HashMap::with_capacity(order.len());
+    for i in by_position {
+        if i < listed.len() {
+            taken.insert(i, listed.swap_remove(i));
+        }
+    }
+    if listed.len() > 10_000 {
+        // Could no thread start, the listing is dropped here after all.
+        let _ = std::thread::Builder::new()
+            .name("verdict-free".into())
+            .spawn(move || drop(listed));
+    }
+    order.iter().filter_map(|i| taken.remove(i)).collect()
 }
 
 /// Chooses the batch from every session listed.
@@ -114,13 +150,16 @@ pub fn choose(
     let total = listed.len();
     match selection {
         Selection::Sample(spec) => {
-            let candidates: Vec<_> = listed
-                .into_iter()
-                .filter(|s| passes(spec, s, rated))
+            let candidates: Vec<usize> = listed
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| passes(spec, s, rated))
+                .map(|(i, _)| i)
                 .collect();
             let count = candidates.len();
+            let order = rank_positions(spec.seed, spec.n, &listed, candidates);
             Drawn {
-                sessions: pick(spec.seed, spec.n, candidates),
+                sessions: take(listed, &order),
                 listed: total,
                 candidates: count,
                 cut,

@@ -71,20 +71,25 @@ pub async fn load(
     let started = crate::journal::stats::parse_micros(&run_since);
     outbox
         .journal()
-        .call(move |j| {
-            let run = j.stats_rows(Some(&run_since), &scope)?;
-            let all = j.stats_rows(None, &scope)?;
-            let times: Vec<i64> = run.iter().map(|r| r.at).collect();
-            Ok(StatsReport {
-                per_minute: crate::journal::stats::per_minute(
-                    &times,
-                    started,
-                    now.timestamp_micros(),
-                ),
-                run: Summary::of(&run),
-                all: Summary::of(&all),
-            })
-        })
+        .call(move |j| report(j, &scope, started, now))
         .await
         .map_err(|e| e.to_string())
+}
+
+/// The stats screen's numbers, on the journal's thread: the latest ratings are kept there
+/// between openings, and only what was recorded since is read (`journal::stats_cache`).
+/// `started`: when the run began (microseconds).
+pub fn report(
+    j: &mut crate::journal::Journal,
+    scope: &crate::journal::stats::Scope,
+    started: i64,
+    now: DateTime<Utc>,
+) -> Result<StatsReport, crate::journal::JournalError> {
+    let (cache, _) = j.stats_cache()?;
+    let times = cache.times(scope, Some(started));
+    Ok(StatsReport {
+        per_minute: crate::journal::stats::per_minute(&times, started, now.timestamp_micros()),
+        run: cache.summary(scope, Some(started)),
+        all: cache.summary(scope, None),
+    })
 }

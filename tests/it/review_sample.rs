@@ -242,13 +242,18 @@ async fn blind_review_hides_the_servers_rating_until_this_reviewer_rates() {
         )
         .await
         .expect("feedback");
-    let mut app = Driver::start_scoped(
+    // A send window of a second: the server's feedback listing, asked for as the
+    // transcript opens, is read before this reviewer's rating reaches the server (once
+    // it has, the listing's latest for the reply is this reviewer's own).
+    let mut app = Driver::start_full(
         server.client(),
         &server.dir.path().join("j.db"),
         Look::new(Theme::colored(), false),
         Duration::from_secs(15),
         None,
         true,
+        Duration::from_secs(1),
+        false,
     );
     let screen = app
         .wait_for("the transcript", |s| {

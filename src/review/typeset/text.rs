@@ -27,10 +27,36 @@ fn plain_ascii(s: &str) -> bool {
     s.bytes().all(|b| (b' '..=b'~').contains(&b))
 }
 
+/// The characters verdict draws with itself (its glyphs and borders, as
+/// `typeset::style::Glyphs` has them), beyond ASCII: each one column wide and a grapheme
+/// of its own, which a test checks. A line of ASCII and these is measured and drawn
+/// character by character, like plain ASCII.
+const OWN_GLYPHS: &[char] = &[
+    '✓', '✗', '…', '↻', '○', '▸', '▾', '▌', '•', '▎', '─', '│', '·', '—', '✎', '╭', '╮', '╰', '╯',
+    '┌', '┐', '└', '┘',
+];
+
+/// Printable ASCII and [`OWN_GLYPHS`] only: then every character is one grapheme and one
+/// column, and this is the width. `None` for anything else (a combining mark after one of
+/// them included, since the mark is neither), which takes grapheme segmentation.
+pub fn simple_width(s: &str) -> Option<usize> {
+    if plain_ascii(s) {
+        return Some(s.len());
+    }
+    let mut n = 0;
+    for c in s.chars() {
+        if !((' '..='~').contains(&c) || OWN_GLYPHS.contains(&c)) {
+            return None;
+        }
+        n += 1;
+    }
+    Some(n)
+}
+
 /// Columns a string takes on screen.
 pub fn width(s: &str) -> usize {
-    if plain_ascii(s) {
-        return s.len();
+    if let Some(n) = simple_width(s) {
+        return n;
     }
     s.graphemes(true).map(UnicodeWidthStr::width).sum()
 }
@@ -53,6 +79,11 @@ pub fn truncate_with<'a>(s: &'a str, max: usize, ellipsis: &str) -> Cow<'a, str>
     let room = max - mark;
     if plain_ascii(s) {
         return Cow::Owned(format!("{}{ellipsis}", &s[..room]));
+    }
+    if simple_width(s).is_some() {
+        let mut out: String = s.chars().take(room).collect();
+        out.push_str(ellipsis);
+        return Cow::Owned(out);
     }
     let mut out = String::new();
     let mut used = 0;
@@ -629,5 +660,61 @@ mod tests {
         assert_eq!(relative_time(at("2026-11-20T12:00:00Z"), now), "3d ago");
         assert_eq!(relative_time(at("2026-11-23T12:00:00"), now), "now");
         assert_eq!(relative_time(None, now), "?");
+    }
+
+    #[test]
+    fn own_glyphs_measure_as_grapheme_segmentation_does() {
+        use unicode_width::UnicodeWidthChar;
+        for &c in OWN_GLYPHS {
+            let one = c.to_string();
+            assert_eq!(c.width(), Some(1), "{c:?}");
+            assert_eq!(one.graphemes(true).count(), 1, "{c:?}");
+        }
+        let g = crate::review::typeset::style::Glyphs::new(false);
+        for glyph in [
+            g.positive,
+            g.negative,
+            g.pending,
+            g.retrying,
+            g.failed,
+            g.unrated,
+            g.folded,
+            g.unfolded,
+            g.cursor,
+            g.bullet,
+            g.quote,
+            g.rule,
+            g.code,
+            g.dot,
+            g.dash,
+            g.ellipsis,
+            g.draft,
+            g.border.top_left,
+            g.border.top_right,
+            g.border.bottom_left,
+            g.border.bottom_right,
+            g.border.vertical_left,
+            g.border.horizontal_top,
+        ] {
+            assert!(
+                simple_width(glyph).is_some(),
+                "{glyph:?} is one of the own glyphs"
+            );
+        }
+        let slow = |s: &str| -> usize { s.graphemes(true).map(UnicodeWidthStr::width).sum() };
+        for s in [
+            "a · b",
+            "✓ 3/4 · running",
+            "…",
+            "e\u{301} · x",
+            "·\u{301}",
+            "中 · 文",
+        ] {
+            assert_eq!(width(s), slow(s), "{s:?}");
+        }
+        // A combining mark after a glyph, and wide letters, are not simple.
+        assert_eq!(simple_width("·\u{301}"), None);
+        assert_eq!(simple_width("中"), None);
+        assert_eq!(truncate_with("ab · cd · ef", 6, "…"), "ab · …");
     }
 }

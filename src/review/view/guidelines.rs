@@ -28,9 +28,8 @@ pub fn draw(f: &mut Frame, m: &Model, a: &Areas) {
         .and_then(|p| p.file_name())
         .map(|n| crate::sanitize::message(&n.to_string_lossy(), 60))
         .unwrap_or_default();
-    let block = pane::block(&m.look, false);
-    let inner = block.inner(area);
-    f.render_widget(block, area);
+    let inner = pane::block(&m.look, false).inner(area);
+    pane::border(&m.look, f.buffer_mut(), area, false, None);
     f.render_widget(Paragraph::new(shown).style(t.text), inner);
     pane::title(
         &m.look,

@@ -130,8 +130,9 @@ fn confirm_quit(f: &mut Frame, m: &Model) {
     );
 }
 
-/// [`Buffer::set_line`], with printable-ASCII spans written cell by cell: grapheme
-/// segmentation is most of what drawing a line costs, and most text does not need it.
+/// [`Buffer::set_line`], with spans of printable ASCII and verdict's own glyphs
+/// ([`text::simple_width`]) written cell by cell: grapheme segmentation is most of what
+/// drawing a line costs, and most text does not need it.
 pub fn set_line(buf: &mut Buffer, x: u16, y: u16, line: &Line<'_>, max_width: u16) {
     let mut x = x;
     let mut remaining = max_width;
@@ -141,13 +142,11 @@ pub fn set_line(buf: &mut Buffer, x: u16, y: u16, line: &Line<'_>, max_width: u1
         }
         let style = line.style.patch(span.style);
         let text = span.content.as_ref();
-        if text.bytes().all(|b| (b' '..=b'~').contains(&b)) {
+        if let Some(chars) = text::simple_width(text) {
             let room = buf.area.right().saturating_sub(x).min(remaining);
-            let n = u16::try_from(text.len()).unwrap_or(u16::MAX).min(room);
-            for (i, b) in text.bytes().take(usize::from(n)).enumerate() {
-                buf[(x + i as u16, y)]
-                    .set_char(char::from(b))
-                    .set_style(style);
+            let n = u16::try_from(chars).unwrap_or(u16::MAX).min(room);
+            for (i, c) in text.chars().take(usize::from(n)).enumerate() {
+                buf[(x + i as u16, y)].set_char(c).set_style(style);
             }
             x += n;
             remaining -= n;
@@ -156,6 +155,19 @@ pub fn set_line(buf: &mut Buffer, x: u16, y: u16, line: &Line<'_>, max_width: u1
             remaining = remaining.saturating_sub(end.saturating_sub(x));
             x = end;
         }
+    }
+}
+
+/// What `Paragraph::new(lines).style(style)` draws in `area` without wrapping, drawn
+/// directly: the style over the area, then each line on its row, cut at the area's edge.
+pub fn lines_in(buf: &mut Buffer, area: Rect, lines: &[Line<'_>], style: ratatui::style::Style) {
+    let area = area.intersection(buf.area);
+    if area.is_empty() {
+        return;
+    }
+    buf.set_style(area, style);
+    for (line, y) in lines.iter().zip(area.top()..area.bottom()) {
+        set_line(buf, area.x, y, line, area.width);
     }
 }
 

@@ -36,13 +36,10 @@ pub fn draw(f: &mut Frame, m: &Model, a: &Areas) {
         (true, true) => format!(" Sessions by risk ({count}) "),
         (false, true) => format!(" Sessions: {}, by risk ({count}) ", m.filter.label()),
     };
-    let mut block = pane::block(&m.look, focused);
-    if s.loading && s.loaded_once {
-        block = block.title_bottom(
-            Line::from(Span::styled(format!(" loading{} ", g.ellipsis), theme.dim)).right_aligned(),
-        );
-    }
-    f.render_widget(block, a.sessions);
+    let bottom = (s.loading && s.loaded_once).then(|| {
+        Line::from(Span::styled(format!(" loading{} ", g.ellipsis), theme.dim)).right_aligned()
+    });
+    pane::border(&m.look, f.buffer_mut(), a.sessions, focused, bottom);
     pane::title(&m.look, f.buffer_mut(), a.sessions, &title, focused);
     let list = a.session_list();
     let inner = Rect {

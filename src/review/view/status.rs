@@ -7,8 +7,8 @@ use crate::review::typeset::style::Glyphs;
 use crate::review::typeset::text;
 use ratatui::Frame;
 use ratatui::layout::Position;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 use std::borrow::Cow;
 
 /// What the banner says, longest first: the first that fits is drawn, so a narrow
@@ -41,7 +41,7 @@ pub fn draw_banner(f: &mut Frame, m: &Model, a: &Areas) {
         Span::raw(" "),
         Span::styled(hint, t.demo_hint),
     ]);
-    f.render_widget(Paragraph::new(line), area);
+    super::lines_in(f.buffer_mut(), area, &[line], Style::default());
 }
 
 pub fn draw_notice(f: &mut Frame, m: &Model, a: &Areas) {
@@ -67,7 +67,7 @@ pub fn draw_notice(f: &mut Frame, m: &Model, a: &Areas) {
             Span::raw(" "),
             Span::styled(hint.clone(), t.dim),
         ]);
-        f.render_widget(Paragraph::new(line), a.notice);
+        super::lines_in(f.buffer_mut(), a.notice, &[line], Style::default());
         let x = a.notice.x + 1 + text::width(shown) as u16;
         f.set_cursor_position(Position::new(
             x.min(a.notice.right().saturating_sub(1)),
@@ -114,7 +114,7 @@ pub fn draw_notice(f: &mut Frame, m: &Model, a: &Areas) {
                         style,
                     )));
                 }
-                f.render_widget(Paragraph::new(lines), a.notice);
+                super::lines_in(f.buffer_mut(), a.notice, &lines, Style::default());
                 return;
             }
             Line::from(Span::styled(
@@ -124,7 +124,7 @@ pub fn draw_notice(f: &mut Frame, m: &Model, a: &Areas) {
         }
         None => hints(m, width),
     };
-    f.render_widget(Paragraph::new(line), a.notice);
+    super::lines_in(f.buffer_mut(), a.notice, &[line], Style::default());
 }
 
 /// The most useful keys, as many as fit.
@@ -207,8 +207,5 @@ pub fn draw_status(f: &mut Frame, m: &Model, a: &Areas) {
     let pad = width.saturating_sub(text::width(&left) + rw);
     let mut spans = vec![Span::styled(left, t.status_bar), Span::raw(" ".repeat(pad))];
     spans.extend(right);
-    f.render_widget(
-        Paragraph::new(Line::from(spans)).style(t.status_bar),
-        a.status,
-    );
+    super::lines_in(f.buffer_mut(), a.status, &[Line::from(spans)], t.status_bar);
 }

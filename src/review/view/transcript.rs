@@ -33,13 +33,9 @@ pub fn draw(f: &mut Frame, m: &Model, a: &Areas) {
         }
         _ => " Transcript ".to_string(),
     };
-    let mut block = pane::block(&m.look, focused);
-    if let Some(t) = t {
-        block =
-            block.title_bottom(Line::from(Span::styled(footer(t, m), theme.dim)).right_aligned());
-    }
+    let bottom = t.map(|t| Line::from(Span::styled(footer(t, m), theme.dim)).right_aligned());
     let body = a.transcript_body();
-    f.render_widget(block, a.transcript);
+    pane::border(&m.look, f.buffer_mut(), a.transcript, focused, bottom);
     pane::title(&m.look, f.buffer_mut(), a.transcript, &title, focused);
     let Some(t) = t else {
         let unreadable = m
@@ -120,6 +116,16 @@ fn placeholder(f: &mut Frame, area: Rect, msg: &str, style: Style) {
         x: area.x + TEXT_MARGIN,
         width: area.width.saturating_sub(2 * TEXT_MARGIN),
         ..area
+    };
+    // Only the rows the sentence can take: a paragraph styles every cell of its area, and
+    // the transcript's body is most of the screen. Wrapped by words, each line but the
+    // last, with a space and the next line's first word, is wider than the area, so
+    // `k - 1 < 2 * width(msg) / (w - 1)` for k lines.
+    let room = usize::from(inner.width.saturating_sub(1).max(1));
+    let rows = 2 * text::width(msg) / room + 2;
+    let inner = Rect {
+        height: inner.height.min(u16::try_from(rows).unwrap_or(u16::MAX)),
+        ..inner
     };
     f.render_widget(
         Paragraph::new(Line::from(Span::styled(msg.to_string(), style))).wrap(Wrap { trim: true }),

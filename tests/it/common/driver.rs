@@ -90,8 +90,9 @@ impl Driver {
         )
     }
 
+    /// Every setting: a batch, blind review, a send window and the walk on.
     #[allow(clippy::too_many_arguments)]
-    fn start_full(
+    pub fn start_full(
         client: Client,
         journal: &Path,
         look: Look,
