@@ -44,7 +44,7 @@ impl Names {
 }
 
 /// The latest rating of one message, by the indexes of its names.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 struct Latest {
     target: u32,
     session: u32,
@@ -168,31 +168,34 @@ impl Cache {
         Ok(())
     }
 
-    /// The indexes of the targets of `scope` (`None`: every one).
-    fn allowed(&self, scope: &Scope) -> Option<Vec<u32>> {
-        scope.as_ref().map(|s| {
+    /// The latest ratings on the servers and namespaces of `scope` (`None`: every one),
+    /// made at or after `since` (microseconds).
+    fn in_scope<'a>(
+        &'a self,
+        scope: &Scope,
+        since: Option<i64>,
+    ) -> impl Iterator<Item = &'a Latest> + 'a {
+        let allowed: Option<Vec<u32>> = scope.as_ref().map(|s| {
             s.iter()
                 .filter_map(|t| self.targets.iter().position(|x| x == t))
                 .map(|i| i as u32)
                 .collect()
+        });
+        self.latest.iter().filter(move |r| {
+            allowed.as_ref().is_none_or(|a| a.contains(&r.target))
+                && since.is_none_or(|s| r.at >= s)
         })
     }
 
     /// The numbers of the latest ratings on the servers and namespaces of `scope`, made
     /// at or after `since` (microseconds). Counted by index, without hashing a name.
     pub fn summary(&self, scope: &Scope, since: Option<i64>) -> Summary {
-        let allowed = self.allowed(scope);
         let mut sessions = vec![(0usize, 0usize); self.sessions.len()];
         let mut reviewers = vec![(0usize, 0usize); self.reviewers.len()];
         let mut tags = vec![0usize; self.tags.len()];
         let (mut positive, mut negative, mut untagged) = (0, 0, 0);
         let mut times = Vec::new();
-        for r in &self.latest {
-            if allowed.as_ref().is_some_and(|a| !a.contains(&r.target))
-                || since.is_some_and(|s| r.at < s)
-            {
-                continue;
-            }
+        for r in self.in_scope(scope, since) {
             times.push(r.at);
             let (s, v) = (r.session as usize, r.reviewer as usize);
             if r.negative {
@@ -235,13 +238,7 @@ impl Cache {
 
     /// When each latest rating in scope made at or after `since` was made.
     pub fn times(&self, scope: &Scope, since: Option<i64>) -> Vec<i64> {
-        let allowed = self.allowed(scope);
-        self.latest
-            .iter()
-            .filter(|r| allowed.as_ref().is_none_or(|a| a.contains(&r.target)))
-            .filter(|r| since.is_none_or(|s| r.at >= s))
-            .map(|r| r.at)
-            .collect()
+        self.in_scope(scope, since).map(|r| r.at).collect()
     }
 }
 

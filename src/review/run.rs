@@ -349,6 +349,20 @@ where
         }
     }
 
+    /// Counts a terminal event read and applies what it means. Returns whether it meant
+    /// anything (mouse motion draws nothing).
+    fn read_event(&mut self, ev: Event) -> bool {
+        self.events_read += 1;
+        self.read_at = std::time::Instant::now();
+        match self.event_action(ev) {
+            Some(a) => {
+                self.apply(a);
+                true
+            }
+            None => false,
+        }
+    }
+
     fn event_action(&self, ev: Event) -> Option<Action> {
         match ev {
             Event::Key(k) if k.kind != KeyEventKind::Release => {
@@ -430,10 +444,7 @@ where
                 biased;
                 ev = events.next() => match ev {
                     Some(Ok(ev)) => {
-                        self.events_read += 1;
-                        self.read_at = std::time::Instant::now();
-                        if let Some(a) = self.event_action(ev) {
-                            self.apply(a);
+                        if self.read_event(ev) {
                             dirty = true;
                             keyed = true;
                         }
@@ -473,12 +484,8 @@ where
                     let Poll::Ready(Some(Ok(ev))) = ready else {
                         break;
                     };
-                    self.events_read += 1;
-                    self.read_at = std::time::Instant::now();
                     any = true;
-                    // Events that mean nothing here (mouse motion) draw nothing.
-                    if let Some(a) = self.event_action(ev) {
-                        self.apply(a);
+                    if self.read_event(ev) {
                         dirty = true;
                         keyed = true;
                     }

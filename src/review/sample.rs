@@ -90,13 +90,6 @@ pub fn passes(spec: &SampleSpec, s: &GetSessionResponse, rated: &HashSet<String>
     true
 }
 
-/// The `n` lowest-ranked candidates, in rank order.
-pub fn pick(seed: u64, n: usize, candidates: Vec<GetSessionResponse>) -> Vec<GetSessionResponse> {
-    let positions: Vec<usize> = (0..candidates.len()).collect();
-    let order = rank_positions(seed, n, &candidates, positions);
-    take(candidates, &order)
-}
-
 /// The `n` lowest-ranked of `positions` in `listed`, in rank order. Only the ranks and
 /// positions are sorted, not the sessions (a listing of 100,000 moved twice was a fifth
 /// of drawing a sample).

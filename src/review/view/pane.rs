@@ -27,25 +27,16 @@ pub fn border(look: &Look, buf: &mut Buffer, area: Rect, focused: bool, bottom: 
     };
     let (left, top) = (area.left(), area.top());
     let (right, bottom_y) = (area.right() - 1, area.bottom() - 1);
-    for y in top..=bottom_y {
-        buf[(left, y)]
-            .set_symbol(set.vertical_left)
-            .set_style(style);
-    }
-    for x in left..=right {
-        buf[(x, top)]
-            .set_symbol(set.horizontal_top)
-            .set_style(style);
-    }
-    for y in top..=bottom_y {
-        buf[(right, y)]
-            .set_symbol(set.vertical_right)
-            .set_style(style);
-    }
-    for x in left..=right {
-        buf[(x, bottom_y)]
-            .set_symbol(set.horizontal_bottom)
-            .set_style(style);
+    let (width, height) = (area.width, area.height);
+    for (side, symbol) in [
+        (Rect::new(left, top, 1, height), set.vertical_left),
+        (Rect::new(left, top, width, 1), set.horizontal_top),
+        (Rect::new(right, top, 1, height), set.vertical_right),
+        (Rect::new(left, bottom_y, width, 1), set.horizontal_bottom),
+    ] {
+        for p in side.positions() {
+            buf[p].set_symbol(symbol).set_style(style);
+        }
     }
     for (x, y, symbol) in [
         (right, bottom_y, set.bottom_right),
