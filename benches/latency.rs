@@ -182,12 +182,20 @@ async fn measure(
         Box::pin(stream::unfold(rx, |mut rx| async move {
             rx.recv().await.map(|e| (e, rx))
         }));
-    let task = tokio::spawn(async move {
-        let result = app.run(events, std::future::pending()).await;
-        // Ratings still on their way stay in the journal; no need to wait for them.
-        drop(app);
-        result
-    });
+    // The app's loop on a thread of its own, as the binary runs it (polled by
+    // `Runtime::block_on` on the main thread; what it starts goes to the runtime's workers).
+    let runtime = tokio::runtime::Handle::current();
+    let app_thread = std::thread::Builder::new()
+        .name("app".into())
+        .spawn(move || {
+            runtime.block_on(async move {
+                let result = app.run(events, std::future::pending()).await;
+                // Ratings still on their way stay in the journal; no need to wait for them.
+                drop(app);
+                result
+            })
+        })
+        .expect("a thread for the app");
     let mut typed = 0u64;
     let mut bulk_total = None;
     if let Some((keys, total)) = setup.bulk {
@@ -271,8 +279,9 @@ async fn measure(
             );
         }
     }
-    task.abort();
-    let _ = task.await;
+    // The end of the keys ends the loop.
+    drop(tx);
+    let _ = tokio::task::spawn_blocking(move || app_thread.join()).await;
     Run {
         latencies,
         wakes,
@@ -369,8 +378,11 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1000);
+    // As the binary's reviewer: the app's thread first, everything else gives way.
+    verdict::priority::favour_this_thread();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
+        .on_thread_start(verdict::priority::background)
         .enable_all()
         .build()
         .expect("tokio runtime");

@@ -10,6 +10,7 @@ pub mod fs;
 pub mod journal;
 pub mod logging;
 pub mod output;
+pub mod priority;
 pub mod queue;
 pub mod review;
 pub mod sanitize;

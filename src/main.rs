@@ -5,8 +5,13 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     // verdict::cli::parse hands connection flags given before a subcommand down to it.
     let cli = verdict::cli::parse();
+    if cli.command.is_none() {
+        // The reviewer: its terminal loop runs on this thread, everything else gives way.
+        verdict::priority::favour_this_thread();
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .on_thread_start(verdict::priority::background)
         .build()
     {
         Ok(rt) => rt,

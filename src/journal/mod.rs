@@ -291,6 +291,30 @@ impl Journal {
         store::mark_sent(&self.conn, id, receipt).map_err(|e| self.database_error(e))
     }
 
+    /// Stores several receipts in one commit and returns each entry as it now stands, in
+    /// the order given; `None` for one no longer in the journal.
+    ///
+    /// The commit is not flushed to disk on its own (`synchronous=NORMAL` for it): the
+    /// next rating's commit, or the next checkpoint, flushes it with everything before.
+    /// A receipt lost to a power cut in between leaves its rating pending, and it is sent
+    /// again: what a crash between the send and this commit already does. The ratings
+    /// themselves are always flushed before `record` returns.
+    pub fn mark_sent_all(
+        &mut self,
+        receipts: &[(i64, SubmitFeedbackResponse)],
+    ) -> Result<Vec<Option<Entry>>, JournalError> {
+        let path = &self.path;
+        let failed = |e| JournalError::Database(SqliteError::at(path, e));
+        self.conn
+            .pragma_update(None, "synchronous", "NORMAL")
+            .map_err(failed)?;
+        let written = store::mark_sent_all(&mut self.conn, receipts);
+        let restored = self.conn.pragma_update(None, "synchronous", "FULL");
+        let entries = written.map_err(failed)?;
+        restored.map_err(failed)?;
+        Ok(entries)
+    }
+
     /// A retryable failure: stays pending, the error and attempt count are kept.
     pub fn mark_retry(&mut self, id: i64, error: &str) -> Result<(), JournalError> {
         store::mark_retry(&self.conn, id, error).map_err(|e| self.database_error(e))

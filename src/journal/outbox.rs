@@ -5,8 +5,8 @@ use super::{
 };
 use crate::api::model::{Rating, SubmitFeedbackRequest, SubmitFeedbackResponse};
 use crate::api::{ApiError, Client};
-use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
+use futures_util::{FutureExt, StreamExt};
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::path::Path;
@@ -88,6 +88,7 @@ pub struct Outbox {
 
 mod bulk;
 mod queue;
+mod settle;
 mod window;
 
 pub use bulk::BulkRate;
@@ -165,6 +166,8 @@ impl Outbox {
             settled_unwatched: HashSet::new(),
             last_pending: HashSet::new(),
             queue: None,
+            counted_at: None,
+            count_owed: None,
         };
         let task = tokio::spawn(sender.run(rx));
         Outbox {
@@ -310,6 +313,11 @@ fn key_of(entry: &Entry) -> MessageKey {
     )
 }
 
+/// Pending ratings below which they are counted after every answer (see `emit_counts`).
+const COUNT_EXACT_BELOW: usize = 256;
+/// How often they are counted when there are more.
+const COUNT_EVERY: Duration = Duration::from_millis(100);
+
 /// How often the journal is read again while a rating made here is unsettled: another
 /// process may send it without a word to this one.
 const WATCH_POLL: Duration = Duration::from_millis(250);
@@ -349,6 +357,9 @@ struct Sender {
     last_pending: HashSet<i64>,
     /// Those not yet started, kept between sends (see `queue`).
     queue: Option<queue::Queue>,
+    /// When the journal's counts were last read, and when a count skipped since is due.
+    counted_at: Option<Instant>,
+    count_owed: Option<Instant>,
 }
 
 impl Sender {
@@ -397,15 +408,22 @@ impl Sender {
                 return;
             }
             tokio::select! {
-                Some((entry, sent)) = in_flight.next(), if !in_flight.is_empty() => {
-                    busy.remove(&key_of(&entry));
-                    if let Some(result) = sent {
-                        if result.is_err() {
-                            // Back in line, at its retry time: read it again.
-                            self.queue = None;
+                Some(first) = in_flight.next(), if !in_flight.is_empty() => {
+                    // The answers already in are recorded with this one, in one commit.
+                    let mut done = Vec::new();
+                    let mut next = Some(first);
+                    while let Some((entry, sent)) = next {
+                        busy.remove(&key_of(&entry));
+                        if let Some(result) = sent {
+                            if result.is_err() {
+                                // Back in line, at its retry time: read it again.
+                                self.queue = None;
+                            }
+                            done.push((entry, result));
                         }
-                        self.settle(entry, result).await;
+                        next = in_flight.next().now_or_never().flatten();
                     }
+                    self.settle_all(done).await;
                 }
                 command = commands.recv(), if !stopping => {
                     // A rating, a window closed, an undo: the journal changed here. The
@@ -436,6 +454,8 @@ impl Sender {
                         }
                     }
                 }
+                // Only wakes the loop, which counts at its top.
+                _ = sleep_until(self.count_owed), if self.count_owed.is_some() => {}
                 _ = sleep_until(deadline), if deadline.is_some() && !stopping => {
                     // A window or a retry fell due, or another process may have written.
                     self.queue = None;
@@ -500,129 +520,6 @@ impl Sender {
         }
     }
 
-    /// Records the answer to one send and tells the app.
-    async fn settle(&mut self, entry: Entry, result: Result<SubmitFeedbackResponse, ApiError>) {
-        let id = entry.id;
-        if !result.as_ref().is_err_and(ApiError::is_retryable) && !self.watching.remove(&id) {
-            if self.settled_unwatched.len() >= SETTLED_UNWATCHED_MAX {
-                self.settled_unwatched.clear();
-            }
-            self.settled_unwatched.insert(id);
-        }
-        match result {
-            Ok(receipt) => {
-                if self.offline {
-                    // The server is back: everything waiting goes now, not after its backoff.
-                    self.retries.clear();
-                    self.gate_until = None;
-                }
-                self.offline = false;
-                self.offline_failures = 0;
-                self.retries.remove(&id);
-                let r = receipt.clone();
-                match self
-                    .journal
-                    .call(move |j| {
-                        j.mark_sent(id, &r)?;
-                        j.entry(id)
-                    })
-                    .await
-                {
-                    Ok(Some(current)) => {
-                        tracing::info!(id, stored = receipt.stored, "rating sent");
-                        // The counts first: an app that sees the receipt must not still
-                        // count the rating as pending (quitting would ask for nothing).
-                        self.emit_counts().await;
-                        // A superseded rating's late receipt is kept but not shown.
-                        if current.state == RatingState::Sent {
-                            self.emit(OutboxEvent::Sent {
-                                entry: current,
-                                receipt,
-                            });
-                        }
-                    }
-                    Ok(None) => {}
-                    Err(e) => tracing::error!(id, "cannot record a receipt: {e}"),
-                }
-            }
-            Err(error) if error.is_retryable() => {
-                let now = Instant::now();
-                let attempt = self
-                    .retries
-                    .get(&id)
-                    .map_or(1, |r| r.attempt.saturating_add(1));
-                let asked = error
-                    .retry_after()
-                    .map(|d| d.min(self.options.retry_after_cap));
-                let own_next = now + asked.unwrap_or_else(|| self.backoff(attempt));
-                self.retries.insert(
-                    id,
-                    Retry {
-                        attempt,
-                        next_at: own_next,
-                    },
-                );
-                if error.is_offline() {
-                    self.offline = true;
-                    self.offline_failures = self.offline_failures.saturating_add(1);
-                    let wait = self.backoff(self.offline_failures);
-                    self.raise_gate(now + wait);
-                } else {
-                    self.offline = false;
-                }
-                if let Some(asked) = asked {
-                    // Retry-After speaks for the whole server, not one rating.
-                    self.raise_gate(now + asked);
-                }
-                let next_at = self.gate_until.map_or(own_next, |g| g.max(own_next));
-                let message = describe(&error);
-                tracing::warn!(id, attempt, "rating not sent, will retry: {message}");
-                match self
-                    .journal
-                    .call(move |j| {
-                        j.mark_retry(id, &message)?;
-                        j.entry(id)
-                    })
-                    .await
-                {
-                    Ok(Some(current)) if current.state == RatingState::Pending => {
-                        self.emit(OutboxEvent::Retrying {
-                            entry: current,
-                            error,
-                            next_attempt_in: next_at.saturating_duration_since(now),
-                        });
-                    }
-                    Ok(_) => {}
-                    Err(e) => tracing::error!(id, "cannot record a retry: {e}"),
-                }
-            }
-            Err(error) => {
-                self.offline = false;
-                self.offline_failures = 0;
-                self.retries.remove(&id);
-                let message = describe(&error);
-                tracing::warn!(id, "rating refused by the server: {message}");
-                match self
-                    .journal
-                    .call(move |j| {
-                        j.mark_failed(id, &message)?;
-                        j.entry(id)
-                    })
-                    .await
-                {
-                    Ok(Some(current)) if current.state == RatingState::Failed => {
-                        self.emit(OutboxEvent::Failed {
-                            entry: current,
-                            error,
-                        });
-                    }
-                    Ok(_) => {}
-                    Err(e) => tracing::error!(id, "cannot record a refusal: {e}"),
-                }
-            }
-        }
-    }
-
     fn raise_gate(&mut self, until: Instant) {
         self.gate_until = Some(self.gate_until.map_or(until, |g| g.max(until)));
     }
@@ -638,7 +535,24 @@ impl Sender {
         full_jitter(ceiling)
     }
 
+    /// Tells the app how many ratings are pending and failed, when that changed. Counting
+    /// reads every pending rating's index entry: below [`COUNT_EXACT_BELOW`] it is done
+    /// after every answer, above it (a bulk action sending) at most every
+    /// [`COUNT_EVERY`], the last count owed made by the loop's timer.
     async fn emit_counts(&mut self) {
+        let now = Instant::now();
+        let many = self
+            .last_counts
+            .is_some_and(|(c, offline)| c.pending >= COUNT_EXACT_BELOW && offline == self.offline);
+        if many
+            && let Some(at) = self.counted_at
+            && now.duration_since(at) < COUNT_EVERY
+        {
+            self.count_owed = Some(at + COUNT_EVERY);
+            return;
+        }
+        self.count_owed = None;
+        self.counted_at = Some(now);
         let (base, ns) = (self.base_url.clone(), self.namespace.clone());
         let counts = match self.journal.call(move |j| j.counts(&base, &ns)).await {
             Ok(c) => c,

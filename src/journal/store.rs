@@ -177,34 +177,52 @@ pub(super) fn mark_sent(
     id: i64,
     receipt: &SubmitFeedbackResponse,
 ) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE ratings
          SET state = CASE WHEN state = 'pending' THEN 'sent' ELSE state END,
              stored = ?2, recorded_at = ?3, last_error = NULL, attempts = attempts + 1
          WHERE id = ?1",
-        params![id, receipt.stored, receipt.recorded_at],
-    )?;
+    )?
+    .execute(params![id, receipt.stored, receipt.recorded_at])?;
     Ok(())
+}
+
+/// Stores several receipts in one transaction (see [`mark_sent`]); each entry as it
+/// then stands, in the order given.
+pub(super) fn mark_sent_all(
+    conn: &mut Connection,
+    receipts: &[(i64, SubmitFeedbackResponse)],
+) -> rusqlite::Result<Vec<Option<Entry>>> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    for (id, receipt) in receipts {
+        mark_sent(&tx, *id, receipt)?;
+    }
+    let entries = receipts
+        .iter()
+        .map(|(id, _)| entry(&tx, *id))
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    tx.commit()?;
+    Ok(entries)
 }
 
 /// A retryable failure: stays pending, the error and attempt count are kept.
 pub(super) fn mark_retry(conn: &Connection, id: i64, error: &str) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE ratings SET last_error = ?2, attempts = attempts + 1 WHERE id = ?1",
-        params![id, error],
-    )?;
+    )?
+    .execute(params![id, error])?;
     Ok(())
 }
 
 /// A permanent failure: kept as `Failed` with the server's message, unless superseded.
 pub(super) fn mark_failed(conn: &Connection, id: i64, error: &str) -> rusqlite::Result<()> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE ratings
          SET state = CASE WHEN state = 'pending' THEN 'failed' ELSE state END,
              last_error = ?2, attempts = attempts + 1
          WHERE id = ?1",
-        params![id, error],
-    )?;
+    )?
+    .execute(params![id, error])?;
     Ok(())
 }
 
@@ -277,12 +295,12 @@ pub(super) fn counts(
     base_url: &str,
     namespace: &str,
 ) -> rusqlite::Result<Counts> {
-    let pending: i64 = conn.query_row(
-        "SELECT COUNT(*) FROM ratings
-         WHERE base_url = ?1 AND namespace = ?2 AND state = 'pending'",
-        params![base_url, namespace],
-        |r| r.get(0),
-    )?;
+    let pending: i64 = conn
+        .prepare_cached(
+            "SELECT COUNT(*) FROM ratings
+             WHERE base_url = ?1 AND namespace = ?2 AND state = 'pending'",
+        )?
+        .query_row(params![base_url, namespace], |r| r.get(0))?;
     let failed: i64 = conn.query_row(
         "SELECT COUNT(*) FROM ratings r
          WHERE base_url = ?1 AND namespace = ?2 AND state = 'failed'
@@ -571,6 +589,44 @@ mod tests {
             j.entry(a.id).unwrap().unwrap().state,
             RatingState::Superseded
         );
+    }
+
+    #[test]
+    fn receipts_recorded_together_keep_order_superseded_and_gone_and_full_sync_after() {
+        let (_dir, mut j) = open();
+        let a = rate(&mut j, "m1", Rating::Positive);
+        let b = rate(&mut j, "m2", Rating::Negative);
+        // Replaced while its send was in flight: its receipt must not make it current.
+        let c = rate(&mut j, "m3", Rating::Positive);
+        let c2 = rate(&mut j, "m3", Rating::Negative);
+        let receipts = [
+            (b.id, receipt("m2", Rating::Negative, false)),
+            (a.id, receipt("m1", Rating::Positive, true)),
+            (c.id, receipt("m3", Rating::Positive, true)),
+            (9_999, receipt("m9", Rating::Positive, true)),
+        ];
+        let after = j.mark_sent_all(&receipts).unwrap();
+        let states: Vec<_> = after
+            .iter()
+            .map(|e| e.as_ref().map(|e| (e.id, e.state)))
+            .collect();
+        assert_eq!(
+            states,
+            [
+                Some((b.id, RatingState::Sent)),
+                Some((a.id, RatingState::Sent)),
+                Some((c.id, RatingState::Superseded)),
+                None,
+            ]
+        );
+        assert_eq!(after[1].as_ref().unwrap().stored, Some(true));
+        assert_eq!(j.entry(c2.id).unwrap().unwrap().state, RatingState::Pending);
+        // The receipts' commit alone is not flushed; every later commit is, as before.
+        let sync: i64 = j
+            .conn
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(sync, 2, "synchronous=FULL again");
     }
 
     #[test]

@@ -30,6 +30,10 @@ const TICK: Duration = Duration::from_secs(1);
 /// How long the session selection must stay on a row before its history is loaded: longer
 /// than a held key's repeat, short enough to feel immediate.
 const PREVIEW_REST: Duration = Duration::from_millis(150);
+/// The shortest time between two frames drawn for results alone (a key's frame is drawn
+/// at once): a bulk action's receipts come by the thousand a second, and a frame for each
+/// kept the loop busy when the next key came.
+const RESULT_FRAME: Duration = Duration::from_millis(16);
 /// How long quitting waits for the journal to commit what was asked of it (each commit
 /// is one fsync; only a disk that has stopped answering takes this long).
 pub const JOURNAL_GRACE: Duration = Duration::from_secs(10);
@@ -148,6 +152,8 @@ pub struct App<B: Backend> {
     /// threads (on two cores, those took the CPU from the frame half the time), and the
     /// effects of a burst of results start once, together.
     deferred: Vec<Effect>,
+    /// When the last frame was drawn (results wait for [`RESULT_FRAME`] after it).
+    drawn_at: tokio::time::Instant,
 }
 
 /// When a frame was drawn and how many terminal events it reflects: keystroke-to-frame
@@ -163,6 +169,8 @@ pub struct FrameStamp {
     /// benchmark waits for the screen to settle with them).
     pub sessions: usize,
     pub open: bool,
+    /// Frames drawn since the stamps were asked for (this one included).
+    pub frames: u64,
 }
 
 impl<B: Backend> App<B>
@@ -204,6 +212,10 @@ where
             editor: None,
             edit: None,
             deferred: Vec::new(),
+            // The first frame is not held back.
+            drawn_at: tokio::time::Instant::now()
+                .checked_sub(RESULT_FRAME)
+                .unwrap_or_else(tokio::time::Instant::now),
         })
     }
 
@@ -287,6 +299,7 @@ where
             drawn_at: std::time::Instant::now(),
             sessions: self.model.sessions.rows.len(),
             open: self.model.open_transcript().is_some(),
+            frames: 0,
         });
         self.stamps = Some(tx);
         rx
@@ -388,16 +401,19 @@ where
             .terminal
             .draw(|f| view::draw(f, model))
             .context("Cannot draw to the terminal")?;
+        self.drawn_at = tokio::time::Instant::now();
         if let Some(tx) = &self.frames {
             tx.send_replace(frame.buffer.clone());
         }
         if let Some(tx) = &self.stamps {
+            let frames = tx.borrow().frames + 1;
             tx.send_replace(FrameStamp {
                 events: self.events_read,
                 read_at: self.read_at,
                 drawn_at: std::time::Instant::now(),
                 sessions: self.model.sessions.rows.len(),
                 open: self.model.open_transcript().is_some(),
+                frames,
             });
         }
         Ok(())
@@ -424,9 +440,16 @@ where
                 self.edit_externally(edit).await?;
                 dirty = true;
             }
+            // Results are drawn at most once per RESULT_FRAME; keys are drawn below.
+            let mut frame_due = None;
             if dirty {
-                self.draw()?;
-                dirty = false;
+                let due = self.drawn_at + RESULT_FRAME;
+                if tokio::time::Instant::now() >= due || self.model.quit {
+                    self.draw()?;
+                    dirty = false;
+                } else {
+                    frame_due = Some(due);
+                }
             }
             self.start_deferred();
             if self.model.quit {
@@ -456,6 +479,8 @@ where
                     self.apply(action);
                     dirty = true;
                 }
+                // Only wakes the loop, which draws at its top.
+                _ = tokio::time::sleep_until(frame_due.unwrap_or(preview_at)), if frame_due.is_some() => {}
                 _ = tokio::time::sleep_until(preview_at), if previewing => {
                     self.apply(Action::Tick);
                     dirty = true;

@@ -51,7 +51,10 @@ impl<O: Owner> ConnectionThread<O> {
         let max_batch = max_batch.max(1);
         let thread = std::thread::Builder::new()
             .name(name.to_string())
-            .spawn(move || run_loop(owner, &rx, max_batch))
+            .spawn(move || {
+                crate::priority::background();
+                run_loop(owner, &rx, max_batch)
+            })
             .map_err(|source| SqliteError::Thread {
                 name: name.to_string(),
                 source,

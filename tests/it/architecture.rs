@@ -16,15 +16,19 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("fs", &[]),
     ("output", &["sanitize"]),
     ("logging", &["sanitize"]),
+    // Which threads give way to the terminal's when the CPU is short.
+    ("priority", &[]),
     // L1: foundations.
-    ("sqlite", &["fs"]),
+    ("sqlite", &["fs", "priority"]),
     ("config", &["api", "fs", "logging", "output", "sanitize"]),
     // The adjudication queue file, written by `agree` and read by the reviewer.
     ("queue", &["api", "fs", "sanitize"]),
     // L2: the parts with storage. They never use each other.
     (
         "server",
-        &["api", "fs", "logging", "output", "sanitize", "sqlite"],
+        &[
+            "api", "fs", "logging", "output", "priority", "sanitize", "sqlite",
+        ],
     ),
     (
         "journal",
@@ -34,7 +38,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "review",
         &[
-            "api", "config", "fs", "journal", "logging", "output", "queue", "sanitize",
+            "api", "config", "fs", "journal", "logging", "output", "priority", "queue", "sanitize",
         ],
     ),
     // L3: agreement between reviewers, from their exports and journals.
@@ -53,6 +57,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "journal",
             "logging",
             "output",
+            "priority",
             "queue",
             "review",
             "sanitize",

@@ -53,17 +53,23 @@ async fn ready(app: &mut Driver, turns: usize) {
     app.key('l');
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_bulk_negative_over_500_replies_sends_500_ratings_and_one_undo_takes_them_back() {
-    let server = TestServer::start().await;
-    server.import(&session("bulk", REPLIES));
-    let id = server.session_named("bulk").await.session_id;
-    let mut app = app(&server, Duration::ZERO);
+/// The app on the bulk session with no send window, every reply marked.
+async fn all_marked(server: &TestServer) -> Driver {
+    let mut app = app(server, Duration::ZERO);
     ready(&mut app, REPLIES).await;
     app.key('v');
     app.key('G');
     app.wait_for("the range", |s| s.contains(&format!("{REPLIES} marked")))
         .await;
+    app
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bulk_negative_over_500_replies_sends_500_ratings_and_one_undo_takes_them_back() {
+    let server = TestServer::start().await;
+    server.import(&session("bulk", REPLIES));
+    let id = server.session_named("bulk").await.session_id;
+    let mut app = all_marked(&server).await;
     app.key('-');
     let done = format!("{REPLIES}/{REPLIES} rated");
     app.wait_for("every receipt", |s| {
@@ -81,6 +87,36 @@ async fn a_bulk_negative_over_500_replies_sends_500_ratings_and_one_undo_takes_t
         s.contains(&format!("{REPLIES} replies: Undone in your journal"))
     })
     .await;
+    app.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_a_bulk_sends_its_results_are_drawn_at_most_every_16_ms_and_the_count_ends_at_zero() {
+    let server = TestServer::start().await;
+    server.import(&session("bulk", REPLIES));
+    let mut app = all_marked(&server).await;
+    let before = app.stamp();
+    app.key('-');
+    // The status bar's count of ratings still sending comes from the outbox, counted at
+    // most every 100 ms while hundreds are pending: it must still come down to nothing.
+    let done = format!("{REPLIES}/{REPLIES} rated");
+    app.wait_for("every receipt and nothing left sending", |s| {
+        s.contains(&done)
+            && s.contains(&format!("Sent: {REPLIES} replies rated"))
+            && !s.contains("sending")
+    })
+    .await;
+    let after = app.stamp();
+    // The key's frame at once, then one frame per 16 ms at most for the 500 receipts
+    // (and the histories and counts) that came in between.
+    let frames = after.frames - before.frames;
+    let spaced = after.drawn_at.duration_since(before.drawn_at).as_millis() / 16;
+    let most = 2 + u64::try_from(spaced).expect("a short run");
+    assert!(
+        frames <= most,
+        "{frames} frames in {:?}: results drawn more often than every 16 ms",
+        after.drawn_at.duration_since(before.drawn_at)
+    );
     app.quit().await;
 }
 

@@ -106,8 +106,10 @@ async fn undo_after_sending_resends_the_earlier_rating_even_after_a_restart() {
     .await;
     app.quit().await;
 
-    // A new run: u still knows the last action, and sends the earlier rating again.
-    let mut app = windowed(&server, Duration::ZERO);
+    // A new run: u still knows the last action, and sends the earlier rating again. A
+    // short send window keeps the undo's notice on screen until its receipt replaces it
+    // (results are drawn at most every 16 ms, and the receipt could come first).
+    let mut app = windowed(&server, Duration::from_secs(1));
     app.wait_for("the transcript", |s| s.contains("✗ negative"))
         .await;
     app.key('u');

@@ -81,7 +81,10 @@ impl Db {
             reader_threads.push(
                 std::thread::Builder::new()
                     .name(format!("verdict-db-reader-{i}"))
-                    .spawn(move || reader_loop(&path, &rx))
+                    .spawn(move || {
+                        crate::priority::background();
+                        reader_loop(&path, &rx)
+                    })
                     .map_err(spawn_error)?,
             );
         }
@@ -294,7 +297,10 @@ impl Checkpointer {
         let (s, r) = (state.clone(), restart.clone());
         let thread = std::thread::Builder::new()
             .name("verdict-db-checkpoint".to_string())
-            .spawn(move || checkpoint_loop(&conn, &s, &r))
+            .spawn(move || {
+                crate::priority::background();
+                checkpoint_loop(&conn, &s, &r)
+            })
             .map_err(|e| StoreError::Task(format!("cannot start the checkpoint thread: {e}")))?;
         Ok(Checkpointer {
             state,

@@ -11,7 +11,7 @@ use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 use tokio::sync::watch;
 use verdict::api::Client;
 use verdict::review::keymap::Keymap;
-use verdict::review::run::{App, AppConfig, Connection};
+use verdict::review::run::{App, AppConfig, Connection, FrameStamp};
 use verdict::review::view::buffer_text;
 use verdict::review::view::theme::{Look, Theme};
 
@@ -19,6 +19,7 @@ use verdict::review::view::theme::{Look, Theme};
 pub struct Driver {
     keys: UnboundedSender<std::io::Result<Event>>,
     frames: watch::Receiver<Buffer>,
+    stamps: watch::Receiver<FrameStamp>,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
     deadline: Duration,
 }
@@ -116,6 +117,7 @@ impl Driver {
         let mut app = App::new(terminal, config, conn).expect("app");
         app.set_scope(batch, blind);
         let frames = app.frames();
+        let stamps = app.frame_stamps();
         let (keys, rx) = unbounded_channel();
         let events: BoxStream<'static, std::io::Result<Event>> =
             Box::pin(stream::unfold(rx, |mut rx| async move {
@@ -132,9 +134,15 @@ impl Driver {
         Driver {
             keys,
             frames,
+            stamps,
             task,
             deadline,
         }
+    }
+
+    /// The stamp of the last frame drawn: how many so far, and when.
+    pub fn stamp(&self) -> FrameStamp {
+        *self.stamps.borrow()
     }
 
     pub fn press(&self, code: KeyCode, mods: KeyModifiers) {
