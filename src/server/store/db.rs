@@ -20,6 +20,11 @@ const OPTIONS: sqlite::Options = sqlite::Options {
     stable_plans: true,
 };
 
+/// Each reader's page cache, in KiB (SQLite's default is 2 MiB): a list of 100,000
+/// sessions read page after page otherwise went to the OS for every table page it
+/// touched, half of a page's time in `read()`. Filled only as pages are read.
+const READER_CACHE_KIB: i64 = 32 * 1024;
+
 /// Opens the database read-write, creating it and applying every migration it lacks.
 pub(crate) fn open(path: &Path) -> Result<Connection, StoreError> {
     let conn = sqlite::open(path, &OPTIONS)?;
@@ -184,7 +189,12 @@ fn reader_loop(path: &Path, rx: &Mutex<mpsc::Receiver<ReaderMsg>>) {
         };
         if conn.is_none() {
             match sqlite::open_reader(path, &OPTIONS) {
-                Ok(c) => conn = Some(c),
+                Ok(c) => {
+                    if let Err(e) = c.pragma_update(None, "cache_size", -READER_CACHE_KIB) {
+                        tracing::warn!("cannot size a read connection's cache: {e}");
+                    }
+                    conn = Some(c)
+                }
                 Err(e) => tracing::error!("cannot open a read connection: {e}"),
             }
         }
