@@ -279,20 +279,10 @@ impl Journal {
         store::failed(&self.conn, base_url, namespace).map_err(|e| self.database_error(e))
     }
 
-    /// Stores the server's receipt.
-    ///
-    /// A rating superseded while it was in flight keeps `Superseded` (with the receipt),
-    /// so a late answer never makes an old rating look current.
-    pub fn mark_sent(
-        &mut self,
-        id: i64,
-        receipt: &SubmitFeedbackResponse,
-    ) -> Result<(), JournalError> {
-        store::mark_sent(&self.conn, id, receipt).map_err(|e| self.database_error(e))
-    }
-
-    /// Stores several receipts in one commit and returns each entry as it now stands, in
-    /// the order given; `None` for one no longer in the journal.
+    /// Stores the server's receipts, several in one commit, and returns each entry as it
+    /// now stands, in the order given; `None` for one no longer in the journal. A rating
+    /// superseded while it was in flight keeps `Superseded` (with the receipt), so a late
+    /// answer never makes an old rating look current.
     ///
     /// The commit is not flushed to disk on its own (`synchronous=NORMAL` for it): the
     /// next rating's commit, or the next checkpoint, flushes it with everything before.

@@ -172,11 +172,7 @@ pub(super) fn failed(
 
 /// Stores the server's receipt. A rating superseded while it was in flight keeps
 /// `Superseded` (with the receipt), so a late answer never makes an old rating look current.
-pub(super) fn mark_sent(
-    conn: &Connection,
-    id: i64,
-    receipt: &SubmitFeedbackResponse,
-) -> rusqlite::Result<()> {
+fn mark_sent(conn: &Connection, id: i64, receipt: &SubmitFeedbackResponse) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "UPDATE ratings
          SET state = CASE WHEN state = 'pending' THEN 'sent' ELSE state END,
@@ -571,7 +567,7 @@ mod tests {
         let (_dir, mut j) = open();
         let a = rate(&mut j, "m1", Rating::Positive);
         let b = rate(&mut j, "m1", Rating::Negative);
-        j.mark_sent(a.id, &receipt("m1", Rating::Positive, true))
+        j.mark_sent_all(&[(a.id, receipt("m1", Rating::Positive, true))])
             .unwrap();
         let a2 = j.entry(a.id).unwrap().unwrap();
         assert_eq!(a2.state, RatingState::Superseded);
@@ -640,7 +636,7 @@ mod tests {
         assert_eq!(a1.state, RatingState::Pending);
         assert_eq!(a1.attempts, 2);
         assert_eq!(a1.last_error.as_deref(), Some("connection refused"));
-        j.mark_sent(a.id, &receipt("m1", Rating::Positive, true))
+        j.mark_sent_all(&[(a.id, receipt("m1", Rating::Positive, true))])
             .unwrap();
         let a2 = j.entry(a.id).unwrap().unwrap();
         assert_eq!(a2.state, RatingState::Sent);
@@ -679,7 +675,7 @@ mod tests {
         j.mark_failed(a.id, "no").unwrap();
         j.mark_failed(b.id, "no").unwrap();
         let c = rate(&mut j, "m2", Rating::Negative);
-        j.mark_sent(c.id, &receipt("m2", Rating::Negative, false))
+        j.mark_sent_all(&[(c.id, receipt("m2", Rating::Negative, false))])
             .unwrap();
         assert_eq!(j.requeue_failed("http://127.0.0.1:1", "ns").unwrap(), 1);
         let pending = j.pending("http://127.0.0.1:1", "ns").unwrap();

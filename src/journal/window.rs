@@ -617,7 +617,7 @@ mod tests {
                 true,
             )
             .unwrap();
-        j.mark_sent(first.id, &receipt("m1", Rating::Positive, true))
+        j.mark_sent_all(&[(first.id, receipt("m1", Rating::Positive, true))])
             .unwrap();
         let second = j
             .record_in_window(
@@ -628,7 +628,7 @@ mod tests {
                 true,
             )
             .unwrap();
-        j.mark_sent(second.id, &receipt("m1", Rating::Negative, false))
+        j.mark_sent_all(&[(second.id, receipt("m1", Rating::Negative, false))])
             .unwrap();
         let step = j.undo(&owner(), None).unwrap().unwrap();
         let Applied::Queued(e) = &step.changes[0].applied else {
@@ -636,7 +636,7 @@ mod tests {
         };
         assert_eq!(e.rating, Rating::Positive);
         assert_eq!(e.text.as_deref(), Some("good"));
-        j.mark_sent(e.id, &receipt("m1", Rating::Positive, true))
+        j.mark_sent_all(&[(e.id, receipt("m1", Rating::Positive, true))])
             .unwrap();
         // The first rating's previous state was "unrated": the server keeps a rating.
         let step = j.undo(&owner(), None).unwrap().unwrap();

@@ -15,6 +15,9 @@ pub struct Options {
     /// Keeps a cached statement's plan even when it looked at a bound value (as `LIMIT ?`
     /// does); otherwise SQLite compiles such a statement again on every run.
     pub stable_plans: bool,
+    /// The connection's page cache in KiB; `None` keeps SQLite's default (2 MiB). The
+    /// cache fills only as pages are read.
+    pub page_cache_kib: Option<i64>,
 }
 
 impl Default for Options {
@@ -26,6 +29,7 @@ impl Default for Options {
             // rusqlite's own default.
             statement_cache: 16,
             stable_plans: false,
+            page_cache_kib: None,
         }
     }
 }
@@ -89,6 +93,9 @@ fn configure(conn: &Connection, options: &Options) -> rusqlite::Result<()> {
             rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
             true,
         )?;
+    }
+    if let Some(kib) = options.page_cache_kib {
+        conn.pragma_update(None, "cache_size", -kib)?;
     }
     Ok(())
 }
@@ -191,6 +198,7 @@ mod tests {
             busy_timeout: Duration::from_millis(250),
             statement_cache: 64,
             stable_plans: true,
+            page_cache_kib: Some(4096),
         };
         let conn = open(&path, &options).unwrap();
         let reader = open_reader(&path, &options).unwrap();
@@ -203,6 +211,8 @@ mod tests {
                 .db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG)
                 .unwrap();
             assert!(qpsg);
+            let cache: i64 = c.query_row("PRAGMA cache_size", [], |r| r.get(0)).unwrap();
+            assert_eq!(cache, -4096, "a negative cache_size is KiB");
         }
     }
 }

@@ -22,16 +22,14 @@ impl Sender {
         for (entry, result) in done {
             match result {
                 Ok(receipt) => {
-                    self.answered(entry.id, true);
+                    self.settled_here(entry.id);
                     if self.offline {
                         // The server is back: everything waiting goes now, not after its
                         // backoff.
                         self.retries.clear();
                         self.gate_until = None;
                     }
-                    self.offline = false;
-                    self.offline_failures = 0;
-                    self.retries.remove(&entry.id);
+                    self.reached(entry.id);
                     receipts.push((entry.id, receipt));
                 }
                 Err(error) => self.failed(entry, error).await,
@@ -66,11 +64,10 @@ impl Sender {
         }
     }
 
-    /// What an answer does to the sender's own state before it is recorded. `settled`:
-    /// a receipt or a refusal, not a failure worth retrying.
-    fn answered(&mut self, id: i64, settled: bool) {
-        // Settled here, so not mistaken later for a rating another process settled.
-        if settled && !self.watching.remove(&id) {
+    /// A receipt or a refusal: the rating is settled by this outbox, so it is not
+    /// mistaken later for one another process settled.
+    fn settled_here(&mut self, id: i64) {
+        if !self.watching.remove(&id) {
             if self.settled_unwatched.len() >= SETTLED_UNWATCHED_MAX {
                 self.settled_unwatched.clear();
             }
@@ -78,10 +75,17 @@ impl Sender {
         }
     }
 
+    /// The server answered (a receipt or a refusal): it can be reached, and this
+    /// rating's backoff is over.
+    fn reached(&mut self, id: i64) {
+        self.offline = false;
+        self.offline_failures = 0;
+        self.retries.remove(&id);
+    }
+
     /// Records a failed send and tells the app: a retry at its time, or a refusal.
     async fn failed(&mut self, entry: Entry, error: ApiError) {
         let id = entry.id;
-        self.answered(id, !error.is_retryable());
         if error.is_retryable() {
             let now = Instant::now();
             let attempt = self
@@ -133,9 +137,8 @@ impl Sender {
                 Err(e) => tracing::error!(id, "cannot record a retry: {e}"),
             }
         } else {
-            self.offline = false;
-            self.offline_failures = 0;
-            self.retries.remove(&id);
+            self.settled_here(id);
+            self.reached(id);
             let message = describe(&error);
             tracing::warn!(id, "rating refused by the server: {message}");
             match self

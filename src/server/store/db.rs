@@ -18,12 +18,16 @@ const OPTIONS: sqlite::Options = sqlite::Options {
     busy_timeout: Duration::from_secs(10),
     statement_cache: 64,
     stable_plans: true,
+    page_cache_kib: None,
 };
 
-/// Each reader's page cache, in KiB (SQLite's default is 2 MiB): a list of 100,000
-/// sessions read page after page otherwise went to the OS for every table page it
-/// touched, half of a page's time in `read()`. Filled only as pages are read.
-const READER_CACHE_KIB: i64 = 32 * 1024;
+/// The readers' connections also keep up to 32 MiB of pages each (SQLite's default is 2
+/// MiB): a list of 100,000 sessions read page after page otherwise went to the OS for
+/// every table page it touched, half of a page's time in `read()`.
+const READER_OPTIONS: sqlite::Options = sqlite::Options {
+    page_cache_kib: Some(32 * 1024),
+    ..OPTIONS
+};
 
 /// Opens the database read-write, creating it and applying every migration it lacks.
 pub(crate) fn open(path: &Path) -> Result<Connection, StoreError> {
@@ -188,13 +192,8 @@ fn reader_loop(path: &Path, rx: &Mutex<mpsc::Receiver<ReaderMsg>>) {
             Ok(ReaderMsg::Stop) | Err(_) => return,
         };
         if conn.is_none() {
-            match sqlite::open_reader(path, &OPTIONS) {
-                Ok(c) => {
-                    if let Err(e) = c.pragma_update(None, "cache_size", -READER_CACHE_KIB) {
-                        tracing::warn!("cannot size a read connection's cache: {e}");
-                    }
-                    conn = Some(c)
-                }
+            match sqlite::open_reader(path, &READER_OPTIONS) {
+                Ok(c) => conn = Some(c),
                 Err(e) => tracing::error!("cannot open a read connection: {e}"),
             }
         }
